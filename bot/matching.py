@@ -1,0 +1,45 @@
+"""Build the Matcher for what is being watched, resolving tickers through the company directory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+
+from rules.directory import CompanyDirectory
+from rules.engine import Matcher
+from rules.models import Company, WatchSpec
+
+log = logging.getLogger(__name__)
+
+
+def resolve_watch(
+    specs: Sequence[WatchSpec], directory: CompanyDirectory | None = None
+) -> tuple[list[Company], list[str]]:
+    """Companies for the specs that resolve, and one message per ticker that does not."""
+    directory = directory or CompanyDirectory.default()
+    companies: list[Company] = []
+    problems: list[str] = []
+    for spec in specs:
+        company = directory.get(spec.ticker, spec.names)
+        if company is None:
+            suggestions = directory.suggest(spec.ticker)
+            hint = f" (did you mean {', '.join(suggestions)}?)" if suggestions else ""
+            problems.append(f"unknown ticker {spec.ticker}{hint}; give its company names to watch it")
+        else:
+            companies.append(company)
+    return companies, problems
+
+
+@lru_cache(maxsize=8)
+def _cached(key: tuple[tuple[str, tuple[str, ...]], ...]) -> Matcher:
+    companies, problems = resolve_watch([WatchSpec(t, n) for t, n in key])
+    for problem in problems:
+        log.warning("%s", problem)
+    return Matcher(companies)
+
+
+def matcher_for(watched: Mapping[str, Sequence[str]]) -> Matcher:
+    """A Matcher for ticker -> extra names; cached, so an unchanged watchlist compiles once."""
+    key = tuple(sorted((t.upper(), tuple(n)) for t, n in watched.items()))
+    return _cached(key)

@@ -1,0 +1,52 @@
+"""Plain-text rendering of alerts, for the console and as the fallback text of chat messages."""
+
+from __future__ import annotations
+
+from bot.alerts import Alert
+from rules.rulefile import load_topics
+
+SEVERITY_MARK = {"low": "·", "medium": "▲", "high": "▲▲", "critical": "▲▲▲"}
+
+
+def topic_labels() -> dict[str, str]:
+    """Topic id -> human label, from the built-in rule files."""
+    return {t.id: t.label for t in load_topics()}
+
+
+def evidence_line(alert: Alert, limit: int = 6) -> str:
+    """'sanctions: "breaching UK sanctions"; surveillance: "facial recognition"' (distinct terms)."""
+    parts: list[str] = []
+    seen: set[tuple[str | None, str]] = set()
+    for ev in alert.evidence:
+        key = (ev.topic, ev.text.lower())
+        if key in seen:
+            continue
+        seen.add(key)
+        parts.append(f'{ev.topic}: "{ev.text}"')
+        if len(parts) >= limit:
+            break
+    return "; ".join(parts)
+
+
+def render_text(alert: Alert, labels: dict[str, str] | None = None) -> str:
+    """A readable multi-line alert: ticker and company, topics, severity, headline, summary, link, why."""
+    labels = labels or {}
+    topics = ", ".join(labels.get(t, t) for t in alert.topics) or "no risk topic"
+    status = [alert.severity.upper()]
+    if alert.stage:
+        status.append(f"stage: {alert.stage}")
+    if alert.denied:
+        status.append("company denies")
+    lines = [
+        f"{SEVERITY_MARK.get(alert.severity, '')} {alert.ticker} · {alert.company} · {topics}",
+        f"  [{' · '.join(status)}] {alert.title}",
+    ]
+    if alert.summary and alert.summary != alert.title:
+        lines.append(f"  {alert.summary}")
+    source = alert.source or "source"
+    when = (alert.published or "")[:10]
+    lines.append(f"  {source}{', ' + when if when else ''}: {alert.link}")
+    why = evidence_line(alert)
+    if why:
+        lines.append(f"  why: {why}")
+    return "\n".join(lines)

@@ -1,0 +1,186 @@
+"""Settings: built once from the environment and an optional riskwire.toml; nothing else reads os.environ.
+
+Secrets are held in `Secret`, whose repr and str never show the value.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+class Secret:
+    """A credential. Printing, repr or f-strings show '***'; `.value` gives the real thing."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    @property
+    def value(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    def __str__(self) -> str:
+        return "***"
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use; the message names the setting (never a secret's value)."""
+
+
+# environment variable -> (field, kind)
+ENVIRONMENT: dict[str, tuple[str, str]] = {
+    "RISKWIRE_DB": ("db_path", "str"),
+    "RISKWIRE_POLL_SECONDS": ("poll_seconds", "int"),
+    "SLACK_BOT_TOKEN": ("slack_bot_token", "secret"),
+    "SLACK_APP_TOKEN": ("slack_app_token", "secret"),
+    "SLACK_SIGNING_SECRET": ("slack_signing_secret", "secret"),
+    "RISKWIRE_SLACK_PORT": ("slack_port", "int"),
+    "SLACK_API_URL": ("slack_api_url", "str"),
+    "DISCORD_TOKEN": ("discord_token", "secret"),
+    "DISCORD_API_URL": ("discord_api_url", "str"),
+    "RISKWIRE_ALLOW_PRIVATE_FEEDS": ("allow_private_feeds", "bool"),
+    "RISKWIRE_CONFIG": ("config_path", "str"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Riskwire can be configured with. Build it with `Settings.load()`."""
+
+    db_path: str = "riskwire.db"
+    poll_seconds: int = 900
+    slack_bot_token: Secret = field(default_factory=lambda: Secret(""))
+    slack_app_token: Secret = field(default_factory=lambda: Secret(""))
+    slack_signing_secret: Secret = field(default_factory=lambda: Secret(""))
+    slack_port: int | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    discord_token: Secret = field(default_factory=lambda: Secret(""))
+    discord_api_url: str | None = None
+    allow_private_feeds: bool = False
+    config_path: str | None = None
+    feeds: tuple[str, ...] = ()
+    fetch_timeout: float = 20.0
+    max_feed_bytes: int = 5 * 1024 * 1024
+    baseline_hours: int = 72
+    admin_users: tuple[str, ...] = ()
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None, config: str | Path | None = None) -> Settings:
+        """Settings from `riskwire.toml` (or RISKWIRE_CONFIG / `config`), overridden by the environment."""
+        env = dict(os.environ if environ is None else environ)
+        values: dict[str, Any] = {}
+        path = Path(config or env.get("RISKWIRE_CONFIG") or "riskwire.toml")
+        if path.is_file():
+            values.update(_from_toml(path))
+            values["config_path"] = str(path)
+        elif config or env.get("RISKWIRE_CONFIG"):
+            raise SettingsError(f"config file {path} does not exist")
+        for var, (name, kind) in ENVIRONMENT.items():
+            raw = env.get(var)
+            if raw is None or raw == "":
+                continue
+            values[name] = _convert(var, raw, kind)
+        return cls(**values)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))
+        return f"Settings({shown})"
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token) and (
+            bool(self.slack_app_token) or (bool(self.slack_signing_secret) and self.slack_port is not None)
+        )
+
+    @property
+    def discord_enabled(self) -> bool:
+        return bool(self.discord_token)
+
+    def secrets(self) -> list[str]:
+        """Every secret value set (for log scrubbing)."""
+        return [
+            getattr(self, f.name).value
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), Secret) and getattr(self, f.name)
+        ]
+
+
+def _convert(name: str, raw: Any, kind: str) -> Any:
+    if kind == "secret":
+        return Secret(str(raw))
+    if kind == "int":
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            raise SettingsError(f"{name} must be a whole number, got {str(raw)[:40]!r}") from None
+        if value < 0:
+            raise SettingsError(f"{name} must not be negative")
+        return value
+    if kind == "bool":
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise SettingsError(f"{name} must be 1 or 0, got {str(raw)[:40]!r}")
+    return str(raw)
+
+
+_TOML_KEYS: dict[str, str] = {
+    "db": "str",
+    "poll_seconds": "int",
+    "slack_api_url": "str",
+    "discord_api_url": "str",
+    "slack_port": "int",
+    "allow_private_feeds": "bool",
+    "fetch_timeout": "float",
+    "max_feed_bytes": "int",
+    "baseline_hours": "int",
+}
+
+
+def _from_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"{path}: {exc}") from None
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "feeds":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise SettingsError(f"{path}: feeds must be a list of URLs")
+            out["feeds"] = tuple(value)
+        elif key == "admin_users":
+            out["admin_users"] = tuple(str(v) for v in value)
+        elif key in _TOML_KEYS:
+            kind = _TOML_KEYS[key]
+            if kind == "float":
+                try:
+                    out[key] = float(value)
+                except (TypeError, ValueError):
+                    raise SettingsError(f"{path}: {key} must be a number") from None
+            else:
+                out["db_path" if key == "db" else key] = _convert(f"{path}: {key}", value, kind)
+        elif key in ("slack_bot_token", "slack_app_token", "slack_signing_secret", "discord_token"):
+            raise SettingsError(f"{path}: put {key} in the environment, not in the config file")
+        else:
+            raise SettingsError(f"{path}: unknown setting {key!r}")
+    return out

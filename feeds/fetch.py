@@ -1,0 +1,119 @@
+"""Fetch feeds: async HTTP with conditional GET, a timeout and a size cap; local files too."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from feeds.models import FetchResult, FetchState
+
+MAX_BYTES = 5 * 1024 * 1024
+TIMEOUT_SECONDS = 20.0
+MAX_REDIRECTS = 5
+USER_AGENT = "Riskwire/0.1 (+https://github.com/riskwire/riskwire)"
+
+
+def is_url(source: str) -> bool:
+    """True when `source` is an http(s) URL rather than a local path."""
+    return urlsplit(source).scheme.lower() in ("http", "https")
+
+
+def read_local(source: str, max_bytes: int = MAX_BYTES) -> FetchResult:
+    """Read a local feed file (a path or a file:// URL) as if it had been fetched."""
+    path = Path(source[7:] if source.startswith("file://") else source).expanduser()
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return FetchResult(source, 0, error=f"file is {size} bytes, over the {max_bytes}-byte cap")
+        return FetchResult(source, 200, body=path.read_bytes(), final_url=source)
+    except OSError as exc:
+        return FetchResult(source, 0, error=f"cannot read file: {exc.strerror or exc}")
+
+
+async def fetch(
+    url: str,
+    state: FetchState | None = None,
+    *,
+    session: aiohttp.ClientSession,
+    timeout: float = TIMEOUT_SECONDS,
+    max_bytes: int = MAX_BYTES,
+) -> FetchResult:
+    """GET `url` with If-None-Match/If-Modified-Since from `state`; never raises.
+
+    The body is read up to `max_bytes` (decompressed); a larger body is an error. The returned
+    state carries the new validators (or the old ones on 304).
+    """
+    state = state or FetchState()
+    headers = {
+        "User-Agent": USER_AGENT,
+        "Accept": "application/rss+xml, application/atom+xml, "
+        "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+    }
+    if state.etag:
+        headers["If-None-Match"] = state.etag
+    if state.last_modified:
+        headers["If-Modified-Since"] = state.last_modified
+    client_timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=min(timeout, 10.0))
+    try:
+        async with session.get(
+            url, headers=headers, timeout=client_timeout, max_redirects=MAX_REDIRECTS
+        ) as resp:
+            final_url = str(resp.url)
+            if resp.status == 304:
+                return FetchResult(url, 304, state=state, final_url=final_url)
+            if resp.status != 200:
+                return FetchResult(
+                    url,
+                    resp.status,
+                    state=state,
+                    final_url=final_url,
+                    error=f"HTTP {resp.status} {resp.reason or ''}".strip(),
+                )
+            declared = resp.content_length
+            if declared is not None and declared > max_bytes:
+                return FetchResult(
+                    url,
+                    resp.status,
+                    state=state,
+                    final_url=final_url,
+                    error=f"response is {declared} bytes, over the {max_bytes}-byte cap",
+                )
+            chunks: list[bytes] = []
+            total = 0
+            async for chunk in resp.content.iter_chunked(65536):
+                total += len(chunk)
+                if total > max_bytes:
+                    return FetchResult(
+                        url,
+                        resp.status,
+                        state=state,
+                        final_url=final_url,
+                        error=f"response is over the {max_bytes}-byte cap",
+                    )
+                chunks.append(chunk)
+            new_state = FetchState(
+                etag=resp.headers.get("ETag") or state.etag,
+                last_modified=resp.headers.get("Last-Modified") or state.last_modified,
+            )
+            return FetchResult(url, 200, body=b"".join(chunks), state=new_state, final_url=final_url)
+    except TimeoutError:
+        return FetchResult(url, 0, state=state, error=f"timed out after {timeout:g}s")
+    except aiohttp.TooManyRedirects:
+        return FetchResult(url, 0, state=state, error=f"more than {MAX_REDIRECTS} redirects")
+    except aiohttp.ClientConnectorError as exc:
+        return FetchResult(url, 0, state=state, error=f"cannot connect: {exc.os_error or exc}")
+    except aiohttp.ClientError as exc:
+        return FetchResult(url, 0, state=state, error=f"{type(exc).__name__}: {exc}"[:200])
+    except (ValueError, asyncio.CancelledError) as exc:
+        if isinstance(exc, asyncio.CancelledError):
+            raise
+        return FetchResult(url, 0, state=state, error=f"bad URL: {exc}"[:200])
+
+
+def new_session(limit: int = 20) -> aiohttp.ClientSession:
+    """A client session with a connection cap; gzip and deflate are decoded automatically."""
+    connector = aiohttp.TCPConnector(limit=limit, limit_per_host=2, ttl_dns_cache=300)
+    return aiohttp.ClientSession(connector=connector, auto_decompress=True)

@@ -1,0 +1,59 @@
+"""Read a source (feed URL or local file) end to end: fetch, then parse into Articles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import aiohttp
+
+from feeds.fetch import fetch, is_url, read_local
+from feeds.models import Article, FeedError, FetchState
+from feeds.parse import parse_feed
+
+
+@dataclass
+class SourceResult:
+    """What reading one source gave: articles, the new fetch state, or a one-line error."""
+
+    source: str
+    articles: list[Article] = field(default_factory=list)
+    state: FetchState = field(default_factory=FetchState)
+    title: str = ""
+    not_modified: bool = False
+    error: str | None = None
+    status: int = 0
+
+
+async def read_source(
+    source: str,
+    state: FetchState | None = None,
+    *,
+    session: aiohttp.ClientSession | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    timeout: float | None = None,
+) -> SourceResult:
+    """Fetch and parse one source; never raises for feed problems (they come back in `error`)."""
+    state = state or FetchState()
+    if is_url(source):
+        if session is None:
+            raise ValueError("a URL source needs an HTTP session")
+        if timeout:
+            fetched = await fetch(source, state, session=session, timeout=timeout)
+        else:
+            fetched = await fetch(source, state, session=session)
+    else:
+        fetched = read_local(source)
+    if fetched.error:
+        return SourceResult(source, state=fetched.state, error=fetched.error, status=fetched.status)
+    if fetched.not_modified:
+        return SourceResult(source, state=fetched.state, not_modified=True, status=304)
+    try:
+        parsed = parse_feed(fetched.body, source, now=now)
+    except FeedError as exc:
+        # Keep the old validators: a body we could not parse must be fetched in full next time.
+        return SourceResult(source, state=state, error=str(exc), status=fetched.status)
+    return SourceResult(
+        source, parsed.articles, fetched.state, parsed.title, status=fetched.status, error=None
+    )

@@ -1,0 +1,209 @@
+"""The company directory: pytickersymbols for names, listings and ISINs, plus curated aliases."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from rules.models import Company, WatchSpec
+
+_LEGAL_FORMS = re.compile(
+    r"[,\s]+(inc\.?|incorporated|corp\.?|corporation|co\.?|company|plc|p\.l\.c\.|ltd\.?|limited|llc|"
+    r"ag|se|sa|s\.a\.|nv|n\.v\.|asa|ab|oyj|spa|s\.p\.a\.)$",
+    re.I,
+)
+# Descriptive words stripped only from the directory's own names ('Meta Platforms' -> 'Meta').
+_DESCRIPTIVE = re.compile(
+    r"[,\s]+(group|holdings?|holding|platforms|technologies|systems|global|enterprise)$", re.I
+)
+_US_EXCHANGES = ("NYSE", "NASDAQ", "NYSEAMERICAN", "BATS")
+
+
+class UnknownTicker(LookupError):
+    """The directory has no company for a ticker and no names were given for it."""
+
+    def __init__(self, ticker: str, suggestions: list[str]) -> None:
+        self.ticker = ticker
+        self.suggestions = suggestions
+        hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(
+            f"unknown ticker {ticker!r}: it is not in the company directory.{hint} "
+            f"Give its company names to watch it anyway."
+        )
+
+
+def short_names(name: str, descriptive: bool = False) -> list[str]:
+    """`name` and its forms without trailing legal-form words: 'Snap Inc.' -> 'Snap'.
+
+    With `descriptive`, words such as Group or Platforms go too ('Meta Platforms, Inc.' -> 'Meta').
+    A leading 'The' is dropped.
+    """
+    current = re.sub(r"^the\s+", "", name.strip(), flags=re.I)
+    out = [name.strip(), current]
+    while True:
+        stripped = _LEGAL_FORMS.sub("", current).strip(" ,")
+        if descriptive and stripped == current:
+            stripped = _DESCRIPTIVE.sub("", current).strip(" ,")
+        if not stripped or stripped == current:
+            break
+        out.append(stripped)
+        current = stripped
+    return list(dict.fromkeys(n for n in out if n))
+
+
+@dataclass(frozen=True)
+class _Listing:
+    company: dict[str, Any]
+    rank: int  # lower is preferred when a symbol is shared
+
+
+def _symbols_of(stock: dict[str, Any]) -> list[tuple[str, int]]:
+    """Every symbol a stock is known by, with a preference rank (0 = a US listing's own code)."""
+    found: list[tuple[str, int]] = []
+    for sym in stock.get("symbols") or []:
+        yahoo = (sym.get("yahoo") or "").upper()
+        google = (sym.get("google") or "").upper()
+        exchange, _, code = google.rpartition(":")
+        if yahoo and "." not in yahoo:
+            found.append((yahoo, 0 if exchange in _US_EXCHANGES else 1))
+        elif yahoo:
+            found.append((yahoo, 2))
+            found.append((yahoo.split(".")[0], 3))
+        if code:
+            found.append((code, 0 if exchange in _US_EXCHANGES else 2))
+    primary = (stock.get("symbol") or "").upper()
+    if primary:
+        found.append((primary, 1 if "." not in primary else 2))
+        found.append((primary.split(".")[0], 3))
+    return found
+
+
+@cache
+def _curated() -> dict[str, dict[str, Any]]:
+    text = resources.files("rules").joinpath("data/companies.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    return {k.upper(): v for k, v in data.items()}
+
+
+class CompanyDirectory:
+    """Resolves tickers to Companies; built once, read-only afterwards."""
+
+    def __init__(self, stocks: Iterable[dict[str, Any]], curated: dict[str, dict[str, Any]]) -> None:
+        self._by_symbol: dict[str, _Listing] = {}
+        self._curated = curated
+        self._common = {w.lower() for w in curated.get("_GLOBAL", {}).get("ambiguous", [])}
+        for stock in stocks:
+            for symbol, rank in _symbols_of(stock):
+                held = self._by_symbol.get(symbol)
+                if held is None or rank < held.rank:
+                    self._by_symbol[symbol] = _Listing(stock, rank)
+        # Curated entries attach to the listed company, so every symbol of it gets the same data.
+        self._curated_by_stock: dict[int, dict[str, Any]] = {}
+        for ticker, entry in curated.items():
+            if ticker.startswith("_"):
+                continue
+            if ticker not in self._by_symbol and entry.get("name"):
+                self._by_symbol[ticker] = _Listing(
+                    {"name": entry["name"], "symbol": ticker, "symbols": [], "isins": []}, 0
+                )
+            self._curated_by_stock.setdefault(id(self._by_symbol[ticker].company), entry)
+
+    @classmethod
+    @cache
+    def default(cls) -> CompanyDirectory:
+        """The built-in directory (pytickersymbols plus rules/data/companies.toml), cached."""
+        from pytickersymbols import PyTickerSymbols
+
+        return cls(PyTickerSymbols().get_all_stocks(), _curated())
+
+    def __contains__(self, ticker: str) -> bool:
+        return ticker.upper().lstrip("$") in self._by_symbol
+
+    def tickers(self) -> list[str]:
+        """Every symbol the directory resolves."""
+        return sorted(self._by_symbol)
+
+    def primary_tickers(self) -> list[str]:
+        """One symbol per company (its preferred listing), for matching against the whole directory."""
+        best: dict[int, tuple[int, str]] = {}
+        for symbol, listing in self._by_symbol.items():
+            key = id(listing.company)
+            candidate = (listing.rank, symbol)
+            if key not in best or candidate < best[key]:
+                best[key] = candidate
+        return sorted(symbol for _, symbol in best.values())
+
+    def suggest(self, ticker: str, limit: int = 3) -> list[str]:
+        """Close matches for a mistyped ticker or a company name."""
+        import difflib
+
+        key = ticker.upper().lstrip("$")
+        by_name = [
+            sym
+            for sym, listing in self._by_symbol.items()
+            if listing.rank == 0 and listing.company.get("name", "").upper().startswith(key) and len(key) >= 3
+        ]
+        close = difflib.get_close_matches(
+            key, [s for s, lst in self._by_symbol.items() if lst.rank <= 1], n=limit, cutoff=0.6
+        )
+        return list(dict.fromkeys(by_name[:limit] + close))[:limit]
+
+    def get(self, ticker: str, extra_names: Iterable[str] = ()) -> Company | None:
+        """The Company for `ticker`, with `extra_names` added; None when unknown and no names given."""
+        key = ticker.upper().strip().lstrip("$")
+        extra = [n.strip() for n in extra_names if n and n.strip()]
+        listing = self._by_symbol.get(key)
+        if listing is None and not extra:
+            return None
+        stock = listing.company if listing else {"name": extra[0], "symbols": [], "isins": []}
+        return self._build(key, stock, extra)
+
+    def resolve(self, ticker: str, extra_names: Iterable[str] = ()) -> Company:
+        """Like `get`, but an unknown ticker raises UnknownTicker with suggestions."""
+        company = self.get(ticker, extra_names)
+        if company is None:
+            raise UnknownTicker(ticker.upper().strip(), self.suggest(ticker))
+        return company
+
+    def _build(self, ticker: str, stock: dict[str, Any], extra: list[str]) -> Company:
+        curated = self._curated.get(ticker) or self._curated_by_stock.get(id(stock)) or {}
+        display = curated.get("name") or stock.get("name") or ticker
+        ambiguous: list[str] = list(curated.get("ambiguous", []))
+        names: list[str] = []
+        own = short_names(stock.get("name") or "", descriptive=True) + short_names(display, descriptive=True)
+        given = [n for raw in [*curated.get("aliases", []), *extra] for n in short_names(raw)]
+        for n in own + given:
+            if n.lower() in self._common or n in ambiguous:
+                ambiguous.append(n)
+            else:
+                names.append(n)
+        symbols = {ticker}
+        for sym, _rank in _symbols_of(stock):
+            symbols.add(sym.split(".")[0])
+        return Company(
+            ticker=ticker,
+            name=display,
+            names=tuple(dict.fromkeys(names)),
+            ambiguous=tuple(dict.fromkeys(ambiguous)),
+            symbols=tuple(sorted(symbols)),
+            isins=tuple(stock.get("isins") or ()),
+            people=tuple(curated.get("people", [])),
+            collisions=tuple(curated.get("collisions", [])),
+            country=str(stock.get("country") or ""),
+        )
+
+
+def companies_for(watch: Iterable[WatchSpec], directory: CompanyDirectory | None = None) -> list[Company]:
+    """Resolve a watchlist to Companies; raises UnknownTicker for the first unknown one."""
+    directory = directory or CompanyDirectory.default()
+    return [directory.resolve(w.ticker, w.names) for w in watch]
+
+
+def with_names(company: Company, names: Iterable[str]) -> Company:
+    """`company` with more names added (deduplicated, order kept)."""
+    return replace(company, names=tuple(dict.fromkeys([*company.names, *names])))

@@ -1,0 +1,1 @@
+"""What we remember: one SQLite database through sqlite-utils, with migrations and small repositories."""

@@ -1,0 +1,76 @@
+"""Alerts: one row per (article, ticker), with topics and evidence stored as JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+JSON_COLUMNS = ("topics", "evidence", "company_evidence")
+
+
+def decode(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored alert row with its JSON columns decoded and flags as booleans."""
+    out = dict(row)
+    for col in JSON_COLUMNS:
+        value = out.get(col)
+        out[col] = json.loads(value) if isinstance(value, str) and value else []
+    out["denied"] = bool(out.get("denied"))
+    return out
+
+
+def encode(alert: dict[str, Any]) -> dict[str, Any]:
+    row = dict(alert)
+    for col in JSON_COLUMNS:
+        if not isinstance(row.get(col), str):
+            row[col] = json.dumps(row.get(col) or [], ensure_ascii=False)
+    row["denied"] = int(bool(row.get("denied")))
+    return row
+
+
+def exists(db: sqlite_utils.Database, alert_id: str) -> bool:
+    return bool(db.execute("select 1 from alerts where id = ?", [alert_id]).fetchone())
+
+
+def insert_alert(db: sqlite_utils.Database, alert: dict[str, Any]) -> bool:
+    """Store an alert; returns False when an alert with that id already exists (nothing changes)."""
+    if exists(db, alert["id"]):
+        return False
+    db.table("alerts").insert(encode(alert))
+    return True
+
+
+def get_alert(db: sqlite_utils.Database, alert_id: str) -> dict[str, Any] | None:
+    rows = list(db.table("alerts").rows_where("id = ?", [alert_id]))
+    return decode(rows[0]) if rows else None
+
+
+def query_alerts(
+    db: sqlite_utils.Database,
+    *,
+    ticker: str | None = None,
+    since: str | None = None,
+    target: str | None = None,
+    limit: int | None = 50,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Alerts newest first, optionally for one ticker, since a time, or delivered to one target."""
+    where: list[str] = ["1=1"]
+    params: list[Any] = []
+    if ticker:
+        where.append("alerts.ticker = ?")
+        params.append(ticker.upper())
+    if since:
+        where.append("alerts.created >= ?")
+        params.append(since)
+    if target:
+        where.append("alerts.id in (select alert_id from deliveries where target = ?)")
+        params.append(target)
+    sql = f"select alerts.* from alerts where {' and '.join(where)} order by alerts.created desc, alerts.id"
+    if limit is not None:
+        sql += " limit ? offset ?"
+        params += [limit, offset]
+    cursor = db.execute(sql, params)
+    cols = [c[0] for c in cursor.description]
+    return [decode(dict(zip(cols, r, strict=True))) for r in cursor.fetchall()]

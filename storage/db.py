@@ -1,0 +1,64 @@
+"""Open the database: WAL mode, foreign keys, and every migration applied once, in order."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from storage import migrations
+
+
+class StorageError(RuntimeError):
+    """The database cannot be opened or migrated; the message names the file."""
+
+
+def _migration_modules() -> list[str]:
+    names = [m.name for m in pkgutil.iter_modules(migrations.__path__) if m.name[:1].isdigit()]
+    return sorted(names)
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations not yet recorded in `_migrations`; returns the names applied."""
+    if "_migrations" not in db.table_names():
+        db.table("_migrations").create({"name": str, "applied": str}, pk="name")
+    done = {row["name"] for row in db.table("_migrations").rows}
+    applied: list[str] = []
+    for name in _migration_modules():
+        if name in done:
+            continue
+        module = importlib.import_module(f"storage.migrations.{name}")
+        with db.atomic():
+            module.up(db)
+            db.table("_migrations").insert({"name": name, "applied": datetime.now(UTC).isoformat()})
+        applied.append(name)
+    return applied
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) the SQLite database at `path`, migrated to the current schema."""
+    path = Path(path)
+    if str(path) != ":memory:":
+        if path.is_dir():
+            raise StorageError(f"database path {path} is a folder, not a file")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+        db = sqlite_utils.Database(conn)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        migrate(db)
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(f"cannot open database {path}: {exc}") from exc
+    return db
+
+
+def now_iso() -> str:
+    """The current UTC time as ISO 8601, the format every timestamp column uses."""
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,112 @@
+"""A local feed server: serves fixture bodies with ETag and Last-Modified, answers 304 to conditional
+GETs, and can be told to fail (status), hang (delay), send gzip, or redirect. Runs in its own thread so
+both async tests and subprocess CLI tests can reach it."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import hashlib
+import threading
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+
+@dataclass
+class Route:
+    body: bytes = b""
+    status: int = 200
+    delay: float = 0.0
+    gzip: bool = False
+    content_type: str = "application/rss+xml"
+    redirect: str | None = None
+    last_modified: str = "Wed, 25 Nov 2026 10:00:00 GMT"
+    conditional: bool = True  # answer 304 when validators match
+
+
+@dataclass
+class Hit:
+    path: str
+    headers: dict[str, str]
+    status: int
+
+
+@dataclass
+class FeedServer:
+    routes: dict[str, Route] = field(default_factory=dict)
+    hits: list[Hit] = field(default_factory=list)
+    port: int = 0
+    _loop: asyncio.AbstractEventLoop | None = None
+    _runner: web.AppRunner | None = None
+    _thread: threading.Thread | None = None
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def serve(self, path: str, body: bytes | str = b"", **kwargs: object) -> str:
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        self.routes[path] = Route(body=body, **kwargs)  # type: ignore[arg-type]
+        return self.url(path)
+
+    def hits_for(self, path: str) -> list[Hit]:
+        return [h for h in self.hits if h.path == path]
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        route = self.routes.get(request.path)
+        if route is None:
+            self.hits.append(Hit(request.path, dict(request.headers), 404))
+            return web.Response(status=404, text="not found")
+        if route.delay:
+            await asyncio.sleep(route.delay)
+        if route.redirect:
+            self.hits.append(Hit(request.path, dict(request.headers), 302))
+            raise web.HTTPFound(route.redirect)
+        etag = '"' + hashlib.sha1(route.body).hexdigest()[:12] + '"'
+        if (
+            route.status == 200
+            and route.conditional
+            and (
+                request.headers.get("If-None-Match") == etag
+                or request.headers.get("If-Modified-Since") == route.last_modified
+            )
+        ):
+            self.hits.append(Hit(request.path, dict(request.headers), 304))
+            return web.Response(status=304, headers={"ETag": etag})
+        self.hits.append(Hit(request.path, dict(request.headers), route.status))
+        headers = {"ETag": etag, "Last-Modified": route.last_modified, "Content-Type": route.content_type}
+        body = route.body
+        if route.gzip:
+            body = gzip.compress(body)
+            headers["Content-Encoding"] = "gzip"
+        return web.Response(status=route.status, body=body, headers=headers)
+
+    def start(self) -> FeedServer:
+        ready = threading.Event()
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            app = web.Application()
+            app.router.add_route("*", "/{tail:.*}", self._handle)
+            self._runner = web.AppRunner(app, access_log=None)
+            loop.run_until_complete(self._runner.setup())
+            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            loop.run_until_complete(site.start())
+            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(self._runner.cleanup())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        if self._loop:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread:
+            self._thread.join(10)
