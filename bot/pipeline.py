@@ -15,7 +15,7 @@ from rules.engine import Matcher
 from rules.models import SEVERITIES
 from storage import alerts as alert_store
 from storage import articles as article_store
-from storage import deliveries, subscriptions
+from storage import deliveries, mutes, subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -41,19 +41,12 @@ def _wants(sub: dict, alert: Alert) -> str | None:
     return None
 
 
-def _muted(db: sqlite_utils.Database, target: str, ticker: str, now: str) -> bool:
-    row = db.execute(
-        "select 1 from mutes where target = ? and ticker = ? and until > ?", [target, ticker, now]
-    ).fetchone()
-    return row is not None
-
-
 def fan_out(db: sqlite_utils.Database, alert: Alert, now: str, *, baseline: bool = False) -> int:
     """One outbox row per subscribed target; muted or filtered ones are stored as skipped."""
     added = 0
     for sub in subscriptions.for_ticker(db, alert.ticker):
         reason = _wants(sub, alert)
-        if reason is None and _muted(db, sub["target"], alert.ticker, now):
+        if reason is None and mutes.is_muted(db, sub["target"], alert.ticker, now):
             reason = "muted"
         if reason is None and baseline:
             reason = "older than the baseline window"

@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.delivery.base import Notifier
 from bot.delivery.console import ConsoleNotifier
 from bot.delivery.outbox import deliver_due
+from bot.frontends import load_frontends
 from bot.polling import poll_once
 from bot.settings import Settings
 from storage.db import open_db
@@ -24,7 +26,11 @@ DELIVER_EVERY_SECONDS = 10
 async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> int:
     """Run until SIGTERM/SIGINT (or `stop` is set); in-flight work finishes, the rest stays pending."""
     db = open_db(settings.db_path)
-    notifiers = {"console": ConsoleNotifier()}
+    frontends = load_frontends(settings, db)
+    notifiers: dict[str, Notifier] = {"console": ConsoleNotifier()}
+    for frontend in frontends:
+        await frontend.start()
+        notifiers[frontend.platform] = frontend.notifier
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -74,6 +80,8 @@ async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> 
         scheduler.shutdown(wait=False)
         async with busy:  # let a poll or delivery in flight finish
             pass
+        for frontend in frontends:
+            await frontend.stop()
         db.close()
         print("Riskwire stopped.", flush=True)
     return 0

@@ -21,7 +21,7 @@ from rules.models import SEVERITIES
 from rules.rulefile import load_topics
 from rules.watchlist import WatchlistError, parse_tickers
 from storage import alerts as alert_store
-from storage import subscriptions
+from storage import deliveries, mutes, reviews, subscriptions
 
 WINDOWS = {"7d": 7, "30d": 30, "90d": 90}
 MAX_TICKERS_PER_COMMAND = 25
@@ -249,6 +249,53 @@ def search(db: sqlite_utils.Database, scope: Scope | None, text: str, limit: int
     rows = db.execute(f"select * from alerts where {where} order by created desc limit ?", [*params, limit])
     cols = [c[0] for c in rows.description]
     return [Alert.from_row(alert_store.decode(dict(zip(cols, r, strict=True)))) for r in rows.fetchall()]
+
+
+def alert_in_scope(db: sqlite_utils.Database, scope: Scope, alert_id: str) -> Alert | None:
+    """The alert, if it was delivered (or queued) to the scope's target; None otherwise."""
+    if not any(d["target"] == scope.key for d in deliveries.for_alert(db, alert_id)):
+        return None
+    row = alert_store.get_alert(db, alert_id)
+    return Alert.from_row(row) if row else None
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    """A stored review action."""
+
+    alert: Alert
+    action: str
+    user: str | None
+    at: str
+    reason: str | None = None
+
+
+def review(
+    db: sqlite_utils.Database, scope: Scope, alert_id: str, action: str, reason: str | None = None
+) -> ReviewResult:
+    """Record 'reviewed', 'false_positive' or 'reopened' on an alert in the scope, with who and when."""
+    if action not in reviews.ACTIONS:
+        raise ServiceError(f"Review action must be one of {', '.join(reviews.ACTIONS)}.")
+    if reason and len(reason) > 1000:
+        raise ServiceError("A review reason is limited to 1000 characters.")
+    alert = alert_in_scope(db, scope, alert_id)
+    if alert is None:
+        raise ServiceError("No such alert in this channel.")
+    stamp = _now().isoformat(timespec="seconds")
+    reviews.add(
+        db, alert_id=alert_id, target=scope.key, action=action, user=scope.user, at=stamp, reason=reason
+    )
+    return ReviewResult(alert, action, scope.user, stamp, reason)
+
+
+def mute(db: sqlite_utils.Database, scope: Scope, ticker: str, hours: int = 24) -> str:
+    """Silence `ticker` in the scope's target for `hours`; returns the time it ends (ISO, UTC)."""
+    if hours < 1 or hours > 24 * 90:
+        raise ServiceError("A mute lasts between 1 hour and 90 days.")
+    ticker = parse_ticker_list(ticker)[0]
+    until = (_now() + timedelta(hours=hours)).isoformat(timespec="seconds")
+    mutes.mute(db, scope.key, ticker, until, scope.user)
+    return until
 
 
 def topics() -> list[tuple[str, str, str]]:
