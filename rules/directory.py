@@ -194,6 +194,7 @@ class CompanyDirectory:
             isins=tuple(stock.get("isins") or ()),
             people=tuple(curated.get("people", [])),
             collisions=tuple(curated.get("collisions", [])),
+            other_sense=tuple(curated.get("other_sense", [])),
             country=str(stock.get("country") or ""),
         )
 

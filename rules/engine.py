@@ -21,6 +21,7 @@ from rules.severity import SeverityPolicy
 from rules.text import Doc
 
 MAX_EVIDENCE_PER_RULE = 3
+EVIDENCE_CHARS = 100
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class Matcher:
                     self._want(term)
             for term in rule.groups[0]:
                 self._rules_by_term[term].append(idx)
-            for term in rule.none:
+            for term in (*rule.none, *rule.none_article):
                 self._want(term)
         automaton = ahocorasick.Automaton()
         for key, kinds in self._term_kinds.items():
@@ -175,7 +176,16 @@ class Matcher:
                         break
                 if cancel:
                     break
-            out.append(RuleHit(rule, start, end, doc.text[start:end], doc.sentence(hit.start), fld, cancel))
+            if cancel is None:
+                for term in rule.none_article:
+                    found = hits.get(term)
+                    if found:
+                        cancel = doc.text[found[0].start : found[0].end] + " (in the article)"
+                        break
+            text = " ".join(doc.text[start:end].split())
+            if len(text) > EVIDENCE_CHARS:
+                text = text[: EVIDENCE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+            out.append(RuleHit(rule, start, end, text, doc.sentence(hit.start), fld, cancel))
         return out
 
     def _close_to(
@@ -190,9 +200,10 @@ class Matcher:
             best_dist = 1 << 30
             for term in group:
                 for other in hits.get(term, ()):
+                    # proximity never crosses a sentence boundary
+                    if doc.sentence_index(other.start) != sent_idx:
+                        continue
                     if rule.within is None:
-                        if doc.sentence_index(other.start) != sent_idx:
-                            continue
                         dist = abs(other.start - hit.start)
                     else:
                         dist = doc.words_between(min(hit.end, other.end), max(hit.start, other.start))
@@ -212,8 +223,8 @@ class Matcher:
         return self.analyse_doc(Doc.from_article(article))
 
     def analyse_doc(self, doc: Doc) -> Analysis:
+        """The analysis of prepared text (see `analyse`)."""
         hits, names = self._scan(doc)
-        mentions, linked, rejected = link_companies(self.companies, doc, names)
         candidates: set[int] = set()
         for term in hits:
             candidates.update(self._rules_by_term.get(term, ()))
@@ -229,6 +240,14 @@ class Matcher:
                 if rh.cancelled_by is None:
                     best[rh.rule.id] = rh.rule.weight
             topics.append(TopicResult(spec, sum(best.values()), rule_hits))
+        risk_sentences = {
+            doc.sentence_index(rh.start)
+            for t in topics
+            if t.tagged
+            for rh in t.hits
+            if rh.cancelled_by is None
+        }
+        mentions, linked, rejected = link_companies(self.companies, doc, names, risk_sentences)
         stage_hits = [
             rh
             for r in self.stage_rules
@@ -237,9 +256,10 @@ class Matcher:
             if rh.rule is r and rh.cancelled_by is None
         ]
         stage = self.severity.latest_stage({rh.rule.cls for rh in stage_hits})
-        denied = any(rh.cancelled_by is None for rh in by_cls.get("denied", []))
-        stage_hits += [rh for rh in by_cls.get("denied", []) if rh.cancelled_by is None]
-        analysis = Analysis(doc, mentions, linked, rejected, topics, stage_hits, stage, denied)
+        denials = [rh for rh in by_cls.get("denied", []) if rh.cancelled_by is None]
+        analysis = Analysis(
+            doc, mentions, linked, rejected, topics, stage_hits + denials, stage, bool(denials)
+        )
         analysis.matches = self._matches(analysis)
         return analysis
 
@@ -253,7 +273,7 @@ class Matcher:
                 if rh.cancelled_by is None and per_rule[rh.rule.id] < MAX_EVIDENCE_PER_RULE:
                     per_rule[rh.rule.id] += 1
                     evidence.append(Evidence(rh.rule.qualified_id, rh.text, rh.sentence, rh.field, t.spec.id))
-        money = self.severity.largest_amount(a.doc.text) if tagged else 0.0
+        money = self.severity.penalty_amount(a.doc) if tagged else 0.0
         severity = (
             self.severity.grade([self._topic_of[t] for t in topic_ids], a.stage, money) if tagged else "low"
         )

@@ -1,17 +1,23 @@
 """Company linking: which watched companies an article is about, with the evidence for each.
 
 Names that are also ordinary words (Amazon, Shell, Visa, ...) count only when capitalised, outside a
-known collision phrase ('shell company', 'Amazon rainforest') and confirmed: by another name, brand,
-executive or symbol of the same company in the article, or by corporate context next to the word.
-A company is linked only when the article is about it (salience), not for a passing mention.
+collision phrase ('shell company', 'Amazon rainforest') and confirmed: by another name, brand, executive
+or symbol of the same company, or by corporate context next to the word ('Amazon said'). When the
+article holds a word of the other sense ('rainforest', 'blood pressure'), only a strong mention confirms.
+
+A company is linked only when the article is about it (salience): headline mentions and the subject of
+the lead weigh most; mentions after 'rivals such as', 'competes with', 'supplier to' weigh little.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 from rules.models import Company
 from rules.text import Doc, normalise_term
@@ -21,172 +27,34 @@ _EXCHANGES = (
     r"TSX|HKEX|HKG|Euronext|AMS|EPA|STO|TYO|ASX|BME|BIT|NSE|BSE|OMX"
 )
 _SYMBOL = re.compile(rf"\$([A-Z][A-Z.]{{0,5}})\b|\b(?:{_EXCHANGES})\s*:\s*([A-Z0-9][A-Z0-9.\-]{{0,7}})\b")
+_WORDS = re.compile(r"[a-z0-9]+")
 
-# Words next to an ambiguous name that show it is the company: 'Amazon said', 'shares of Apple'.
-_CONTEXT_AFTER = {
-    "inc",
-    "corp",
-    "co",
-    "plc",
-    "ltd",
-    "said",
-    "says",
-    "shares",
-    "stock",
-    "spokesperson",
-    "spokesman",
-    "spokeswoman",
-    "ceo",
-    "chief",
-    "executive",
-    "executives",
-    "agreed",
-    "agrees",
-    "pay",
-    "pays",
-    "paid",
-    "fined",
-    "sued",
-    "sues",
-    "accused",
-    "denied",
-    "denies",
-    "announced",
-    "announces",
-    "unveils",
-    "unveiled",
-    "launches",
-    "launched",
-    "reported",
-    "reports",
-    "posts",
-    "posted",
-    "revenue",
-    "revenues",
-    "profit",
-    "profits",
-    "earnings",
-    "quarterly",
-    "customers",
-    "employees",
-    "employee",
-    "workers",
-    "staff",
-    "board",
-    "names",
-    "named",
-    "appoints",
-    "hires",
-    "fires",
-    "fired",
-    "sells",
-    "sold",
-    "buys",
-    "bought",
-    "acquires",
-    "to",
-    "settles",
-    "settled",
-    "will",
-    "has",
-    "had",
-    "is",
-    "was",
-    "faces",
-    "faced",
-    "lifts",
-    "cuts",
-    "raises",
-    "trims",
-    "beats",
-    "misses",
-    "slides",
-    "jumps",
-    "falls",
-    "rises",
-    "expects",
-    "plans",
-    "warns",
-    "must",
-    "opens",
-    "signs",
-    "wins",
-    "loses",
-    "boss",
-    "founder",
-    "investors",
-    "shareholders",
-    "stores",
-    "store",
-    "app",
-    "platform",
-    "services",
-    "cloud",
-    "devices",
-    "products",
-    "unit",
-    "subsidiary",
-    "tells",
-    "told",
-    "admits",
-    "admitted",
-    "rejects",
-    "disputes",
-    "hit",
-    "handed",
-    "ordered",
-    "could",
-    "would",
-    "did",
-    "does",
-    "allegedly",
-    "knowingly",
-    "employees'",
-    "workers'",
-    "'s",
-    "s",
-    "stopped",
-    "cut",
-    "ceased",
-}
-_CONTEXT_BEFORE = {
-    "at",
-    "from",
-    "against",
-    "sued",
-    "sues",
-    "fined",
-    "fines",
-    "accuses",
-    "accused",
-    "of",
-    "by",
-    "with",
-    "on",
-    "investors",
-    "shares",
-    "rival",
-    "rivals",
-    "giant",
-    "retailer",
-    "company",
-    "firm",
-    "group",
-    "maker",
-    "employer",
-    "ex",
-    "former",
-    "probe",
-    "into",
-    "examine",
-    "examines",
-    "and",
-    "for",
-    "like",
-    "including",
-    "charges",
-    "charged",
-}
+SALIENCE_THRESHOLD = 2.0
+_TITLE, _LEAD_SUBJECT, _LEAD, _BODY = 3.0, 2.0, 1.0, 0.5
+_PASSING_FACTOR = 0.25
+_RISK_SENTENCE_BONUS = 0.5
+
+
+@dataclass(frozen=True)
+class LinkingWords:
+    """The word lists of rules/data/linking.toml."""
+
+    context_after: frozenset[str]
+    context_before: frozenset[str]
+    passing_before: tuple[tuple[str, ...], ...]  # phrases as word tuples
+    passing_after: frozenset[str]
+
+    @classmethod
+    @cache
+    def default(cls) -> LinkingWords:
+        text = resources.files("rules").joinpath("data/linking.toml").read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+        return cls(
+            frozenset(data["context_after"]),
+            frozenset(data["context_before"]),
+            tuple(tuple(normalise_term(p).split()) for p in data["passing_before"]),
+            frozenset(data["passing_after"]),
+        )
 
 
 @dataclass
@@ -201,6 +69,7 @@ class Mention:
     field: str
     valid: bool = True
     reason: str = ""
+    weight: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -211,12 +80,13 @@ class _Entry:
 
 
 class CompanyIndex:
-    """Watched companies by normalised name key, with collision phrases and listing symbols."""
+    """Watched companies by normalised name key, with collision phrases, other-sense words and symbols."""
 
     def __init__(self, companies: Sequence[Company]) -> None:
         self._companies = {c.ticker: c for c in companies}
         self._entries: dict[str, list[_Entry]] = defaultdict(list)
         self._collisions: dict[str, set[str]] = defaultdict(set)
+        self._other_sense: dict[str, set[str]] = defaultdict(set)
         self._symbols: dict[str, str] = {}
         for c in companies:
             for kind, values in (("name", c.names), ("ambiguous", c.ambiguous), ("person", c.people)):
@@ -226,11 +96,13 @@ class CompanyIndex:
                         self._entries[key].append(_Entry(c.ticker, kind, value))
             for phrase in c.collisions:
                 self._collisions[normalise_term(phrase)].add(c.ticker)
+            for word in c.other_sense:
+                self._other_sense[normalise_term(word)].add(c.ticker)
             for sym in (c.ticker, *c.symbols):
                 self._symbols.setdefault(sym.upper(), c.ticker)
 
     def name_keys(self) -> list[str]:
-        return list({*self._entries, *self._collisions})
+        return list({*self._entries, *self._collisions, *self._other_sense})
 
     def company(self, ticker: str) -> Company:
         return self._companies[ticker]
@@ -244,14 +116,11 @@ class CompanyIndex:
     def collisions(self, key: str) -> set[str]:
         return self._collisions.get(key, set())
 
+    def other_sense(self, key: str) -> set[str]:
+        return self._other_sense.get(key, set())
+
     def symbol(self, code: str) -> str | None:
         return self._symbols.get(code.upper())
-
-
-def _words_around(low: str, start: int, end: int, before: int, after: int) -> tuple[list[str], list[str]]:
-    left = re.findall(r"[a-z0-9']+", low[max(0, start - 60) : start])[-before:]
-    right = re.findall(r"[a-z0-9']+", low[end : end + 60])[:after]
-    return left, right
 
 
 def _case_ok(original: str, text: str, kind: str) -> bool:
@@ -262,15 +131,34 @@ def _case_ok(original: str, text: str, kind: str) -> bool:
     return True
 
 
+def _words_before(low: str, start: int, count: int) -> list[str]:
+    return _WORDS.findall(low[max(0, start - 80) : start])[-count:]
+
+
+def _words_after(low: str, end: int, count: int) -> list[str]:
+    return _WORDS.findall(low[end : end + 80])[:count]
+
+
 def link_companies(
-    index: CompanyIndex, doc: Doc, names: list[tuple[str, int, int]]
+    index: CompanyIndex,
+    doc: Doc,
+    names: list[tuple[str, int, int]],
+    risk_sentences: Collection[int] = (),
+    words: LinkingWords | None = None,
 ) -> tuple[dict[str, list[Mention]], dict[str, float], dict[str, str]]:
-    """Mentions per ticker, the linked tickers with their salience, and why others were not linked."""
+    """Mentions per ticker, the linked tickers with their salience, and why the others were not linked.
+
+    `names` are (normalised key, start, end) hits of the automaton; `risk_sentences` the indices of
+    sentences where topic rules fired (a company named there is more likely the subject).
+    """
+    words = words or LinkingWords.default()
     mentions: dict[str, list[Mention]] = defaultdict(list)
     collision_spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    other_sense: set[str] = set()
     for key, start, end in names:
         for ticker in index.collisions(key):
             collision_spans[ticker].append((start, end))
+        other_sense.update(index.other_sense(key))
     for key, start, end in names:
         text = doc.text[start:end]
         for entry in index.entries(key):
@@ -281,59 +169,120 @@ def link_companies(
                 m.valid, m.reason = False, "inside a collision phrase"
             mentions[entry.ticker].append(m)
     for match in _SYMBOL.finditer(doc.text):
-        code = match.group(1) or match.group(2)
-        owner = index.symbol(code)
+        owner = index.symbol(match.group(1) or match.group(2))
         if owner:
+            field = doc.field_at(match.start())
             mentions[owner].append(
-                Mention(
-                    owner, "symbol", match.group(0), match.start(), match.end(), doc.field_at(match.start())
-                )
+                Mention(owner, "symbol", match.group(0), match.start(), match.end(), field)
             )
     linked: dict[str, float] = {}
     rejected: dict[str, str] = {}
     for ticker, found in mentions.items():
         found.sort(key=lambda m: m.start)
-        _confirm_ambiguous(found, doc)
+        _drop_nested(found)
+        _confirm_ambiguous(found, doc, ticker in other_sense, words)
         valid = [m for m in found if m.valid]
         if not valid:
             rejected[ticker] = "; ".join(sorted({f"{m.text!r} {m.reason}" for m in found}))
             continue
-        score = salience(valid, doc)
+        score = salience(valid, doc, risk_sentences, words)
         if score >= SALIENCE_THRESHOLD:
             linked[ticker] = score
         else:
-            rejected[ticker] = f"passing mention only (salience {score:.1f} < {SALIENCE_THRESHOLD})"
+            rejected[ticker] = f"passing mention only (salience {score:.2f} < {SALIENCE_THRESHOLD:g})"
     return mentions, linked, rejected
 
 
-def _confirm_ambiguous(found: list[Mention], doc: Doc) -> None:
-    strong = any(m.valid and m.kind != "ambiguous" for m in found)
+def _drop_nested(found: list[Mention]) -> None:
+    """'Amazon Web Services' also contains 'Amazon': keep only the longest mention at a place."""
     for m in found:
-        if not m.valid or m.kind != "ambiguous" or strong:
-            continue
-        left, right = _words_around(doc.low, m.start, m.end, 2, 3)
-        if (right and right[0] in _CONTEXT_AFTER) or (left and left[-1] in _CONTEXT_BEFORE):
-            continue
-        m.valid, m.reason = False, "ambiguous name without confirming context"
+        if any(
+            o is not m and o.start <= m.start and m.end <= o.end and (o.end - o.start) > (m.end - m.start)
+            for o in found
+        ):
+            m.valid, m.reason = False, "part of a longer name"
 
 
-SALIENCE_THRESHOLD = 2.0
-_FIELD_WEIGHT = {"title": 3.0, "lead": 1.5, "body": 0.75}
+def _confirm_ambiguous(found: list[Mention], doc: Doc, other_sense: bool, words: LinkingWords) -> None:
+    candidates = [m for m in found if m.valid and m.kind == "ambiguous"]
+    if not candidates:
+        return
+    if any(m.valid and m.kind != "ambiguous" for m in found):
+        return  # a strong mention (name, brand, executive, symbol) confirms every ambiguous one
+    if other_sense:
+        for m in candidates:
+            m.valid, m.reason = False, "the article uses this word in another sense"
+        return
+    confirmed = False
+    for m in candidates:
+        after = _words_after(doc.low, m.end, 1)
+        before = _words_before(doc.low, m.start, 1)
+        if (after and after[0] in words.context_after) or (before and before[0] in words.context_before):
+            confirmed = True
+            break
+    if not confirmed:
+        for m in candidates:
+            m.valid, m.reason = False, "ambiguous name without confirming context"
 
 
-def salience(valid: list[Mention], doc: Doc) -> float:
-    """How much the article is about the company: headline and lead mentions weigh most."""
+def _passing(m: Mention, doc: Doc, words: LinkingWords) -> bool:
+    after = _words_after(doc.low, m.end, 2)
+    if after and (after[0] in words.passing_after or after[:2] == ["s", "rival"]):
+        return True
+    before = _words_before(doc.low, m.start, 3)
+    for phrase in words.passing_before:
+        n = len(phrase)
+        if n <= len(before) and tuple(before[-n:]) == phrase:
+            return True
+    return False
+
+
+def _is_lead_subject(m: Mention, doc: Doc) -> bool:
+    lead_start, lead_end = doc.spans["lead"]
+    if not lead_start <= m.start <= lead_end:
+        return False
+    sentence_start = doc.sentence_starts[doc.sentence_index(m.start)]
+    if doc.sentence_index(m.start) != doc.sentence_index(lead_start):
+        return False
+    return len(_WORDS.findall(doc.low[sentence_start : m.start])) <= 5
+
+
+def salience(
+    valid: list[Mention], doc: Doc, risk_sentences: Collection[int] = (), words: LinkingWords | None = None
+) -> float:
+    """How much the article is about the company: the headline and the lead's subject weigh most.
+
+    Each mention weighs by where it is (title 3, subject of the lead 2, lead 1, body 0.5, the body
+    counting at most four), a quarter of that after words marking a passing mention, plus 0.5 in a
+    sentence where a risk rule fired. A symbol right after a name ('Amazon (NASDAQ: AMZN)') adds 1
+    unless that name was a passing mention; a symbol alone weighs like a name, at most 1 outside titles.
+    """
+    words = words or LinkingWords.default()
     score = 0.0
-    per_field: dict[str, int] = defaultdict(int)
+    body = 0
+    title_seen = False
+    previous: Mention | None = None
     for m in valid:
-        per_field[m.field] += 1
-        if per_field[m.field] <= 3:
-            score += _FIELD_WEIGHT[m.field]
-        if m.kind == "symbol":
-            score += 1.0
-    lead_start = doc.spans["lead"][0]
-    if any(
-        m.field == "lead" and doc.sentence_index(m.start) == doc.sentence_index(lead_start) for m in valid
-    ):
-        score += 0.5
-    return score
+        if m.kind == "symbol" and previous is not None and 0 <= m.start - previous.end <= 4:
+            m.weight = 0.0 if previous.reason == "passing" else 1.0
+            score += m.weight
+            continue
+        if m.field == "title":
+            weight = 0.0 if title_seen else _TITLE
+            title_seen = True
+        elif m.field == "lead":
+            weight = _LEAD_SUBJECT if _is_lead_subject(m, doc) else _LEAD
+        else:
+            body += 1
+            weight = _BODY if body <= 4 else 0.0
+        if m.kind == "symbol" and m.field != "title":
+            weight = min(weight, 1.0)
+        if _passing(m, doc, words):
+            weight *= _PASSING_FACTOR
+            m.reason = "passing"
+        elif weight and doc.sentence_index(m.start) in risk_sentences:
+            weight += _RISK_SENTENCE_BONUS
+        m.weight = weight
+        score += weight
+        previous = m
+    return round(score, 2)

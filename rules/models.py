@@ -24,6 +24,7 @@ class Company:
     isins: tuple[str, ...] = ()
     people: tuple[str, ...] = ()
     collisions: tuple[str, ...] = ()
+    other_sense: tuple[str, ...] = ()
     country: str = ""
 
 

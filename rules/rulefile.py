@@ -11,8 +11,9 @@ A rule file is TOML, one per topic (rules/topics/*.toml):
     id = "breach"                       # unique within the file
     any = ["sanctions breach*", "evad* sanctions"]     # one of these terms ...
     all = [["russia", "iran"], ["sold", "supplied"]]   # ... or one term of each group ...
-    within = 8                          # ... within 8 words of each other, or "sentence"
+    within = 8                          # ... within 8 words of each other (always in one sentence)
     none = ["ncaa", "uefa"]             # cancelled when one of these is in the same sentence
+    none_article = ["trade surveillance"]   # cancelled when one of these is anywhere in the article
     scope = ["title", "lead", "body"]   # where the rule looks (default: everywhere)
     weight = 2                          # default 1
 
@@ -33,7 +34,7 @@ from rules.models import SEVERITIES, STAGES
 from rules.text import FIELDS, normalise_term
 
 _TERM = re.compile(r"^[^*]+\*?(\s+[^*\s]+)*$|^([^*\s]+\s+)+[^*\s]+\*(\s+[^*\s]+)*$")
-_RULE_KEYS = {"id", "any", "all", "within", "none", "scope", "weight", "stage", "note"}
+_RULE_KEYS = {"id", "any", "all", "within", "none", "none_article", "scope", "weight", "stage", "note"}
 _FILE_KEYS = {"topic", "label", "severity", "threshold", "description", "rule", "required", "kind"}
 
 
@@ -81,6 +82,7 @@ class Rule:
     groups: tuple[tuple[Term, ...], ...]
     within: int | None  # None: same sentence
     none: tuple[Term, ...]
+    none_article: tuple[Term, ...]
     scope: frozenset[str]
     weight: float
     line: int
@@ -181,6 +183,11 @@ def parse_rules(text: str, path: str, default_cls: str | None, *, stage_file: bo
         else:
             raise RuleFileError(path, at("within"), f'rule {rid!r}: within must be 1..60 words or "sentence"')
         none = _terms(raw["none"], f"rule {rid!r} none", path, at("none")) if "none" in raw else ()
+        none_article = (
+            _terms(raw["none_article"], f"rule {rid!r} none_article", path, at("none_article"))
+            if "none_article" in raw
+            else ()
+        )
         scope_raw = raw.get("scope", list(FIELDS))
         if not isinstance(scope_raw, list) or not scope_raw or any(s not in FIELDS for s in scope_raw):
             raise RuleFileError(
@@ -200,7 +207,18 @@ def parse_rules(text: str, path: str, default_cls: str | None, *, stage_file: bo
             raise RuleFileError(path, line, f"rule {rid!r}: 'stage' belongs in the stages file")
         assert cls is not None
         rules.append(
-            Rule(cls, rid, groups, within, none, frozenset(scope_raw), float(weight), line or 0, path)
+            Rule(
+                cls,
+                rid,
+                groups,
+                within,
+                none,
+                none_article,
+                frozenset(scope_raw),
+                float(weight),
+                line or 0,
+                path,
+            )
         )
     return rules
 

@@ -11,11 +11,16 @@ from typing import Any
 
 from rules.models import SEVERITIES, STAGES
 from rules.rulefile import TopicSpec
+from rules.text import Doc
 
 _AMOUNT = re.compile(
     r"(?:[$€£]|US\$|USD\s?|EUR\s?|GBP\s?)\s?(\d{1,3}(?:[,.]\d{1,3})*(?:\.\d+)?)\s*"
     r"(trillion|billion|bn|million|mln|m)\b",
     re.I,
+)
+_PENALTY = re.compile(
+    r"\b(fine[ds]?|penalt(y|ies)|settle(s|d|ment)?|damages|forfeit\w*|pay|pays|paid|"
+    r"disgorge\w*|restitution|sanctioned|ordered to)\b"
 )
 _SCALE = {"trillion": 1e12, "billion": 1e9, "bn": 1e9, "million": 1e6, "mln": 1e6, "m": 1e6}
 
@@ -56,12 +61,19 @@ class SeverityPolicy:
             best = max(best, value * _SCALE[m.group(2).lower()])
         return best
 
+    def penalty_amount(self, doc: Doc) -> float:
+        """The largest amount in a sentence about a fine, penalty, settlement or damages (0 when none)."""
+        best = 0.0
+        for m in _AMOUNT.finditer(doc.text):
+            sentence = doc.sentence(m.start(), limit=2000).lower()
+            if _PENALTY.search(sentence):
+                best = max(best, self.largest_amount(m.group(0)))
+        return best
+
     def grade(self, topics: Sequence[TopicSpec], stage: str | None, money: float) -> str:
-        """Severity: the highest topic base, at least the stage floor, raised by money at stake."""
+        """Severity: the highest topic base, at least the stage floor, raised by penalty money at stake."""
         level = max((SEVERITIES.index(t.severity) for t in topics), default=0)
         if stage and stage in self.stage_floor:
             level = max(level, SEVERITIES.index(self.stage_floor[stage]))
         level += sum(1 for threshold in self.raise_at if money >= threshold)
-        if len(topics) >= 3:
-            level += 1
         return SEVERITIES[min(level, len(SEVERITIES) - 1)]
