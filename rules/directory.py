@@ -83,6 +83,28 @@ def _symbols_of(stock: dict[str, Any]) -> list[tuple[str, int]]:
     return found
 
 
+def _merge_duplicates(stocks: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """pytickersymbols lists a company once per index it is in; merge those copies by name."""
+    merged: dict[str, dict[str, Any]] = {}
+    for stock in stocks:
+        key = (stock.get("name") or "").strip().lower()
+        held = merged.get(key)
+        if held is None:
+            merged[key] = {
+                **stock,
+                "symbols": list(stock.get("symbols") or []),
+                "isins": list(stock.get("isins") or []),
+            }
+            continue
+        for sym in stock.get("symbols") or []:
+            if sym not in held["symbols"]:
+                held["symbols"].append(sym)
+        for isin in stock.get("isins") or []:
+            if isin not in held["isins"]:
+                held["isins"].append(isin)
+    return list(merged.values())
+
+
 @cache
 def _curated() -> dict[str, dict[str, Any]]:
     text = resources.files("rules").joinpath("data/companies.toml").read_text(encoding="utf-8")
@@ -97,7 +119,7 @@ class CompanyDirectory:
         self._by_symbol: dict[str, _Listing] = {}
         self._curated = curated
         self._common = {w.lower() for w in curated.get("_GLOBAL", {}).get("ambiguous", [])}
-        for stock in stocks:
+        for stock in _merge_duplicates(stocks):
             for symbol, rank in _symbols_of(stock):
                 held = self._by_symbol.get(symbol)
                 if held is None or rank < held.rank:

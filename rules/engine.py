@@ -7,6 +7,7 @@ same analysis with everything that was considered and rejected, for people debug
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,28 +22,32 @@ from rules.severity import SeverityPolicy
 from rules.text import Doc
 
 MAX_EVIDENCE_PER_RULE = 3
+MAX_HITS_PER_RULE = 20
 EVIDENCE_CHARS = 100
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A term found in the text at [start, end)."""
-
-    start: int
-    end: int
 
 
 @dataclass
 class RuleHit:
-    """A rule that fired (or was cancelled) with the text and sentence that made it fire."""
+    """A rule that fired (or was cancelled): where, in which field, and what cancelled it."""
 
     rule: Rule
     start: int
     end: int
-    text: str
-    sentence: str
     field: str
+    doc: Doc
     cancelled_by: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The matched text on one line, at most EVIDENCE_CHARS long."""
+        text = " ".join(self.doc.text[self.start : self.end].split())
+        if len(text) > EVIDENCE_CHARS:
+            text = text[: EVIDENCE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+        return text
+
+    @property
+    def sentence(self) -> str:
+        return self.doc.sentence(self.start)
 
 
 @dataclass
@@ -73,8 +78,19 @@ class Analysis:
     matches: list[Match] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _CompiledRule:
+    rule: Rule
+    groups: tuple[frozenset[int], ...]  # term ids
+    none: frozenset[int]
+    none_article: frozenset[int]
+
+
+Spans = dict[int, list[tuple[int, int]]]
+
+
 class Matcher:
-    """Compiled companies and rules. Thread-safe for reading; build once, use for many articles."""
+    """Compiled companies and rules. Read-only after construction; build once, use for many articles."""
 
     def __init__(
         self,
@@ -87,134 +103,117 @@ class Matcher:
         self.stage_rules = list(stage_rules if stage_rules is not None else load_stage_rules())
         self.severity = severity or SeverityPolicy.default()
         self.companies = CompanyIndex(companies)
-        self._rules: list[Rule] = [r for t in self.topics for r in t.rules] + self.stage_rules
         self._topic_of = {t.id: t for t in self.topics}
-        # term key -> (exact wanted, stem wanted); rule index by the terms of its first group
-        self._term_kinds: dict[str, list[bool]] = {}
-        self._stem_rests: dict[str, set[str]] = defaultdict(set)
-        self._rules_by_term: dict[Term, list[int]] = defaultdict(list)
-        for idx, rule in enumerate(self._rules):
-            for group in rule.groups:
-                for term in group:
-                    self._want(term)
-            for term in rule.groups[0]:
-                self._rules_by_term[term].append(idx)
-            for term in (*rule.none, *rule.none_article):
-                self._want(term)
-        automaton = ahocorasick.Automaton()
-        for key, kinds in self._term_kinds.items():
-            automaton.add_word(key, ("t", key, kinds[0], kinds[1]))
-        for key in self.companies.name_keys():
-            existing = automaton.get(key, None)
-            if existing is None:
-                automaton.add_word(key, ("c", key, True, False))
+        self._term_id: dict[Term, int] = {}
+        rules = [r for t in self.topics for r in t.rules] + self.stage_rules
+        self._first_stage_rule = len(rules) - len(self.stage_rules)
+        self._rules = [
+            _CompiledRule(
+                r,
+                tuple(frozenset(self._tid(t) for t in g) for g in r.groups),
+                frozenset(self._tid(t) for t in r.none),
+                frozenset(self._tid(t) for t in r.none_article),
+            )
+            for r in rules
+        ]
+        # rules are evaluated only when a term of their first group occurs
+        self._rules_by_term: dict[int, list[int]] = defaultdict(list)
+        for idx, compiled in enumerate(self._rules):
+            for tid in compiled.groups[0]:
+                self._rules_by_term[tid].append(idx)
+        # Keys are padded with spaces (the normalised text has a space at every word boundary), so the
+        # automaton only reports whole words: ' amazon ' for a name or exact term, ' violat' for a stem.
+        # value: (key length, exact term id or -1, ((rest, stem term id), ...), is a name key)
+        exact: dict[str, int] = {}
+        stems: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for term, tid in self._term_id.items():
+            if term.stem:
+                stems[term.text].append((term.rest, tid))
             else:
-                automaton.add_word(key, ("tc", key, existing[2], existing[3]))
+                exact[term.text] = tid
+        name_keys = set(self.companies.name_keys())
+        automaton = ahocorasick.Automaton()
+        for key in {*exact, *name_keys}:
+            padded = f" {key} "
+            automaton.add_word(padded, (len(padded), exact.get(key, -1), (), key in name_keys))
+        for key, rests in stems.items():
+            automaton.add_word(f" {key}", (len(key) + 1, -1, tuple(rests), False))
         automaton.make_automaton()
         self._automaton = automaton
 
-    def _want(self, term: Term) -> None:
-        kinds = self._term_kinds.setdefault(term.text, [False, False])
-        kinds[1 if term.stem else 0] = True
-        if term.stem:
-            self._stem_rests[term.text].add(term.rest)
+    def _tid(self, term: Term) -> int:
+        return self._term_id.setdefault(term, len(self._term_id))
 
     # -- scanning ---------------------------------------------------------------------------------
 
-    def _scan(self, doc: Doc) -> tuple[dict[Term, list[Hit]], list[tuple[str, int, int]]]:
+    def _scan(self, doc: Doc) -> tuple[Spans, list[tuple[str, int, int]]]:
+        """Every term occurrence (by term id) and every name key occurrence, as whole words."""
         low = doc.low
         n = len(low)
-        terms: dict[Term, list[Hit]] = defaultdict(list)
+        spans: Spans = defaultdict(list)
         names: list[tuple[str, int, int]] = []
-        for end_idx, (kind, key, exact, stem) in self._automaton.iter(low):
-            start = end_idx - len(key) + 1
-            if start > 0 and low[start - 1].isalnum():
+        # offsets in the padded text are one more than in `low`
+        for end_idx, (length, exact_id, stem_terms, is_name) in self._automaton.iter(f" {low} "):
+            start = end_idx - length + 1  # = offset in low of the word's first character
+            if not stem_terms:
+                end = end_idx - 1
+                if exact_id >= 0:
+                    spans[exact_id].append((start, end))
+                if is_name:
+                    names.append((low[start:end], start, end))
                 continue
-            right_ok = end_idx + 1 >= n or not low[end_idx + 1].isalnum()
-            if kind != "c":
-                if stem:
-                    word_end = end_idx + 1
-                    while word_end < n and low[word_end].isalnum():
-                        word_end += 1
-                    for rest in self._stem_rests[key]:
-                        if not rest:
-                            terms[Term(key, True)].append(Hit(start, word_end))
-                            continue
-                        tail = word_end + 1 + len(rest)
-                        if (
-                            low.startswith(rest, word_end + 1)
-                            and low[word_end] == " "
-                            and (tail >= n or not low[tail].isalnum())
-                        ):
-                            terms[Term(key, True, rest)].append(Hit(start, tail))
-                if exact and right_ok:
-                    terms[Term(key, False)].append(Hit(start, end_idx + 1))
-            if kind in ("c", "tc") and right_ok:
-                names.append((key, start, end_idx + 1))
-        return terms, names
+            word_end = end_idx
+            while word_end < n and low[word_end] != " ":
+                word_end += 1
+            for rest, tid in stem_terms:
+                if not rest:
+                    spans[tid].append((start, word_end))
+                    continue
+                tail = word_end + 1 + len(rest)
+                if low.startswith(rest, word_end + 1) and (tail >= n or low[tail] == " "):
+                    spans[tid].append((start, tail))
+        return spans, names
 
     # -- rules ------------------------------------------------------------------------------------
 
-    def _eval_rule(self, rule: Rule, doc: Doc, hits: dict[Term, list[Hit]]) -> list[RuleHit]:
+    def _eval_rule(self, compiled: _CompiledRule, doc: Doc, spans: Spans) -> list[RuleHit]:
+        rule = compiled.rule
+        present = spans.keys()
+        first = sorted(span for tid in compiled.groups[0] & present for span in spans[tid])
+        others = [
+            sorted(span for tid in group & present for span in spans[tid]) for group in compiled.groups[1:]
+        ]
+        if not all(others):
+            return []
+        nones = sorted(span for tid in compiled.none & present for span in spans[tid])
+        article_cancel = None
+        for tid in compiled.none_article & present:
+            found = spans[tid][0]
+            article_cancel = doc.text[found[0] : found[1]] + " (in the article)"
+            break
         out: list[RuleHit] = []
-        first = [h for t in rule.groups[0] for h in hits.get(t, ())]
-        first.sort(key=lambda h: h.start)
-        for hit in first:
-            fld = doc.field_at(hit.start)
+        fired = 0
+        for hit_start, hit_end in first:
+            fld = doc.field_at(hit_start)
             if fld not in rule.scope:
                 continue
-            span = self._close_to(rule, doc, hit, hits)
-            if span is None:
-                continue
-            start, end = span
-            sent_idx = doc.sentence_index(hit.start)
-            cancel = None
-            for term in rule.none:
-                for other in hits.get(term, ()):
-                    if doc.sentence_index(other.start) == sent_idx:
-                        cancel = doc.text[other.start : other.end]
-                        break
-                if cancel:
-                    break
-            if cancel is None:
-                for term in rule.none_article:
-                    found = hits.get(term)
-                    if found:
-                        cancel = doc.text[found[0].start : found[0].end] + " (in the article)"
-                        break
-            text = " ".join(doc.text[start:end].split())
-            if len(text) > EVIDENCE_CHARS:
-                text = text[: EVIDENCE_CHARS - 1].rsplit(" ", 1)[0] + "…"
-            out.append(RuleHit(rule, start, end, text, doc.sentence(hit.start), fld, cancel))
+            span = (hit_start, hit_end)
+            bounds = doc.sentence_bounds(hit_start) if (others or nones) else (0, 0)
+            if others:
+                near = _close_to(rule.within, doc, hit_start, hit_end, bounds, others)
+                if near is None:
+                    continue
+                span = near
+            cancel = article_cancel
+            if cancel is None and nones:
+                i = bisect.bisect_left(nones, (bounds[0], -1))
+                if i < len(nones) and nones[i][0] < bounds[1]:
+                    cancel = doc.text[nones[i][0] : nones[i][1]]
+            out.append(RuleHit(rule, span[0], span[1], fld, doc, cancel))
+            fired += cancel is None
+            if fired >= MAX_HITS_PER_RULE or len(out) >= 4 * MAX_HITS_PER_RULE:
+                break  # enough to score and explain; the rest adds nothing
         return out
-
-    def _close_to(
-        self, rule: Rule, doc: Doc, hit: Hit, hits: dict[Term, list[Hit]]
-    ) -> tuple[int, int] | None:
-        start, end = hit.start, hit.end
-        if len(rule.groups) == 1:
-            return start, end
-        sent_idx = doc.sentence_index(hit.start)
-        for group in rule.groups[1:]:
-            best: Hit | None = None
-            best_dist = 1 << 30
-            for term in group:
-                for other in hits.get(term, ()):
-                    # proximity never crosses a sentence boundary
-                    if doc.sentence_index(other.start) != sent_idx:
-                        continue
-                    if rule.within is None:
-                        dist = abs(other.start - hit.start)
-                    else:
-                        dist = doc.words_between(min(hit.end, other.end), max(hit.start, other.start))
-                        if dist > rule.within:
-                            continue
-                    if dist < best_dist:
-                        best, best_dist = other, dist
-            if best is None:
-                return None
-            start, end = min(start, best.start), max(end, best.end)
-        return start, end
 
     # -- public -----------------------------------------------------------------------------------
 
@@ -224,14 +223,23 @@ class Matcher:
 
     def analyse_doc(self, doc: Doc) -> Analysis:
         """The analysis of prepared text (see `analyse`)."""
-        hits, names = self._scan(doc)
+        spans, names = self._scan(doc)
+        return self._analyse(doc, spans, names)
+
+    def _analyse(
+        self, doc: Doc, spans: Spans, names: list[tuple[str, int, int]], decide_only: bool = False
+    ) -> Analysis:
         candidates: set[int] = set()
-        for term in hits:
-            candidates.update(self._rules_by_term.get(term, ()))
+        for tid in spans:
+            candidates.update(self._rules_by_term.get(tid, ()))
         by_cls: dict[str, list[RuleHit]] = defaultdict(list)
+        stage_rules: list[_CompiledRule] = []
         for idx in sorted(candidates):
-            rule = self._rules[idx]
-            by_cls[rule.cls].extend(self._eval_rule(rule, doc, hits))
+            compiled = self._rules[idx]
+            if idx >= self._first_stage_rule:
+                stage_rules.append(compiled)
+                continue
+            by_cls[compiled.rule.cls].extend(self._eval_rule(compiled, doc, spans))
         topics: list[TopicResult] = []
         for spec in self.topics:
             rule_hits = by_cls.get(spec.id, [])
@@ -240,6 +248,10 @@ class Matcher:
                 if rh.cancelled_by is None:
                     best[rh.rule.id] = rh.rule.weight
             topics.append(TopicResult(spec, sum(best.values()), rule_hits))
+        any_tagged = any(t.tagged for t in topics)
+        if any_tagged or not decide_only:  # stage and denial only matter for risk matches
+            for compiled in stage_rules:
+                by_cls[compiled.rule.cls].extend(self._eval_rule(compiled, doc, spans))
         risk_sentences = {
             doc.sentence_index(rh.start)
             for t in topics
@@ -247,7 +259,9 @@ class Matcher:
             for rh in t.hits
             if rh.cancelled_by is None
         }
-        mentions, linked, rejected = link_companies(self.companies, doc, names, risk_sentences)
+        mentions, linked, rejected = link_companies(
+            self.companies, doc, names, risk_sentences, decide_only=decide_only
+        )
         stage_hits = [
             rh
             for r in self.stage_rules
@@ -264,6 +278,8 @@ class Matcher:
         return analysis
 
     def _matches(self, a: Analysis) -> list[Match]:
+        if not a.linked:
+            return []
         tagged = [t for t in a.topics if t.tagged]
         topic_ids = tuple(t.spec.id for t in tagged)
         evidence: list[Evidence] = []
@@ -280,10 +296,10 @@ class Matcher:
         out: list[Match] = []
         for ticker, salience in sorted(a.linked.items(), key=lambda kv: -kv[1]):
             company = self.companies.company(ticker)
+            # the sentence around each mention is looked up only when the match is a risk alert
             cev = tuple(
-                Evidence(f"company.{m.kind}", m.text, a.doc.sentence(m.start), m.field)
-                for m in a.mentions.get(ticker, [])[:5]
-                if m.valid
+                Evidence(f"company.{m.kind}", m.text, a.doc.sentence(m.start) if tagged else "", m.field)
+                for m in [m for m in a.mentions.get(ticker, []) if m.valid][:3]
             )
             out.append(
                 Match(
@@ -302,10 +318,47 @@ class Matcher:
 
     def match(self, article: Article) -> list[Match]:
         """One Match per watched company the article is about (topics may be empty)."""
-        return self.analyse(article).matches
+        return self.match_doc(Doc.from_article(article))
+
+    def match_doc(self, doc: Doc) -> list[Match]:
+        spans, names = self._scan(doc)
+        if not names and "$" not in doc.text and ":" not in doc.text:
+            return []  # no watched company is named and no symbol is written: nothing can match
+        return self._analyse(doc, spans, names, decide_only=True).matches
 
     def match_text(self, title: str, lead: str = "", body: str = "") -> list[Match]:
-        return self.analyse_doc(Doc.from_parts(title, lead, body)).matches
+        return self.match_doc(Doc.from_parts(title, lead, body))
+
+
+def _close_to(
+    within: int | None,
+    doc: Doc,
+    start: int,
+    end: int,
+    bounds: tuple[int, int],
+    others: list[list[tuple[int, int]]],
+) -> tuple[int, int] | None:
+    """The span covering the hit and the nearest occurrence of every other group in the same sentence
+    (and within `within` words), or None when a group has none there. `others` are sorted spans."""
+    for group in others:
+        best: tuple[int, int] | None = None
+        best_dist = 1 << 30
+        i = bisect.bisect_left(group, (bounds[0], -1))
+        while i < len(group) and group[i][0] < bounds[1]:
+            other_start, other_end = group[i]
+            i += 1
+            if within is None:
+                dist = abs(other_start - start)
+            else:
+                dist = doc.words_between(min(end, other_end), max(start, other_start))
+                if dist > within:
+                    continue
+            if dist < best_dist:
+                best, best_dist = (other_start, other_end), dist
+        if best is None:
+            return None
+        start, end = min(start, best[0]), max(end, best[1])
+    return start, end
 
 
 def topic_ids(topics: Iterable[TopicSpec]) -> list[str]:

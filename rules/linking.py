@@ -41,7 +41,7 @@ class LinkingWords:
 
     context_after: frozenset[str]
     context_before: frozenset[str]
-    passing_before: tuple[tuple[str, ...], ...]  # phrases as word tuples
+    passing_before: frozenset[tuple[str, ...]]  # phrases as word tuples
     passing_after: frozenset[str]
 
     @classmethod
@@ -52,7 +52,7 @@ class LinkingWords:
         return cls(
             frozenset(data["context_after"]),
             frozenset(data["context_before"]),
-            tuple(tuple(normalise_term(p).split()) for p in data["passing_before"]),
+            frozenset(tuple(normalise_term(p).split()) for p in data["passing_before"]),
             frozenset(data["passing_after"]),
         )
 
@@ -132,11 +132,12 @@ def _case_ok(original: str, text: str, kind: str) -> bool:
 
 
 def _words_before(low: str, start: int, count: int) -> list[str]:
-    return _WORDS.findall(low[max(0, start - 80) : start])[-count:]
+    # the normalised text has spaces at every word boundary, so split() gives the words
+    return low[max(0, start - 60) : start].split()[-count:]
 
 
 def _words_after(low: str, end: int, count: int) -> list[str]:
-    return _WORDS.findall(low[end : end + 80])[:count]
+    return low[end : end + 60].split()[:count]
 
 
 def link_companies(
@@ -145,11 +146,14 @@ def link_companies(
     names: list[tuple[str, int, int]],
     risk_sentences: Collection[int] = (),
     words: LinkingWords | None = None,
+    *,
+    decide_only: bool = False,
 ) -> tuple[dict[str, list[Mention]], dict[str, float], dict[str, str]]:
     """Mentions per ticker, the linked tickers with their salience, and why the others were not linked.
 
     `names` are (normalised key, start, end) hits of the automaton; `risk_sentences` the indices of
-    sentences where topic rules fired (a company named there is more likely the subject).
+    sentences where topic rules fired (a company named there is more likely the subject). With
+    `decide_only`, salience stops adding up once the threshold is reached (faster; same decisions).
     """
     words = words or LinkingWords.default()
     mentions: dict[str, list[Mention]] = defaultdict(list)
@@ -168,7 +172,8 @@ def link_companies(
             elif any(s <= start < e or s < end <= e for s, e in collision_spans.get(entry.ticker, ())):
                 m.valid, m.reason = False, "inside a collision phrase"
             mentions[entry.ticker].append(m)
-    for match in _SYMBOL.finditer(doc.text):
+    symbols = _SYMBOL.finditer(doc.text) if ("$" in doc.text or ":" in doc.text) else ()
+    for match in symbols:
         owner = index.symbol(match.group(1) or match.group(2))
         if owner:
             field = doc.field_at(match.start())
@@ -185,7 +190,9 @@ def link_companies(
         if not valid:
             rejected[ticker] = "; ".join(sorted({f"{m.text!r} {m.reason}" for m in found}))
             continue
-        score = salience(valid, doc, risk_sentences, words)
+        score = salience(
+            valid, doc, risk_sentences, words, stop_at=SALIENCE_THRESHOLD if decide_only else None
+        )
         if score >= SALIENCE_THRESHOLD:
             linked[ticker] = score
         else:
@@ -194,13 +201,16 @@ def link_companies(
 
 
 def _drop_nested(found: list[Mention]) -> None:
-    """'Amazon Web Services' also contains 'Amazon': keep only the longest mention at a place."""
-    for m in found:
-        if any(
-            o is not m and o.start <= m.start and m.end <= o.end and (o.end - o.start) > (m.end - m.start)
-            for o in found
-        ):
+    """'Amazon Web Services' also contains 'Amazon': keep only the longest mention at a place.
+
+    `found` is sorted by start; a mention inside the span of an earlier, longer one is dropped."""
+    reach_end = -1
+    reach_start = -1
+    for m in sorted(found, key=lambda x: (x.start, x.start - x.end)):
+        if m.start >= reach_start and m.end <= reach_end and (m.start, m.end) != (reach_start, reach_end):
             m.valid, m.reason = False, "part of a longer name"
+        elif m.end > reach_end:
+            reach_start, reach_end = m.start, m.end
 
 
 def _confirm_ambiguous(found: list[Mention], doc: Doc, other_sense: bool, words: LinkingWords) -> None:
@@ -229,12 +239,8 @@ def _passing(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     after = _words_after(doc.low, m.end, 2)
     if after and (after[0] in words.passing_after or after[:2] == ["s", "rival"]):
         return True
-    before = _words_before(doc.low, m.start, 3)
-    for phrase in words.passing_before:
-        n = len(phrase)
-        if n <= len(before) and tuple(before[-n:]) == phrase:
-            return True
-    return False
+    before = tuple(_words_before(doc.low, m.start, 3))
+    return any(before[-n:] in words.passing_before for n in (1, 2, 3) if n <= len(before))
 
 
 def _is_lead_subject(m: Mention, doc: Doc) -> bool:
@@ -248,14 +254,19 @@ def _is_lead_subject(m: Mention, doc: Doc) -> bool:
 
 
 def salience(
-    valid: list[Mention], doc: Doc, risk_sentences: Collection[int] = (), words: LinkingWords | None = None
+    valid: list[Mention],
+    doc: Doc,
+    risk_sentences: Collection[int] = (),
+    words: LinkingWords | None = None,
+    stop_at: float | None = None,
 ) -> float:
     """How much the article is about the company: the headline and the lead's subject weigh most.
 
-    Each mention weighs by where it is (title 3, subject of the lead 2, lead 1, body 0.5, the body
-    counting at most four), a quarter of that after words marking a passing mention, plus 0.5 in a
-    sentence where a risk rule fired. A symbol right after a name ('Amazon (NASDAQ: AMZN)') adds 1
-    unless that name was a passing mention; a symbol alone weighs like a name, at most 1 outside titles.
+    Each mention weighs by where it is (title 3 for the first title mention, subject of the lead 2,
+    lead 1, body 0.5, the body counting at most four), a quarter of that after words marking a passing
+    mention, plus 0.5 in a sentence where a risk rule fired. A symbol right after a name ('Amazon
+    (NASDAQ: AMZN)') adds 1 unless that name was a passing mention; a symbol alone weighs like a name,
+    at most 1 outside titles. With `stop_at`, adding up stops once the score reaches it.
     """
     words = words or LinkingWords.default()
     score = 0.0
@@ -263,6 +274,8 @@ def salience(
     title_seen = False
     previous: Mention | None = None
     for m in valid:
+        if stop_at is not None and score >= stop_at:
+            break
         if m.kind == "symbol" and previous is not None and 0 <= m.start - previous.end <= 4:
             m.weight = 0.0 if previous.reason == "passing" else 1.0
             score += m.weight
@@ -277,10 +290,10 @@ def salience(
             weight = _BODY if body <= 4 else 0.0
         if m.kind == "symbol" and m.field != "title":
             weight = min(weight, 1.0)
-        if _passing(m, doc, words):
+        if weight and _passing(m, doc, words):
             weight *= _PASSING_FACTOR
             m.reason = "passing"
-        elif weight and doc.sentence_index(m.start) in risk_sentences:
+        elif weight and risk_sentences and doc.sentence_index(m.start) in risk_sentences:
             weight += _RISK_SENTENCE_BONUS
         m.weight = weight
         score += weight

@@ -60,14 +60,15 @@ class Term:
 
     @classmethod
     def parse(cls, raw: str) -> Term:
-        words = normalise_term(raw).split()
+        words = raw.split()
         stems = [i for i, w in enumerate(words) if w.endswith("*")]
         if not stems:
-            return cls(" ".join(words), False)
+            return cls(normalise_term(raw), False)
         if len(stems) > 1:
             raise ValueError("only one word of a term may end in *")
         i = stems[0]
-        return cls(" ".join([*words[:i], words[i].rstrip("*")]), True, " ".join(words[i + 1 :]))
+        head = normalise_term(" ".join([*words[:i], words[i].rstrip("*")]))
+        return cls(head, True, normalise_term(" ".join(words[i + 1 :])))
 
     def __str__(self) -> str:
         return self.text + ("*" if self.stem else "") + (f" {self.rest}" if self.rest else "")

@@ -64,9 +64,21 @@ class SeverityPolicy:
     def penalty_amount(self, doc: Doc) -> float:
         """The largest amount in a sentence about a fine, penalty, settlement or damages (0 when none)."""
         best = 0.0
+        text = doc.text
+        if not (
+            "$" in text
+            or "\u20ac" in text
+            or "\u00a3" in text
+            or "USD" in text
+            or "EUR" in text
+            or "GBP" in text
+        ):
+            return best  # no money written (the pattern below is slow to run for nothing)
+        starts = doc.sentence_starts
         for m in _AMOUNT.finditer(doc.text):
-            sentence = doc.sentence(m.start(), limit=2000).lower()
-            if _PENALTY.search(sentence):
+            i = doc.sentence_index(m.start())
+            end = starts[i + 1] if i + 1 < len(starts) else len(doc.low)
+            if _PENALTY.search(doc.low, starts[i], end):
                 best = max(best, self.largest_amount(m.group(0)))
         return best
 

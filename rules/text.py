@@ -8,28 +8,16 @@ from dataclasses import dataclass, field
 
 from feeds.models import Article
 
-# Same-length normalisation: dashes become spaces (so 'whistle-blower' == 'whistle blower'),
-# curly quotes straight, odd spaces plain. Lower-casing is done separately, length-checked.
-_TRANSLATE = str.maketrans(
-    {
-        "-": " ",
-        "\u2010": " ",
-        "\u2011": " ",
-        "\u2012": " ",
-        "\u2013": " ",
-        "\u2014": " ",
-        "\u2212": " ",
-        "\u2019": "'",
-        "\u2018": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\t": " ",
-        "\u00a0": " ",
-        "\r": " ",
-        "_": " ",
-        "/": " ",
-    }
+# Same-length normalisation for matching: lower case, and every character that is not a letter or a
+# digit becomes a space, so word boundaries are spaces and 'whistle-blower' == 'whistle blower'.
+_ASCII_TABLE = bytes((ord(chr(c).lower()) if chr(c).isalnum() else 32) for c in range(128)) + bytes(
+    range(128, 256)
 )
+_UNICODE_PUNCTUATION = (
+    "\u2010\u2011\u2012\u2013\u2014\u2212\u2018\u2019\u201c\u201d\u2026\u00a0\u00ab\u00bb\u2022"
+)
+_NON_WORD = re.compile(r"[\W_]")
+
 _ABBREVIATIONS = {
     "u.s",
     "u.k",
@@ -87,23 +75,64 @@ _ABBREVIATIONS = {
     "i.e",
     "al",
 }
-_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9$£€])|\n\s*")
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+_END = re.compile(r"[.?!][\"')\u201d\u2019\]]?\s+")
+_OPENERS = "\"'(\u201c\u2018[$\u00a3\u20ac"
+
+
+def split_points(text: str) -> list[int]:
+    """Offsets where sentences start: after . ? ! (and a closing quote) followed by white space and a
+    capital, digit or opening quote, unless the word before is an abbreviation; and after newlines."""
+    points = [0]
+    n = len(text)
+    for m in _END.finditer(text):
+        j = m.end()
+        if j >= n:
+            continue
+        nxt = text[j]
+        if not (nxt.isupper() or nxt.isdigit() or nxt in _OPENERS):
+            continue
+        i = m.start()
+        if text[i] == ".":
+            k = text.rfind(" ", max(0, i - 12), i) + 1
+            if text[k:i].lower().lstrip("(\"'") in _ABBREVIATIONS:
+                continue
+        points.append(j)
+    if "\n" in text:
+        i = text.find("\n")
+        while i != -1:
+            j = i + 1
+            while j < n and text[j] in " \n":
+                j += 1
+            points.append(j)
+            i = text.find("\n", j)
+        points = sorted(set(points))
+    return points
+
 
 FIELDS = ("title", "lead", "body")
+# News that matters says it early; matching stops after this many characters of each field.
+MAX_FIELD_CHARS = 50_000
 
 
 def normalise(text: str) -> str:
-    """Lower-case, dash- and quote-normalised copy of `text` with exactly the same length."""
-    low = text.translate(_TRANSLATE).lower()
+    """A same-length copy of `text`: lower case, every non-alphanumeric character a space."""
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_TABLE).decode("ascii")
+    low = text.lower()
     if len(low) != len(text):  # a few characters lower-case to two; keep offsets aligned
-        low = "".join(c if len(c) == 1 else c[0] for c in (ch.lower() for ch in text.translate(_TRANSLATE)))
-    return low
+        low = "".join(c if len(c) == 1 else c[0] for c in (ch.lower() for ch in text))
+    for ch in _UNICODE_PUNCTUATION:
+        if ch in low:
+            low = low.replace(ch, " ")
+    if low.isascii():
+        return low.encode("ascii").translate(_ASCII_TABLE).decode("ascii")
+    return _NON_WORD.sub(" ", low)
 
 
 def normalise_term(term: str) -> str:
-    """A rule term or name as the matcher sees it: normalised, single-spaced."""
-    return " ".join(normalise(term).split())
+    """A rule term or name as the matcher sees it. Spaces typed in the term are single; punctuation
+    becomes spaces exactly as in the text ('J.P. Morgan' -> 'j p  morgan'), so the two line up."""
+    return normalise(" ".join(term.split())).strip(" ")
 
 
 @dataclass
@@ -117,11 +146,12 @@ class Doc:
 
     @classmethod
     def from_parts(cls, title: str, lead: str = "", body: str = "") -> Doc:
+        """Title, lead and body joined; each field is cut to its first MAX_FIELD_CHARS characters."""
         spans: dict[str, tuple[int, int]] = {}
         parts: list[str] = []
         pos = 0
         for name, value in zip(FIELDS, (title, lead, body), strict=True):
-            value = value.strip()
+            value = value.strip()[:MAX_FIELD_CHARS]
             spans[name] = (pos, pos + len(value))
             parts.append(value)
             pos += len(value) + 2
@@ -148,19 +178,22 @@ class Doc:
     @property
     def sentence_starts(self) -> list[int]:
         if self._sentences is None:
-            starts = [0]
-            text = self.text
-            for m in _BOUNDARY.finditer(text):
-                if m.group(0)[0] != "\n":
-                    before = _WORD_BEFORE.search(text, max(0, m.start() - 12), m.start() + 1)
-                    if before and before.group(1).lower() in _ABBREVIATIONS:
-                        continue
-                starts.append(m.end())
-            self._sentences = starts
+            self._sentences = split_points(self.text)
         return self._sentences
 
+    def sentence_bounds(self, pos: int) -> tuple[int, int]:
+        """[start, end) of the sentence around `pos`."""
+        starts = self._sentences
+        if starts is None:
+            starts = self._sentences = split_points(self.text)
+        i = bisect.bisect_right(starts, pos) - 1
+        return starts[i], starts[i + 1] if i + 1 < len(starts) else len(self.text)
+
     def sentence_index(self, pos: int) -> int:
-        return bisect.bisect_right(self.sentence_starts, pos) - 1
+        starts = self._sentences
+        if starts is None:
+            starts = self._sentences = split_points(self.text)
+        return bisect.bisect_right(starts, pos) - 1
 
     def sentence(self, pos: int, limit: int = 400) -> str:
         """The sentence around `pos`, trimmed to `limit` characters."""
@@ -176,7 +209,7 @@ class Doc:
         return text
 
     def words_between(self, a: int, b: int) -> int:
-        """Roughly how many words lie between offsets a and b (order free)."""
+        """How many words lie between offsets a and b (order free)."""
         if a > b:
             a, b = b, a
-        return self.low.count(" ", a, b)
+        return len(self.low[a:b].split())

@@ -1,0 +1,302 @@
+"""Benchmark the matcher against a naive baseline measured in the same run.
+
+    python bench/match.py [--articles 10000] [--names 5000] [--sample 100]
+
+Builds a watchlist of N company names (the built-in directory's companies, topped up with synthetic
+names), generates synthetic 2-3 KB news articles that mention some of them alongside risk vocabulary,
+and times:
+  - the matcher (one Aho-Corasick automaton for all names and topic rules), over every article;
+  - a naive baseline (one compiled regex per name and per rule term, run on each article), over a sample.
+Prints compile time, articles per second, peak memory, and finally one line:
+    matcher N articles/s, baseline M articles/s, ratio R
+Targets: >= 10,000 articles/s on one core, compile under 1 s, under 100 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import re
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rules.directory import CompanyDirectory
+from rules.engine import Matcher
+from rules.models import Company
+from rules.rulefile import load_topics
+
+FILLER = [
+    "the",
+    "company",
+    "said",
+    "on",
+    "Monday",
+    "that",
+    "quarterly",
+    "results",
+    "would",
+    "be",
+    "published",
+    "later",
+    "this",
+    "month",
+    "after",
+    "a",
+    "review",
+    "of",
+    "operations",
+    "in",
+    "several",
+    "markets",
+    "analysts",
+    "expect",
+    "revenue",
+    "to",
+    "grow",
+    "as",
+    "demand",
+    "for",
+    "its",
+    "products",
+    "rises",
+    "while",
+    "costs",
+    "remain",
+    "under",
+    "pressure",
+    "from",
+    "higher",
+    "wages",
+    "and",
+    "energy",
+    "prices",
+    "the",
+    "chief",
+    "executive",
+    "told",
+    "investors",
+    "that",
+    "the",
+    "outlook",
+    "for",
+    "next",
+    "year",
+    "remained",
+    "uncertain",
+    "but",
+    "the",
+    "board",
+    "approved",
+    "a",
+    "new",
+    "dividend",
+    "shares",
+    "rose",
+    "in",
+    "early",
+    "trading",
+    "before",
+    "falling",
+    "back",
+    "as",
+    "the",
+    "broader",
+    "market",
+    "weakened",
+    "regulators",
+    "in",
+    "Europe",
+    "and",
+    "the",
+    "United",
+    "States",
+    "continue",
+    "to",
+    "examine",
+    "the",
+    "sector",
+    "and",
+    "lawmakers",
+    "have",
+    "called",
+    "for",
+    "new",
+    "rules",
+]
+RISK = [
+    "breached sanctions on Russia",
+    "a former employee alleged retaliation",
+    "facial recognition software",
+    "the whistleblower told regulators",
+    "export controls violations",
+    "OFAC settlement",
+    "spyware",
+    "mass surveillance of protesters",
+    "accused of bribery",
+    "money laundering failures",
+    "price fixing cartel",
+    "a data breach exposed records",
+    "forced labour in the supply chain",
+    "an oil spill",
+    "a product recall",
+    "location data sold to brokers",
+    "sanctions evasion through a shell company",
+    "unfair dismissal claim",
+]
+SYLLABLES = ["zen", "tri", "vax", "lor", "qui", "mar", "tek", "nov", "ori", "bel", "dra", "sol", "fin", "gra"]
+SUFFIXES = ["Holdings", "Group", "Systems", "Industries", "Technologies", "Partners", "Energy", "Bank"]
+
+
+def synthetic_companies(count: int, rnd: random.Random) -> list[Company]:
+    """The directory's companies, topped up with made-up ones, until `count` names are watched."""
+    directory = CompanyDirectory.default()
+    companies: list[Company] = []
+    names = 0
+    for ticker in directory.primary_tickers():
+        company = directory.get(ticker)
+        if company is None:
+            continue
+        companies.append(company)
+        names += len(company.names) + len(company.ambiguous)
+        if names >= count:
+            return companies
+    i = 0
+    while names < count:
+        word = "".join(rnd.choice(SYLLABLES) for _ in range(3)).capitalize()
+        companies.append(Company(ticker=f"SYN{i}", name=f"{word} {rnd.choice(SUFFIXES)}", names=(word,)))
+        names += 1
+        i += 1
+    return companies
+
+
+def synthetic_articles(count: int, companies: list[Company], rnd: random.Random) -> list[tuple[str, str]]:
+    """(title, body) pairs of 2-3 KB shaped like a company-news feed: each article is about one watched
+    company (named in the headline and a few times in the text), half of them name one or two other
+    companies in passing, and one in five carries risk vocabulary (one to three risk phrases)."""
+    out = []
+    for _ in range(count):
+        subject, *others = rnd.sample(companies, 3)
+        name = rnd.choice(subject.names or (subject.name,))
+        passing = [rnd.choice(c.names or (c.name,)) for c in others[: rnd.choice((0, 0, 1, 2))]]
+        risky = rnd.random() < 0.2
+        verb = (
+            rnd.choice(["faces", "denies", "is accused of"])
+            if risky
+            else rnd.choice(["reports", "announces"])
+        )
+        title = f"{name} {verb} {rnd.choice(RISK) if risky else 'quarterly results'}"
+        risk_left = rnd.randint(1, 3) if risky else 0
+        target = rnd.randint(2000, 3000)
+        parts: list[str] = []
+        size = 0
+        while size < target:
+            sentence = rnd.sample(FILLER, rnd.randint(12, 24))
+            if rnd.random() < 0.2:
+                sentence.insert(rnd.randint(0, len(sentence)), name)
+            if passing and rnd.random() < 0.1:
+                sentence.insert(rnd.randint(1, len(sentence)), "rivals such as " + rnd.choice(passing))
+            if risk_left and rnd.random() < 0.2:
+                sentence.insert(rnd.randint(0, len(sentence)), rnd.choice(RISK))
+                risk_left -= 1
+            text = " ".join(sentence).capitalize() + "."
+            parts.append(text)
+            size += len(text) + 1
+        out.append((title, " ".join(parts)))
+    return out
+
+
+def naive_patterns(companies: list[Company]) -> list[re.Pattern[str]]:
+    """One compiled regex per company name and per rule term: the obvious approach."""
+    terms: set[str] = set()
+    for c in companies:
+        terms.update(c.names)
+        terms.update(c.ambiguous)
+    for topic in load_topics():
+        for rule in topic.rules:
+            for group in rule.groups:
+                for term in group:
+                    terms.add(
+                        term.text + ("\\w*" if term.stem else "") + (" " + term.rest if term.rest else "")
+                    )
+    return [re.compile(r"\b" + (t if "\\w*" in t else re.escape(t)) + r"\b", re.I) for t in terms]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--articles", type=int, default=10000)
+    parser.add_argument("--names", type=int, default=5000)
+    parser.add_argument("--sample", type=int, default=100, help="articles for the naive baseline")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    rnd = random.Random(args.seed)
+    companies = synthetic_companies(args.names, rnd)
+    articles = synthetic_articles(args.articles, companies, rnd)
+    avg = sum(len(t) + len(b) for t, b in articles) / len(articles)
+    watched_names = sum(len(c.names) + len(c.ambiguous) for c in companies)
+    print(
+        f"{len(articles)} articles (average {avg / 1024:.1f} KB), {len(companies)} companies, "
+        f"{watched_names} names, {sum(len(t.rules) for t in load_topics())} topic rules"
+    )
+
+    gc.collect()
+    started = time.perf_counter()
+    matcher = Matcher(companies)
+    compile_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    links = risky = 0
+    for title, body in articles:
+        for match in matcher.match_text(title, "", body):
+            links += 1
+            risky += bool(match.topics)
+    match_s = time.perf_counter() - started
+    matcher_rate = len(articles) / match_s
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    # memory of the matcher itself, measured apart because tracing slows everything down
+    del matcher
+    gc.collect()
+    tracemalloc.start()
+    matcher = Matcher(companies)
+    for title, body in articles[:1000]:
+        matcher.match_text(title, "", body)
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    patterns = naive_patterns(companies)
+    sample = articles[: args.sample]
+    started = time.perf_counter()
+    naive_hits = 0
+    for title, body in sample:
+        text = title + "\n" + body
+        for pattern in patterns:
+            naive_hits += sum(1 for _ in pattern.finditer(text))
+    naive_s = time.perf_counter() - started
+    naive_rate = len(sample) / naive_s
+
+    print(f"compile: {compile_s * 1000:.0f} ms for {len(patterns)} names and terms")
+    print(
+        f"matcher: {match_s:.2f} s for {len(articles)} articles, {links} company links, {risky} with topics"
+    )
+    print(
+        f"memory: matcher compile + matching peak {traced_peak / 2**20:.1f} MB (traced); "
+        f"process peak RSS {rss_mb:.0f} MB (interpreter, directory and articles included)"
+    )
+    print(f"baseline: {naive_s:.2f} s for {len(sample)} articles ({naive_hits} raw hits)")
+    print(
+        f"matcher {matcher_rate:,.0f} articles/s, baseline {naive_rate:,.0f} articles/s, "
+        f"ratio {matcher_rate / naive_rate:,.1f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import pytest
+
+from rules.directory import companies_for
+from rules.engine import Matcher
+from rules.models import WatchSpec
+
+WATCHED = [
+    "AMZN",
+    "AAPL",
+    "META",
+    "GOOGL",
+    "MSFT",
+    "ORCL",
+    "V",
+    "MA",
+    "TGT",
+    "SHEL",
+    "BP",
+    "XOM",
+    "F",
+    "XYZ",
+    "BA",
+    "WFC",
+    "JPM",
+    "GS",
+    "HSBC",
+    "NVDA",
+    "TSLA",
+    "UBER",
+    "PLTR",
+    "AXON",
+    "NKE",
+    "CAT",
+    "ERIC",
+    "GLNCY",
+    "VWAGY",
+    "SIEGY",
+    "INTC",
+    "CSCO",
+    "WMT",
+    "COIN",
+]
+
+
+@pytest.fixture(scope="session")
+def matcher() -> Matcher:
+    specs = [WatchSpec(t) for t in WATCHED] + [
+        WatchSpec("SNAP", ("Snap Inc.", "Snapchat")),
+        WatchSpec("GAP", ("Gap Inc.", "Old Navy", "Banana Republic", "Athleta")),
+        WatchSpec("BABA", ("Alibaba Group", "Alibaba", "Taobao")),
+    ]
+    return Matcher(companies_for(specs))
