@@ -17,7 +17,7 @@ FIRES = [
     ("sanctions", "Company agrees to pay OFAC $3 million over apparent sanctions violations"),
     (
         "sanctions",
-        "Prosecutors say the firm shipped chips to Russia through front companies in breach of export controls",
+        "Prosecutors say the firm shipped chips to Russia via front companies in breach of export controls",
     ),
     ("sanctions", "Commerce adds the supplier to the Entity List over military end users"),
     ("sanctions", "Boeing agrees to pay $51 million over unauthorized exports of defense technology"),
