@@ -82,12 +82,13 @@ def cmd_scan(args: argparse.Namespace, settings: Settings) -> int:
     from bot.matching import resolve_watch
     from bot.scan import format_jsonl, format_text, scan_articles
     from rules.engine import Matcher
+    from rules.rulefile import load_topics
 
     specs = _watch_specs(args)
     companies, problems = resolve_watch(specs)
     if problems:
         raise CliError("; ".join(problems))
-    matcher = Matcher(companies)
+    matcher = Matcher(companies, load_topics(args.rules) if args.rules else None)
     articles, failures = asyncio.run(_read_sources(args.sources, settings))
     for source, error in failures:
         _err(f"{source}: {error}")
@@ -109,7 +110,7 @@ def cmd_scan(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
     from bot.explain import explain_input
 
-    print(explain_input(args.input, args.watch, args.watchlist, settings))
+    print(explain_input(args.input, args.watch, args.watchlist, settings, rules_dir=args.rules))
     return EXIT_OK
 
 
@@ -393,6 +394,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--watch", metavar="T1,T2", help="comma-separated tickers")
     scan.add_argument("--watchlist", metavar="FILE", help="TOML watchlist ([[watch]] ticker, names)")
     scan.add_argument("--format", choices=("text", "jsonl"), default="text")
+    scan.add_argument(
+        "--rules", metavar="DIR", help="a folder of topic rule files to use instead of the built-in"
+    )
     scan.set_defaults(func=cmd_scan)
 
     explain = sub.add_parser(
@@ -401,6 +405,9 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("input", metavar="TEXT|FILE|URL")
     explain.add_argument("--watch", metavar="T1,T2", help="tickers to link (default: the demo watchlist)")
     explain.add_argument("--watchlist", metavar="FILE")
+    explain.add_argument(
+        "--rules", metavar="DIR", help="a folder of topic rule files to use instead of the built-in"
+    )
     explain.set_defaults(func=cmd_explain)
 
     run = sub.add_parser(

@@ -15,6 +15,7 @@ from feeds.parse import parse_feed
 from rules.directory import CompanyDirectory
 from rules.engine import Analysis, Matcher
 from rules.models import WatchSpec
+from rules.rulefile import load_topics
 from rules.watchlist import load_watchlist, parse_tickers
 
 
@@ -54,7 +55,7 @@ def load_input(value: str, settings: Settings) -> list[Article]:
     return [_article_from_text(value)]
 
 
-def _matcher(watch: str | None, watchlist: str | None) -> Matcher:
+def _matcher(watch: str | None, watchlist: str | None, rules_dir: str | None = None) -> Matcher:
     if watchlist:
         specs = load_watchlist(watchlist)
     elif watch:
@@ -65,7 +66,7 @@ def _matcher(watch: str | None, watchlist: str | None) -> Matcher:
     companies, problems = resolve_watch(specs)
     if problems and (watch or watchlist):
         raise FeedError("; ".join(problems))
-    return Matcher(companies)
+    return Matcher(companies, load_topics(rules_dir) if rules_dir else None)
 
 
 def render_analysis(a: Analysis, title: str) -> str:
@@ -115,9 +116,11 @@ def render_analysis(a: Analysis, title: str) -> str:
     return "\n".join(lines)
 
 
-def explain_input(value: str, watch: str | None, watchlist: str | None, settings: Settings) -> str:
-    """The explanation for every article in the input."""
-    matcher = _matcher(watch, watchlist)
+def explain_input(
+    value: str, watch: str | None, watchlist: str | None, settings: Settings, rules_dir: str | None = None
+) -> str:
+    """The explanation for every article in the input (at most 50)."""
+    matcher = _matcher(watch, watchlist, rules_dir)
     articles = load_input(value, settings)
     if not articles:
         return "No articles found in the input."

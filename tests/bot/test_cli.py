@@ -145,3 +145,42 @@ def test_poll_reports_failing_feed_and_exit_code(tmp_path: Path, feed_server) ->
     run("feeds", "add", feed_server.serve("/x", "boom", status=503), db=db)
     result = run("poll", "--once", db=db)
     assert result.returncode == 1 and "HTTP 503" in result.stderr
+
+
+def test_explain_shows_companies_rules_and_why(tmp_path: Path) -> None:
+    result = run(
+        "explain",
+        "Amazon Accused of Breaching Sanctions via a Shell Company\n"
+        "A former AWS employee alleges Amazon sold Rekognition to a Russian firm.",
+        "--watch",
+        "AMZN,SHEL",
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "AMZN: LINKED" in out and "SHEL: not linked" in out and "collision" in out
+    assert "sanctions: TAGGED" in out and "sanctions.toml:" in out
+    assert "Result: AMZN topics [" in out
+
+
+def test_broken_rule_file_is_named_with_its_line(tmp_path: Path, seed_feed: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "mine.toml").write_text(
+        'topic = "mine"\n\n[[rule]]\nid = "x"\nany = ["ok", 5]\n', encoding="utf-8"
+    )
+    result = run("scan", str(seed_feed), "--watch", "AMZN", "--rules", str(rules))
+    assert result.returncode == 2
+    assert f"{rules / 'mine.toml'}:5:" in result.stderr and "not a term" in result.stderr
+
+
+def test_scan_with_own_rules_folder(tmp_path: Path, seed_feed: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "tribunal.toml").write_text(
+        'topic = "tribunal"\nthreshold = 1\n\n[[rule]]\nid = "t"\nany = ["employment tribunal"]\n',
+        encoding="utf-8",
+    )
+    result = run("scan", str(seed_feed), "--watch", "AMZN", "--rules", str(rules), "--format", "jsonl")
+    assert result.returncode == 0, result.stderr
+    (row,) = [json.loads(x) for x in result.stdout.splitlines() if '"AMZN"' in x]
+    assert row["topics"] == ["tribunal"]
