@@ -13,7 +13,7 @@ import sqlite_utils
 
 from bot import service
 from bot.alerts import Alert
-from storage import alert_actions
+from storage import alert_actions, deliveries
 
 ACTIONS = ("reviewed", "false_positive", "mute")
 MUTE_HOURS = 24
@@ -73,3 +73,13 @@ def actions_on(db: sqlite_utils.Database, scope: service.Scope, alert_id: str) -
         AlertAction(r["action"], r["user"], r["at"], r["detail"])
         for r in alert_actions.for_alert(db, alert_id, scope.key)
     ]
+
+
+def delivery_state(db: sqlite_utils.Database, scope: service.Scope, alert_id: str) -> tuple[str, str | None]:
+    """How the alert's delivery to the scope's target stands: (state, last error or skip reason).
+
+    States are the outbox's (pending, retrying, sent, failed, skipped); ('none', None) when the
+    alert was never queued for this target.
+    """
+    row = next((d for d in deliveries.for_alert(db, alert_id) if d["target"] == scope.key), None)
+    return (row["state"], row.get("last_error")) if row else ("none", None)

@@ -99,3 +99,25 @@ async def post_signed(
     }
     async with aiohttp.ClientSession() as session, session.post(url, data=body, headers=headers) as resp:
         return resp.status, await resp.text()
+
+
+def queue_alert(db: Any, n: int = 1, ticker: str = "AMZN", at: str = "2026-11-27T12:00:00+00:00") -> str:
+    """Store an article and its alert and queue it for every subscribed target, as a poll would."""
+    from bot.alerts import build_alert
+    from bot.pipeline import fan_out
+    from feeds.models import Article
+    from rules.models import Match
+    from storage import alerts as alert_store
+    from storage import articles as article_store
+
+    article = Article(
+        id=f"a{n}",
+        link=f"https://n.example.com/a{n}",
+        title=f"Amazon accused of sanctions breach, report {n}",
+        summary="A former employee says Amazon breached sanctions.",
+    )
+    article_store.save_articles(db, [article], at)
+    alert = build_alert(article, Match(ticker, "Amazon.com, Inc.", ("sanctions",), "high"), at)
+    alert_store.insert_alert(db, alert.to_row())
+    fan_out(db, alert, at)
+    return alert.id

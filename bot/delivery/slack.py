@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.alerts import Alert
 from bot.delivery.base import SendResult
 from bot.render import topic_labels
+from bot.settings import Settings
 from bot.slack_app.blocks import alert_blocks, alert_fallback
 from bot.targets import Target
 
@@ -124,3 +125,9 @@ class SlackNotifier:
         if error in TRANSIENT or status >= 500:
             return SendResult.retry(error)
         return SendResult.fail(error)
+
+
+def slack_notifier(settings: Settings) -> SlackNotifier:
+    """A notifier using the bot token and Web API base URL from `settings` (no app token needed)."""
+    base = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+    return SlackNotifier(AsyncWebClient(token=settings.slack_bot_token.value, base_url=base))

@@ -208,17 +208,17 @@ def alert_list_blocks(
     heading: str,
     alerts: Sequence[Alert],
     labels: Mapping[str, str] | None = None,
-    status: Mapping[str, AlertAction] | None = None,
+    notes: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Block]:
-    """A heading (our own mrkdwn) and one section per alert (newest first), with its last action."""
+    """A heading (our own mrkdwn) and one section per alert (newest first), each with its notes
+    (our own mrkdwn: the last action taken, whether it was posted)."""
     labels = labels or {}
-    status = status or {}
+    notes = notes or {}
     blocks = [_section(heading)]
     for alert in alerts[:MAX_LIST]:
         line = _list_line(alert, labels)
-        done = status.get(alert.id)
-        if done:
-            line += "\n      " + action_line(done, alert.ticker)
+        for note in notes.get(alert.id, ()):
+            line += "\n      " + note
         blocks.append(_section(line))
     return blocks
 

@@ -60,8 +60,8 @@ HELP = f"""*Riskwire* watches the news for ESG and legal risk on the stocks this
 `{COMMAND} unwatch TICKER...` stop following them
 `{COMMAND} list` what this channel follows (and whether delivery works)
 `{COMMAND} summary TICKER [7d|30d|90d]` counts by topic and severity, top stories
-`{COMMAND} history [TICKER]` recent alerts posted here
-`{COMMAND} search TEXT` find past alerts posted here
+`{COMMAND} history [TICKER]` recent alerts for this channel
+`{COMMAND} search TEXT` find past alerts for this channel
 `{COMMAND} topics` the risk topics Riskwire tags
 `{COMMAND} feeds [add|remove URL...]` news feeds (adding and removing needs a workspace admin)
 `{COMMAND} help` this text
@@ -273,12 +273,19 @@ async def cmd_summary(ctx: CommandContext, args: list[str]) -> Reply:
     return Reply(render.summary_fallback(result), render.summary_blocks(result, ctx.labels))
 
 
-def _last_actions(ctx: CommandContext, alerts: list[Any]) -> dict[str, interactions.AlertAction]:
-    out = {}
+def _notes(ctx: CommandContext, alerts: list[Any]) -> dict[str, list[str]]:
+    """Per alert: why it was not posted here (muted, filtered, failed) and the last action taken."""
+    out: dict[str, list[str]] = {}
     for a in alerts:
+        notes = out.setdefault(a.id, [])
+        state, reason = interactions.delivery_state(ctx.db, ctx.scope, a.id)
+        if state in ("pending", "retrying"):
+            notes.append("_waiting to be posted_")
+        elif state in ("skipped", "failed"):
+            notes.append(f"_not posted: {escape_text(reason or state)}_")
         done = interactions.actions_on(ctx.db, ctx.scope, a.id)
         if done:
-            out[a.id] = done[-1]
+            notes.append(render.action_line(done[-1], a.ticker))
     return out
 
 
@@ -289,9 +296,9 @@ async def cmd_history(ctx: CommandContext, args: list[str]) -> Reply:
     alerts = service.history(ctx.db, ctx.scope, ticker=ticker, limit=HISTORY_LIMIT)
     what = f" for *{escape_text(ticker)}*" if ticker else ""
     if not alerts:
-        return Reply(f"No alerts posted here yet{what}.")
-    heading = f"*Latest {len(alerts)} alert{'s' if len(alerts) != 1 else ''} posted here{what}:*"
-    blocks = render.alert_list_blocks(heading, alerts, ctx.labels, _last_actions(ctx, alerts))
+        return Reply(f"No alerts for this channel yet{what}.")
+    heading = f"*Latest {len(alerts)} alert{'s' if len(alerts) != 1 else ''} for this channel{what}:*"
+    blocks = render.alert_list_blocks(heading, alerts, ctx.labels, _notes(ctx, alerts))
     return Reply(render.alert_list_fallback(heading, alerts), blocks)
 
 
@@ -302,9 +309,9 @@ async def cmd_search(ctx: CommandContext, args: list[str]) -> Reply:
     alerts = service.search(ctx.db, ctx.scope, text, limit=HISTORY_LIMIT)
     shown = escape_text(" ".join(text.split())[:80])
     if not alerts:
-        return Reply(f"No alerts posted here match “{shown}”.")
-    heading = f"*{len(alerts)} alert{'s' if len(alerts) != 1 else ''} posted here match “{shown}”:*"
-    blocks = render.alert_list_blocks(heading, alerts, ctx.labels, _last_actions(ctx, alerts))
+        return Reply(f"No alerts for this channel match “{shown}”.")
+    heading = f"*{len(alerts)} alert{'s' if len(alerts) != 1 else ''} for this channel match “{shown}”:*"
+    blocks = render.alert_list_blocks(heading, alerts, ctx.labels, _notes(ctx, alerts))
     return Reply(render.alert_list_fallback(heading, alerts), blocks)
 
 

@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.delivery.base import Notifier
-from bot.delivery.slack import SlackNotifier
+from bot.delivery.slack import slack_notifier
 from bot.settings import Settings, SettingsError
 from bot.slack_app.app import build_app
 
@@ -27,11 +27,6 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 CONNECT_WAIT = 15.0
-
-
-def api_base(url: str) -> str:
-    """The Web API base URL as slack_sdk wants it (ending in '/')."""
-    return url if url.endswith("/") else url + "/"
 
 
 class SlackFrontend:
@@ -42,11 +37,9 @@ class SlackFrontend:
     def __init__(self, settings: Settings, db: sqlite_utils.Database) -> None:
         self.settings = settings
         self.host = settings.slack_host
-        self.client = AsyncWebClient(
-            token=settings.slack_bot_token.value, base_url=api_base(settings.slack_api_url)
-        )
+        self.slack_notifier = slack_notifier(settings)
+        self.client: AsyncWebClient = self.slack_notifier.client
         self.app = build_app(settings, db, self.client)
-        self.slack_notifier = SlackNotifier(self.client)
         self.notifier: Notifier = self.slack_notifier
         self.mode = "socket" if settings.slack_app_token else "http"
         self.port: int | None = None  # the bound port in HTTP mode (RISKWIRE_SLACK_PORT=0 picks a free one)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from bot import service
+from bot import interactions, service
 from bot.settings import Settings
 from bot.slack_app.commands import CommandContext, Reply, parse_watch, run_command
 from bot.targets import parse_target
 from storage import feeds as feed_store
+from tests.slackkit import queue_alert
 
 SCOPE = service.Scope(parse_target("slack:T1/C1"), user="U1")
 
@@ -122,8 +125,8 @@ async def test_help_topics_and_empty_summaries(db) -> None:
     topics = (await run(db, "topics")).text
     assert "`sanctions`" in topics and "`whistleblower`" in topics and "`surveillance`" in topics
     assert "no alerts" in (await run(db, "summary AMZN 30d")).text
-    assert "No alerts posted here yet" in (await run(db, "history")).text
-    assert "No alerts posted here match" in (await run(db, "search sanctions &amp; stuff")).text
+    assert "No alerts for this channel yet" in (await run(db, "history")).text
+    assert "No alerts for this channel match" in (await run(db, "search sanctions &amp; stuff")).text
 
 
 async def test_feeds_need_an_admin_and_only_public_http_urls(db) -> None:
@@ -154,3 +157,18 @@ async def test_feeds_need_an_admin_and_only_public_http_urls(db) -> None:
 async def test_private_feeds_when_the_operator_allows_them(db) -> None:
     reply = await run(db, "feeds add http://127.0.0.1:8080/x", admin=True, allow_private_feeds=True)
     assert "Added feed" in reply.text
+
+
+async def test_history_and_search_say_what_was_not_posted_and_what_was_done(db) -> None:
+    service.watch(db, SCOPE, ["AMZN"])
+    posted = queue_alert(db, 1)
+    service.mute(db, SCOPE, "AMZN", hours=24)
+    queue_alert(db, 2)
+    interactions.act_on_alert(db, SCOPE, posted, "false_positive")
+    shown = json.dumps((await run(db, "history AMZN")).blocks)
+    assert shown.count("report") == 2
+    assert "not posted: muted" in shown and "waiting to be posted" in shown
+    assert "Marked false positive by <@U1>" in shown
+    found = await run(db, "search report 2")
+    assert "report 2" in json.dumps(found.blocks) and "report 1" not in json.dumps(found.blocks)
+    assert "not posted: muted" in json.dumps(found.blocks)

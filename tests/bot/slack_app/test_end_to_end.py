@@ -73,7 +73,7 @@ async def test_watch_poll_alert_then_history(
     assert "amazon-sanctions" in everything(history)
     assert "AMZN" in everything(history)
     elsewhere = await command(events_url, slack_api, "history", channel="C2")
-    assert "No alerts posted here yet" in elsewhere["text"]
+    assert "No alerts for this channel yet" in elsewhere["text"]
 
 
 async def test_bad_or_stale_signature_gets_401_and_is_logged(

@@ -9,18 +9,15 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import service
-from bot.alerts import Alert, build_alert
+from bot.alerts import Alert
 from bot.cli import main as cli_main
 from bot.delivery.outbox import deliver_due
 from bot.delivery.slack import SlackNotifier
-from bot.pipeline import fan_out
 from bot.settings import Settings
 from bot.slack_app.commands import CommandContext, run_command
 from bot.targets import parse_target
-from feeds.models import Article
-from rules.models import Match
 from storage import alerts as alert_store
-from storage import articles as article_store
+from tests.slackkit import queue_alert
 
 T1C1 = service.Scope(parse_target("slack:T1/C1"), user="U1")
 START = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -47,20 +44,6 @@ class Clock:
 def notifier_for(slack_api, clock: Clock) -> SlackNotifier:  # type: ignore[no-untyped-def]
     client = AsyncWebClient(token=slack_api.bot_token, base_url=slack_api.api_url)
     return SlackNotifier(client, clock=clock.monotonic, sleep=clock.sleep)
-
-
-def queue_alert(db, n: int = 1, ticker: str = "AMZN") -> str:  # type: ignore[no-untyped-def]
-    article = Article(
-        id=f"a{n}",
-        link=f"https://n.example.com/a{n}",
-        title=f"Amazon accused of sanctions breach, report {n}",
-        summary="A former employee says Amazon breached sanctions.",
-    )
-    article_store.save_articles(db, [article], START.isoformat())
-    alert = build_alert(article, Match(ticker, "Amazon.com, Inc.", ("sanctions",), "high"), START.isoformat())
-    alert_store.insert_alert(db, alert.to_row())
-    fan_out(db, alert, START.isoformat())
-    return alert.id
 
 
 async def test_429_then_success_posts_exactly_once(db, slack_api) -> None:
