@@ -202,7 +202,12 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
 def _notifiers(settings: Settings) -> dict[str, Any]:
     from bot.delivery.console import ConsoleNotifier
 
-    return {"console": ConsoleNotifier()}
+    notifiers: dict[str, Any] = {"console": ConsoleNotifier()}
+    if settings.slack_bot_token:  # posting needs only the bot token, not a Socket Mode or HTTP listener
+        from bot.delivery.slack import slack_notifier
+
+        notifiers["slack"] = slack_notifier(settings)
+    return notifiers
 
 
 def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:

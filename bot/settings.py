@@ -53,6 +53,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "SLACK_APP_TOKEN": ("slack_app_token", "secret"),
     "SLACK_SIGNING_SECRET": ("slack_signing_secret", "secret"),
     "RISKWIRE_SLACK_PORT": ("slack_port", "int"),
+    "RISKWIRE_SLACK_HOST": ("slack_host", "str"),
     "SLACK_API_URL": ("slack_api_url", "str"),
     "DISCORD_TOKEN": ("discord_token", "secret"),
     "DISCORD_API_URL": ("discord_api_url", "str"),
@@ -71,6 +72,7 @@ class Settings:
     slack_app_token: Secret = field(default_factory=lambda: Secret(""))
     slack_signing_secret: Secret = field(default_factory=lambda: Secret(""))
     slack_port: int | None = None
+    slack_host: str = "0.0.0.0"
     slack_api_url: str = "https://slack.com/api/"
     discord_token: Secret = field(default_factory=lambda: Secret(""))
     discord_api_url: str | None = None
@@ -150,6 +152,7 @@ _TOML_KEYS: dict[str, str] = {
     "slack_api_url": "str",
     "discord_api_url": "str",
     "slack_port": "int",
+    "slack_host": "str",
     "allow_private_feeds": "bool",
     "fetch_timeout": "float",
     "max_feed_bytes": "int",

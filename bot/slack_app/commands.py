@@ -1,0 +1,394 @@
+"""`/riskwire ...`: parse the command text, call the service layer, render the answer.
+
+Every problem with the input (typo, unknown ticker, bad window, missing argument) becomes a Reply
+with a helpful message; nothing is half-applied because the service functions are all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlite_utils
+
+from bot import feed_service, interactions, service
+from bot.render import topic_labels
+from bot.settings import Settings
+from bot.slack_app import blocks as render
+from bot.slack_app.escape import escape_text, mention, unescape_command
+from rules.directory import CompanyDirectory
+from rules.models import SEVERITIES
+
+COMMAND = "/riskwire"
+HISTORY_LIMIT = 10
+
+
+@dataclass
+class Reply:
+    """What to answer: fallback text, optional blocks, and whether the whole channel sees it."""
+
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+    in_channel: bool = False
+
+
+@dataclass
+class CommandContext:
+    """Who asks, where, and the platform checks a command may need."""
+
+    db: sqlite_utils.Database
+    scope: service.Scope
+    settings: Settings
+    is_admin: Callable[[], Awaitable[bool]]
+    bot_in_channel: Callable[[], Awaitable[bool | None]] | None = None
+    directory: CompanyDirectory = field(default_factory=CompanyDirectory.default)
+    labels: dict[str, str] = field(default_factory=topic_labels)
+
+
+class UsageError(service.ServiceError):
+    """The command is malformed; the message says how to write it."""
+
+
+HELP = f"""*Riskwire* watches the news for ESG and legal risk on the stocks this channel follows.
+`{COMMAND} watch TICKER... [topics:t1,t2] [min:SEVERITY] [names:"Name A, Name B"]` follow tickers here
+      e.g. `{COMMAND} watch AMZN AAPL topics:sanctions,surveillance min:high`
+`{COMMAND} unwatch TICKER...` stop following them
+`{COMMAND} list` what this channel follows (and whether delivery works)
+`{COMMAND} summary TICKER [7d|30d|90d]` counts by topic and severity, top stories
+`{COMMAND} history [TICKER]` recent alerts for this channel
+`{COMMAND} search TEXT` find past alerts for this channel
+`{COMMAND} topics` the risk topics Riskwire tags
+`{COMMAND} feeds [add|remove URL...]` news feeds (adding and removing needs a workspace admin)
+`{COMMAND} help` this text
+Alerts carry buttons: *Mark reviewed*, *False positive*, *Mute TICKER 24h*."""
+
+USAGE = {
+    "watch": f"`{COMMAND} watch TICKER... [topics:t1,t2] [min:low|medium|high|critical]`",
+    "unwatch": f"`{COMMAND} unwatch TICKER...`",
+    "summary": f"`{COMMAND} summary TICKER [7d|30d|90d]`",
+    "history": f"`{COMMAND} history [TICKER]`",
+    "search": f"`{COMMAND} search TEXT`",
+    "feeds": f"`{COMMAND} feeds`, `{COMMAND} feeds add URL...` or `{COMMAND} feeds remove URL...`",
+}
+
+_WATCH_OPTIONS = {
+    "topics": "topics",
+    "topic": "topics",
+    "min": "min",
+    "min-severity": "min",
+    "min_severity": "min",
+    "severity": "min",
+    "names": "names",
+    "name": "names",
+}
+_SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
+_SLACK_LINK = re.compile(r"^<([^<>|]+)(?:\|[^<>]*)?>$")
+
+
+def split_words(text: str) -> list[str]:
+    """Words of the command text; quotes group words (Slack's curly quotes count too)."""
+    try:
+        return shlex.split(unescape_command(text).translate(_SMART_QUOTES))
+    except ValueError:
+        raise UsageError(
+            'A quote is not closed. Put names in straight quotes: names:"Name A, Name B"'
+        ) from None
+
+
+def _error(message: str) -> Reply:
+    return Reply(f":warning: {escape_text(message)}")
+
+
+async def run_command(text: str, ctx: CommandContext) -> Reply:
+    """Answer one `/riskwire` command; never raises for bad input."""
+    try:
+        words = split_words(text)
+        if not words:
+            return Reply(HELP)
+        name, args = words[0].lower(), words[1:]
+        handler = HANDLERS.get(name)
+        if handler is None:
+            return _unknown_command(words[0])
+        if name == "search":
+            # keep the user's own spacing and quotes: everything after the word `search`
+            raw = unescape_command(text).strip()
+            args = [raw[len(words[0]) :].strip()]
+        return await handler(ctx, args)
+    except service.ServiceError as exc:
+        return _error(str(exc))
+
+
+def _unknown_command(word: str) -> Reply:
+    close = difflib.get_close_matches(word.lower(), list(HANDLERS), n=2, cutoff=0.6)
+    hint = f" Did you mean `{COMMAND} {close[0]}`?" if close else ""
+    return Reply(
+        f":warning: Unknown command `{escape_text(word[:30])}`.{hint} Try `{COMMAND} help` for the list."
+    )
+
+
+# --- watch / unwatch / list --------------------------------------------------------------------------
+
+
+@dataclass
+class WatchRequest:
+    tickers: list[str]
+    topics: list[str] | None = None
+    min_severity: str | None = None
+    names: list[str] | None = None
+
+
+def parse_watch(args: list[str]) -> WatchRequest:
+    """Tickers and `key:value` options from the words after `watch`."""
+    tickers: list[str] = []
+    options: dict[str, str] = {}
+    for word in args:
+        key, sep, value = word.partition(":")
+        if sep and not word.startswith("$") and key.lower() in _WATCH_OPTIONS:
+            option = _WATCH_OPTIONS[key.lower()]
+            if option in options:
+                raise UsageError(f"{key}: is given twice.")
+            if not value.strip():
+                raise UsageError(f"{key}: needs a value, e.g. topics:sanctions or min:high.")
+            options[option] = value
+        elif sep and re.fullmatch(r"[a-z][\w-]*", key):
+            close = difflib.get_close_matches(key.lower(), ["topics", "min", "names"], n=1)
+            hint = f" Did you mean {close[0]}:?" if close else ""
+            raise UsageError(f"Unknown option {key}:.{hint} Options are topics:, min: and names:.")
+        else:
+            tickers.append(word)
+    if not tickers:
+        raise UsageError(f"Say which tickers: {USAGE['watch']}")
+    request = WatchRequest(service.parse_ticker_list(" ".join(tickers)))
+    if "topics" in options:
+        request.topics = [t.strip().lower() for t in options["topics"].split(",") if t.strip()]
+    if "min" in options:
+        level = options["min"].strip().lower()
+        if level not in SEVERITIES:
+            raise UsageError(f"min: must be one of {', '.join(SEVERITIES)}; got {options['min'][:20]!r}.")
+        request.min_severity = level
+    if "names" in options:
+        request.names = [n.strip() for n in options["names"].split(",") if n.strip()]
+    return request
+
+
+async def cmd_watch(ctx: CommandContext, args: list[str]) -> Reply:
+    req = parse_watch(args)
+    result = service.watch(
+        ctx.db,
+        ctx.scope,
+        req.tickers,
+        names=req.names,
+        topics=req.topics,
+        min_severity=req.min_severity,
+        directory=ctx.directory,
+    )
+    lines = []
+    filters = _filters(req.topics, req.min_severity)
+    if result.changed:
+        shown = ", ".join(f"*{escape_text(t)}* ({escape_text(c)})" for t, c in result.changed)
+        lines.append(f"{mention(ctx.scope.user)} set this channel to watch {shown}{filters}.")
+    if result.unchanged:
+        shown = ", ".join(f"*{escape_text(t)}*" for t in result.unchanged)
+        lines.append(f"Already watching {shown} here; options updated{filters}.")
+    if ctx.bot_in_channel is not None and await ctx.bot_in_channel() is False:
+        lines.append(
+            ":point_right: I am not in this channel yet, so I cannot post alerts here: "
+            "invite me with `/invite @Riskwire`."
+        )
+    return Reply("\n".join(lines), in_channel=bool(result.changed))
+
+
+def _filters(topics: list[str] | None, min_severity: str | None) -> str:
+    parts = []
+    if topics:
+        parts.append("topics: " + ", ".join(escape_text(t) for t in topics))
+    if min_severity:
+        parts.append(f"minimum severity: {min_severity}")
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+async def cmd_unwatch(ctx: CommandContext, args: list[str]) -> Reply:
+    if not args:
+        raise UsageError(f"Say which tickers: {USAGE['unwatch']}")
+    result = service.unwatch(ctx.db, ctx.scope, service.parse_ticker_list(" ".join(args)))
+    lines = []
+    if result.changed:
+        shown = ", ".join(f"*{escape_text(t)}*" for t, _ in result.changed)
+        lines.append(f"{mention(ctx.scope.user)} stopped this channel watching {shown}.")
+    if result.unchanged:
+        shown = ", ".join(f"*{escape_text(t)}*" for t in result.unchanged)
+        lines.append(f"{shown} {'was' if len(result.unchanged) == 1 else 'were'} not watched here.")
+    return Reply("\n".join(lines), in_channel=bool(result.changed))
+
+
+BROKEN_HINT = "fix it (invite me, or check the app's token), then run `/riskwire watch TICKER` again"
+
+
+async def cmd_list(ctx: CommandContext, args: list[str]) -> Reply:
+    rows = service.list_watches(ctx.db, ctx.scope)
+    if not rows:
+        return Reply(f"This channel watches nothing yet. Start with `{COMMAND} watch AMZN`.")
+    lines = [f"*This channel watches {len(rows)} ticker{'s' if len(rows) != 1 else ''}:*"]
+    broken = False
+    for r in rows:
+        opts = _filters(
+            r.get("topics") or None, r.get("min_severity") if r.get("min_severity") != "low" else None
+        )
+        line = f"• *{escape_text(r['ticker'])}*{opts}"
+        if r.get("status") == "broken":
+            broken = True
+            line += f" :warning: *BROKEN*: {escape_text(r.get('broken_reason') or 'cannot post here')}"
+        lines.append(line)
+    if broken:
+        lines.append(f"Alerts cannot be posted here for broken entries: {BROKEN_HINT}.")
+    return Reply("\n".join(lines))
+
+
+# --- summary / history / search / topics -------------------------------------------------------------
+
+
+def _known_ticker(ctx: CommandContext, word: str) -> str:
+    """The ticker if the directory knows it or this channel watches it; else a ServiceError with hints."""
+    ticker = service.parse_ticker_list(word)[0]
+    if ctx.directory.get(ticker) is not None:
+        return ticker
+    if any(r["ticker"] == ticker for r in service.list_watches(ctx.db, ctx.scope)):
+        return ticker
+    suggestions = ctx.directory.suggest(ticker)
+    hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
+    raise service.ServiceError(f"Unknown ticker {ticker}.{hint}")
+
+
+async def cmd_summary(ctx: CommandContext, args: list[str]) -> Reply:
+    if not args or len(args) > 2:
+        raise UsageError(f"Usage: {USAGE['summary']}")
+    ticker = _known_ticker(ctx, args[0])
+    days = service.parse_window(args[1] if len(args) > 1 else None)
+    result = service.summary(ctx.db, ctx.scope, ticker, days, directory=ctx.directory)
+    return Reply(render.summary_fallback(result), render.summary_blocks(result, ctx.labels))
+
+
+def _notes(ctx: CommandContext, alerts: list[Any]) -> dict[str, list[str]]:
+    """Per alert: why it was not posted here (muted, filtered, failed) and the last action taken."""
+    out: dict[str, list[str]] = {}
+    for a in alerts:
+        notes = out.setdefault(a.id, [])
+        state, reason = interactions.delivery_state(ctx.db, ctx.scope, a.id)
+        if state in ("pending", "retrying"):
+            notes.append("_waiting to be posted_")
+        elif state in ("skipped", "failed"):
+            notes.append(f"_not posted: {escape_text(reason or state)}_")
+        done = interactions.actions_on(ctx.db, ctx.scope, a.id)
+        if done:
+            notes.append(render.action_line(done[-1], a.ticker))
+    return out
+
+
+async def cmd_history(ctx: CommandContext, args: list[str]) -> Reply:
+    if len(args) > 1:
+        raise UsageError(f"Usage: {USAGE['history']}")
+    ticker = _known_ticker(ctx, args[0]) if args else None
+    alerts = service.history(ctx.db, ctx.scope, ticker=ticker, limit=HISTORY_LIMIT)
+    what = f" for *{escape_text(ticker)}*" if ticker else ""
+    if not alerts:
+        return Reply(f"No alerts for this channel yet{what}.")
+    heading = f"*Latest {len(alerts)} alert{'s' if len(alerts) != 1 else ''} for this channel{what}:*"
+    blocks = render.alert_list_blocks(heading, alerts, ctx.labels, _notes(ctx, alerts))
+    return Reply(render.alert_list_fallback(heading, alerts), blocks)
+
+
+async def cmd_search(ctx: CommandContext, args: list[str]) -> Reply:
+    text = args[0] if args else ""
+    if not text.strip():
+        raise UsageError(f"Usage: {USAGE['search']}")
+    alerts = service.search(ctx.db, ctx.scope, text, limit=HISTORY_LIMIT)
+    shown = escape_text(" ".join(text.split())[:80])
+    if not alerts:
+        return Reply(f"No alerts for this channel match “{shown}”.")
+    heading = f"*{len(alerts)} alert{'s' if len(alerts) != 1 else ''} for this channel match “{shown}”:*"
+    blocks = render.alert_list_blocks(heading, alerts, ctx.labels, _notes(ctx, alerts))
+    return Reply(render.alert_list_fallback(heading, alerts), blocks)
+
+
+async def cmd_topics(ctx: CommandContext, args: list[str]) -> Reply:
+    lines = ["*Risk topics* (use the ids with `watch ... topics:`):"]
+    lines += [
+        f"• `{tid}` *{escape_text(label)}*: {escape_text(desc)}" for tid, label, desc in service.topics()
+    ]
+    return Reply("\n".join(lines))
+
+
+async def cmd_help(ctx: CommandContext, args: list[str]) -> Reply:
+    return Reply(HELP)
+
+
+# --- feeds -------------------------------------------------------------------------------------------
+
+
+def _feed_url(word: str) -> str:
+    """A URL as Slack sends it (`<https://x|x>` or bare) -> the URL."""
+    m = _SLACK_LINK.match(word.strip())
+    return m.group(1) if m else word.strip()
+
+
+async def cmd_feeds(ctx: CommandContext, args: list[str]) -> Reply:
+    action = args[0].lower() if args else "list"
+    urls = [_feed_url(w) for w in args[1:]]
+    if action == "list":
+        own, others = feed_service.list_feeds(ctx.db, ctx.scope)
+        lines = [f"Riskwire polls {others} feed{'s' if others != 1 else ''} set up by its operator."]
+        if own:
+            lines.append("*Feeds added from this workspace:*")
+            lines += [_feed_line(r) for r in own]
+        return Reply("\n".join(lines))
+    if action not in ("add", "remove"):
+        raise UsageError(f"Usage: {USAGE['feeds']}")
+    if not await ctx.is_admin():
+        return _error("Only a workspace admin (or a user the operator listed) can add or remove feeds.")
+    if action == "add":
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        result = feed_service.add_feeds(
+            ctx.db, ctx.scope, urls, stamp, allow_private=ctx.settings.allow_private_feeds
+        )
+        lines = [f"Added feed {escape_text(u)}" for u in result.changed]
+        lines += [f"{escape_text(u)} is already on the feed list" for u in result.unchanged]
+        return Reply("\n".join(lines))
+    if not urls:
+        raise UsageError(f"Usage: {USAGE['feeds']}")
+    result = feed_service.remove_feeds(ctx.db, ctx.scope, urls)
+    lines = [f"Removed feed {escape_text(u)}" for u in result.changed]
+    lines += [f"{escape_text(u)} is not a feed this workspace added" for u in result.unchanged]
+    return Reply("\n".join(lines))
+
+
+def _feed_line(row: dict[str, Any]) -> str:
+    failures = int(row.get("consecutive_failures") or 0)
+    if not row.get("last_fetch"):
+        health = "not fetched yet"
+    elif failures:
+        health = (
+            f":warning: failing ({failures} in a row): {escape_text((row.get('last_error') or '')[:200])}"
+        )
+    else:
+        health = "ok"
+    return f"• {escape_text(row['url'])}: {health}"
+
+
+Handler = Callable[[CommandContext, list[str]], Awaitable[Reply]]
+
+HANDLERS: dict[str, Handler] = {
+    "watch": cmd_watch,
+    "unwatch": cmd_unwatch,
+    "list": cmd_list,
+    "summary": cmd_summary,
+    "history": cmd_history,
+    "search": cmd_search,
+    "topics": cmd_topics,
+    "feeds": cmd_feeds,
+    "help": cmd_help,
+}
