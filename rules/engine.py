@@ -121,39 +121,58 @@ class Matcher:
         for idx, compiled in enumerate(self._rules):
             for tid in compiled.groups[0]:
                 self._rules_by_term[tid].append(idx)
-        # Keys are padded with spaces (the normalised text has a space at every word boundary), so the
-        # automaton only reports whole words: ' amazon ' for a name or exact term, ' violat' for a stem.
-        # value: (key length, exact term id or -1, ((rest, stem term id), ...), is a name key)
+        # Two automatons. The primary one holds company names and the terms that can start a topic rule;
+        # it runs on every article. The secondary one holds every other term (proximity partners,
+        # cancelling terms, stage and denial words); it runs only when a topic rule has something to
+        # check, which most articles never need.
+        primary = {tid for c in self._rules[: self._first_stage_rule] for tid in c.groups[0]}
+        self._automaton = self._build_automaton(
+            {t: i for t, i in self._term_id.items() if i in primary}, set(self.companies.name_keys())
+        )
+        self._secondary = self._build_automaton(
+            {t: i for t, i in self._term_id.items() if i not in primary}, set()
+        )
+
+    @staticmethod
+    def _build_automaton(terms: dict[Term, int], name_keys: set[str]) -> ahocorasick.Automaton:
+        """Keys are padded with spaces (the normalised text has a space at every word boundary), so the
+        automaton reports whole words only: ' amazon ' for a name or exact term, ' violat' for a stem.
+        Each value is (key length, exact term id or -1, ((rest, stem term id), ...), is a name key)."""
         exact: dict[str, int] = {}
         stems: dict[str, list[tuple[str, int]]] = defaultdict(list)
-        for term, tid in self._term_id.items():
+        for term, tid in terms.items():
             if term.stem:
                 stems[term.text].append((term.rest, tid))
             else:
                 exact[term.text] = tid
-        name_keys = set(self.companies.name_keys())
         automaton = ahocorasick.Automaton()
         for key in {*exact, *name_keys}:
             padded = f" {key} "
             automaton.add_word(padded, (len(padded), exact.get(key, -1), (), key in name_keys))
         for key, rests in stems.items():
             automaton.add_word(f" {key}", (len(key) + 1, -1, tuple(rests), False))
+        if not len(automaton):
+            automaton.add_word("\x00", (1, -1, (), False))  # an empty automaton cannot be built
         automaton.make_automaton()
-        self._automaton = automaton
+        return automaton
 
     def _tid(self, term: Term) -> int:
         return self._term_id.setdefault(term, len(self._term_id))
 
     # -- scanning ---------------------------------------------------------------------------------
 
-    def _scan(self, doc: Doc) -> tuple[Spans, list[tuple[str, int, int]]]:
+    def _scan(
+        self, doc: Doc, automaton: ahocorasick.Automaton | None = None, spans: Spans | None = None
+    ) -> tuple[Spans, list[tuple[str, int, int]]]:
         """Every term occurrence (by term id) and every name key occurrence, as whole words."""
         low = doc.low
         n = len(low)
-        spans: Spans = defaultdict(list)
+        spans = spans if spans is not None else defaultdict(list)
         names: list[tuple[str, int, int]] = []
         # offsets in the padded text are one more than in `low`
-        for end_idx, (length, exact_id, stem_terms, is_name) in self._automaton.iter(f" {low} "):
+        for end_idx, (length, exact_id, stem_terms, is_name) in (automaton or self._automaton).iter(
+            f" {low} "
+        ):
             start = end_idx - length + 1  # = offset in low of the word's first character
             if not stem_terms:
                 end = end_idx - 1
@@ -232,6 +251,10 @@ class Matcher:
         candidates: set[int] = set()
         for tid in spans:
             candidates.update(self._rules_by_term.get(tid, ()))
+        if candidates or not decide_only:
+            self._scan(doc, self._secondary, spans)  # the partner terms those rules need
+            for tid in spans:
+                candidates.update(self._rules_by_term.get(tid, ()))
         by_cls: dict[str, list[RuleHit]] = defaultdict(list)
         stage_rules: list[_CompiledRule] = []
         for idx in sorted(candidates):
