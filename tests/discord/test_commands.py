@@ -232,3 +232,19 @@ async def test_muting_needs_the_manage_permission(
         fake_discord, click(message, buttons(message)["Mark reviewed"], permissions=VIEW_AND_SEND)
     )
     assert answer.json["type"] == 7  # reviewing is open to everyone in the channel
+
+
+async def test_a_failure_after_deferring_is_logged_and_shown_privately(
+    frontend, fake_discord, db, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    db.execute("alter table alerts rename to alerts_elsewhere")  # the history query will now fail
+    payload = slash("history")
+    (deferred, *_) = await send(fake_discord, payload)
+    assert deferred.json["type"] == 5
+    deleted = await fake_discord.wait_for(
+        lambda: fake_discord.requests("DELETE", rf"/webhooks/{APP_ID}/{payload['token']}/messages/@original")
+    )
+    assert deleted  # the public "thinking…" placeholder is removed...
+    (note,) = await followups(fake_discord, payload)
+    assert note.json["flags"] & EPHEMERAL and "logged" in note.json["content"]  # ...and the asker told
+    assert any("/riskwire history failed" in r.getMessage() for r in caplog.records)
