@@ -105,6 +105,8 @@ class RiskwireGroup(app_commands.Group):
             name="riskwire",
             description="ESG and legal risk alerts on the stocks this channel watches",
             guild_only=True,
+            allowed_contexts=app_commands.AppCommandContext(guild=True),
+            allowed_installs=app_commands.AppInstallationType(guild=True),
         )
         self.db = db
         self.manage_flag = check_flag(settings.discord_manage_permission)

@@ -24,6 +24,7 @@ async def test_login_follows_the_configured_gateway_and_registers_commands(
     (sync,) = fake_discord.requests("PUT", rf"/applications/{APP_ID}/commands")
     (group,) = sync.json
     assert group["name"] == "riskwire"
+    assert group["contexts"] == [0] and group["dm_permission"] is False  # server channels only
     options = {o["name"]: [p["name"] for p in o["options"]] for o in group["options"]}
     assert options["watch"][0] == "tickers" and options["unwatch"] == ["tickers"]
     assert options["summary"] == ["ticker", "window"] and options["history"] == ["ticker"]
