@@ -298,6 +298,22 @@ def mute(db: sqlite_utils.Database, scope: Scope, ticker: str, hours: int = 24) 
     return until
 
 
+def mute_alert(db: sqlite_utils.Database, scope: Scope, alert_id: str, hours: int = 24) -> ReviewResult:
+    """Mute an alert's ticker in the scope's target (as `mute`), kept in the alert's history as 'muted'.
+
+    Only an alert delivered to the scope's target can be muted from; ServiceError otherwise."""
+    alert = alert_in_scope(db, scope, alert_id)
+    if alert is None:
+        raise ServiceError("No such alert in this channel.")
+    until = mute(db, scope, alert.ticker, hours)
+    stamp = _now().isoformat(timespec="seconds")
+    reason = f"until {until}"
+    reviews.add(
+        db, alert_id=alert_id, target=scope.key, action="muted", user=scope.user, at=stamp, reason=reason
+    )
+    return ReviewResult(alert, "muted", scope.user, stamp, reason)
+
+
 def topics() -> list[tuple[str, str, str]]:
     """(id, label, description) for every topic Riskwire tags."""
     return [(t.id, t.label, t.description) for t in load_topics()]

@@ -57,6 +57,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "SLACK_API_URL": ("slack_api_url", "str"),
     "DISCORD_TOKEN": ("discord_token", "secret"),
     "DISCORD_API_URL": ("discord_api_url", "str"),
+    "RISKWIRE_DISCORD_MANAGE_PERMISSION": ("discord_manage_permission", "str"),
     "RISKWIRE_ALLOW_PRIVATE_FEEDS": ("allow_private_feeds", "bool"),
     "RISKWIRE_CONFIG": ("config_path", "str"),
 }
@@ -76,6 +77,7 @@ class Settings:
     slack_api_url: str = "https://slack.com/api/"
     discord_token: Secret = field(default_factory=lambda: Secret(""))
     discord_api_url: str | None = None
+    discord_manage_permission: str = "manage_channels"  # needed to change a channel's subscriptions
     allow_private_feeds: bool = False
     config_path: str | None = None
     feeds: tuple[str, ...] = ()
@@ -151,6 +153,7 @@ _TOML_KEYS: dict[str, str] = {
     "poll_seconds": "int",
     "slack_api_url": "str",
     "discord_api_url": "str",
+    "discord_manage_permission": "str",
     "slack_port": "int",
     "slack_host": "str",
     "allow_private_feeds": "bool",

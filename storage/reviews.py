@@ -7,6 +7,7 @@ from typing import Any
 import sqlite_utils
 
 ACTIONS = ("reviewed", "false_positive", "reopened")
+RECORDED = (*ACTIONS, "muted")  # a mute started from an alert is kept in its history too
 
 
 def add(
@@ -20,7 +21,7 @@ def add(
     reason: str | None = None,
 ) -> int:
     """Store one review action; returns its id."""
-    if action not in ACTIONS:
+    if action not in RECORDED:
         raise ValueError(f"unknown review action {action!r}")
     table = db.table("reviews")
     table.insert(

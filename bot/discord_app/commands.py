@@ -1,0 +1,280 @@
+"""The `/riskwire` application command group and the alert buttons: thin handlers over bot/service.py.
+
+Each handler works out the Scope (server + channel) from the interaction, checks permissions, calls
+the service and renders the answer. A ServiceError's message is meant for the user: it is sent
+ephemeral (only the asker sees it). Long answers (summary, history, search) are deferred and followed
+up, after their input is checked, so a typo still gets a quick private answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import discord
+import sqlite_utils
+from discord import app_commands
+
+from bot import service
+from bot.discord_app import replies
+from bot.discord_app.autocomplete import TickerIndex, complete
+from bot.discord_app.embeds import NO_MENTIONS, alert_embed, with_review
+from bot.discord_app.permissions import check_flag, require
+from bot.discord_app.views import alert_view
+from bot.settings import Settings
+from bot.targets import Target
+
+log = logging.getLogger(__name__)
+
+HISTORY_LIMIT = 10
+SEARCH_LIMIT = 10
+MUTE_HOURS = 24
+
+WINDOW_CHOICES = [app_commands.Choice(name=f"last {d} days", value=k) for k, d in service.WINDOWS.items()]
+TOPIC_CHOICES = [app_commands.Choice(name=label[:100], value=tid) for tid, label, _ in service.topics()][:25]
+SEVERITY_CHOICES = [app_commands.Choice(name=s, value=s) for s in ("medium", "high", "critical")]
+
+GENERIC_ERROR = "Something went wrong on Riskwire's side; it has been logged. Please try again later."
+
+
+def scope_of(interaction: discord.Interaction) -> service.Scope:
+    """The (server, channel) the interaction comes from, and who sent it; ServiceError outside a server."""
+    if interaction.guild_id is None or interaction.channel_id is None:
+        raise service.ServiceError("Riskwire works in server channels, not in direct messages.")
+    target = Target("discord", str(interaction.guild_id), str(interaction.channel_id))
+    return service.Scope(target, user=str(interaction.user.id))
+
+
+async def send_error(interaction: discord.Interaction, message: str) -> None:
+    """Show `message` to the asker only, whatever state the interaction's response is in."""
+    response = interaction.response
+    if not response.is_done():
+        await response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        return
+    if response.type == discord.InteractionResponseType.deferred_channel_message:
+        # The public "thinking…" placeholder would become the error for everyone: remove it first.
+        try:
+            await interaction.delete_original_response()
+        except discord.HTTPException:
+            log.debug("could not delete the deferred response", exc_info=True)
+    await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+def user_message(error: BaseException) -> str | None:
+    """The user-facing text of an error raised by a handler, or None when it is a bug."""
+    original = getattr(error, "original", None) or error.__cause__ or error
+    if isinstance(original, service.ServiceError):
+        return str(original)
+    if isinstance(error, app_commands.TransformerError | app_commands.CheckFailure):
+        return str(error)
+    return None
+
+
+class RiskwireTree(app_commands.CommandTree):
+    """The command tree, with one error handler: service errors to the user, bugs to the log."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        message = user_message(error)
+        if message is None:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error(
+                "/%s failed (server %s, channel %s)",
+                command,
+                interaction.guild_id,
+                interaction.channel_id,
+                exc_info=getattr(error, "original", error),
+            )
+            message = GENERIC_ERROR
+        try:
+            await send_error(interaction, message)
+        except discord.HTTPException:
+            log.warning("could not tell the user about an error", exc_info=True)
+
+
+def _choices(suggestions: list) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=s.label, value=s.value) for s in suggestions]
+
+
+class RiskwireGroup(app_commands.Group):
+    """`/riskwire watch|unwatch|list|summary|history|search|topics|help`."""
+
+    def __init__(
+        self, db: sqlite_utils.Database, settings: Settings, index: Callable[[], TickerIndex]
+    ) -> None:
+        super().__init__(
+            name="riskwire",
+            description="ESG and legal risk alerts on the stocks this channel watches",
+            guild_only=True,
+            allowed_contexts=app_commands.AppCommandContext(guild=True),
+            allowed_installs=app_commands.AppInstallationType(guild=True),
+        )
+        self.db = db
+        self.manage_flag = check_flag(settings.discord_manage_permission)
+        self._index = index
+
+    def _watched_here(self, interaction: discord.Interaction) -> list[str]:
+        try:
+            scope = scope_of(interaction)
+        except service.ServiceError:
+            return []
+        return [row["ticker"] for row in service.list_watches(self.db, scope)]
+
+    # --- changing subscriptions -------------------------------------------------------------------
+
+    @app_commands.command(name="watch", description="Post alerts about these tickers in this channel")
+    @app_commands.describe(
+        tickers="One or more tickers, separated by spaces or commas (e.g. AMZN AAPL)",
+        topic="Only alerts about this topic (default: every topic)",
+        min_severity="Only alerts at least this severe (default: all)",
+    )
+    @app_commands.choices(topic=TOPIC_CHOICES, min_severity=SEVERITY_CHOICES)
+    async def watch(
+        self,
+        interaction: discord.Interaction,
+        tickers: app_commands.Range[str, 1, 300],
+        topic: app_commands.Choice[str] | None = None,
+        min_severity: app_commands.Choice[str] | None = None,
+    ) -> None:
+        scope = scope_of(interaction)
+        require(interaction, self.manage_flag, "Changing what this channel watches")
+        result = service.watch(
+            self.db,
+            scope,
+            service.parse_ticker_list(tickers),
+            topics=[topic.value] if topic else None,
+            min_severity=min_severity.value if min_severity else None,
+            directory=self._index().directory,
+        )
+        await interaction.response.send_message(replies.watch_text(result), allowed_mentions=NO_MENTIONS)
+
+    @watch.autocomplete("tickers")
+    async def _watch_tickers(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return _choices(complete(self._index(), current, many=True))
+
+    @app_commands.command(name="unwatch", description="Stop posting alerts about these tickers here")
+    @app_commands.describe(tickers="One or more tickers, separated by spaces or commas")
+    async def unwatch(
+        self, interaction: discord.Interaction, tickers: app_commands.Range[str, 1, 300]
+    ) -> None:
+        scope = scope_of(interaction)
+        require(interaction, self.manage_flag, "Changing what this channel watches")
+        result = service.unwatch(self.db, scope, service.parse_ticker_list(tickers))
+        await interaction.response.send_message(replies.unwatch_text(result), allowed_mentions=NO_MENTIONS)
+
+    @unwatch.autocomplete("tickers")
+    async def _unwatch_tickers(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        preferred = self._watched_here(interaction)
+        return _choices(complete(self._index(), current, many=True, preferred=preferred))
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    @app_commands.command(
+        name="list", description="What this channel watches, and whether Riskwire can post here"
+    )
+    async def list_(self, interaction: discord.Interaction) -> None:
+        rows = service.list_watches(self.db, scope_of(interaction))
+        await interaction.response.send_message(
+            embed=replies.watches_embed(rows), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    @app_commands.command(name="summary", description="A ticker's alerts here: counts by topic and severity")
+    @app_commands.describe(ticker="The ticker, e.g. AMZN", window="How far back (default: last 7 days)")
+    @app_commands.choices(window=WINDOW_CHOICES)
+    async def summary(
+        self,
+        interaction: discord.Interaction,
+        ticker: app_commands.Range[str, 1, 20],
+        window: app_commands.Choice[str] | None = None,
+    ) -> None:
+        scope = scope_of(interaction)
+        symbol = service.parse_ticker_list(ticker)[0]
+        days = service.parse_window(window.value if window else None)
+        await interaction.response.defer(thinking=True)
+        result = service.summary(self.db, scope, symbol, days, directory=self._index().directory)
+        await interaction.followup.send(embed=replies.summary_embed(result), allowed_mentions=NO_MENTIONS)
+
+    @summary.autocomplete("ticker")
+    async def _summary_ticker(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return _choices(complete(self._index(), current, preferred=self._watched_here(interaction)))
+
+    @app_commands.command(name="history", description="Recent alerts posted in this channel")
+    @app_commands.describe(ticker="Only this ticker (default: all)")
+    async def history(
+        self, interaction: discord.Interaction, ticker: app_commands.Range[str, 1, 20] | None = None
+    ) -> None:
+        scope = scope_of(interaction)
+        symbol = service.parse_ticker_list(ticker)[0] if ticker else None
+        await interaction.response.defer(thinking=True)
+        alerts = service.history(self.db, scope, ticker=symbol, limit=HISTORY_LIMIT)
+        title = f"Recent alerts here{' on ' + symbol if symbol else ''}"
+        embed = replies.alerts_embed(alerts, title, "No alerts have been posted here yet.")
+        await interaction.followup.send(embed=embed, allowed_mentions=NO_MENTIONS)
+
+    @history.autocomplete("ticker")
+    async def _history_ticker(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return _choices(complete(self._index(), current, preferred=self._watched_here(interaction)))
+
+    @app_commands.command(name="search", description="Find past alerts posted in this channel")
+    @app_commands.describe(text="Words in the headline, summary or company name")
+    async def search(self, interaction: discord.Interaction, text: app_commands.Range[str, 1, 200]) -> None:
+        scope = scope_of(interaction)
+        if not " ".join(text.split()):
+            raise service.ServiceError("Give some words to search for.")
+        await interaction.response.defer(thinking=True)
+        alerts = service.search(self.db, scope, text, limit=SEARCH_LIMIT)
+        title = f"Alerts here matching “{' '.join(text.split())[:80]}”"
+        embed = replies.alerts_embed(alerts, title, "No alert posted here matches.")
+        await interaction.followup.send(embed=embed, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="topics", description="The risk topics Riskwire tags")
+    async def topics(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(
+            embed=replies.topics_embed(service.topics()), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    @app_commands.command(name="help", description="How to use Riskwire")
+    async def help(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(replies.HELP, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+class AlertButtons:
+    """What the buttons under an alert do: review actions and a 24-hour mute, scoped to the channel."""
+
+    def __init__(self, db: sqlite_utils.Database, settings: Settings) -> None:
+        self.db = db
+        self.manage_flag = check_flag(settings.discord_manage_permission)
+
+    async def click(self, interaction: discord.Interaction, action: str, alert_id: str) -> None:
+        """Record the action with who and when, show it on the alert; errors go to the clicker only."""
+        try:
+            scope = scope_of(interaction)
+            if action == "mute24h":
+                require(interaction, self.manage_flag, "Muting a ticker in this channel")
+                done = service.mute_alert(self.db, scope, alert_id, MUTE_HOURS)
+            else:
+                done = service.review(self.db, scope, alert_id, action)
+        except service.ServiceError as exc:
+            await send_error(interaction, str(exc))
+            return
+        message = interaction.message
+        embed = message.embeds[0] if message is not None and message.embeds else alert_embed(done.alert)
+        await interaction.response.edit_message(
+            embed=with_review(embed, done.action, done.user, done.at),
+            view=alert_view(alert_id),
+            allowed_mentions=NO_MENTIONS,
+        )
+        if action == "mute24h":
+            await interaction.followup.send(
+                f"{done.alert.ticker} is muted in this channel {done.reason} (UTC). "
+                "Alerts meanwhile are kept in the history.",
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )

@@ -1,0 +1,152 @@
+"""Answers to the slash commands, rendered from the service layer's plain results.
+
+Everything that came from a feed (headlines, sources, links) goes through the escaping in embeds.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from bot import service
+from bot.alerts import Alert
+from bot.discord_app.embeds import SEVERITY_COLOURS, clip, labels, link, safe_text
+from bot.render import SEVERITY_MARK
+
+LIST_COLOUR = discord.Colour(0x3498DB)
+DESCRIPTION_MAX = 4000
+
+
+def watch_text(result: service.WatchResult) -> str:
+    """What a watch did, ticker by ticker."""
+    parts = []
+    if result.changed:
+        names = ", ".join(f"{t} ({safe_text(c, 80)})" for t, c in result.changed)
+        parts.append(f"This channel now watches {names}. Alerts about them will be posted here.")
+    if result.unchanged:
+        parts.append(f"Already watched here (options updated): {', '.join(result.unchanged)}.")
+    return " ".join(parts)
+
+
+def unwatch_text(result: service.WatchResult) -> str:
+    """What an unwatch did, ticker by ticker."""
+    parts = []
+    if result.changed:
+        parts.append(f"This channel no longer watches {', '.join(t for t, _ in result.changed)}.")
+    if result.unchanged:
+        parts.append(f"Not watched here: {', '.join(result.unchanged)}.")
+    return " ".join(parts)
+
+
+def watches_embed(rows: list[dict[str, Any]]) -> discord.Embed:
+    """The channel's subscriptions, with the broken ones and why."""
+    embed = discord.Embed(title="Watched in this channel", colour=LIST_COLOUR)
+    if not rows:
+        embed.description = "Nothing yet. Start with `/riskwire watch tickers:AMZN`."
+        return embed
+    lines = []
+    broken = False
+    for row in rows:
+        extra = []
+        if row.get("topics"):
+            extra.append("topics: " + ", ".join(row["topics"]))
+        if row.get("min_severity") and row["min_severity"] != "low":
+            extra.append(f"from {row['min_severity']}")
+        line = f"**{row['ticker']}**" + (f" ({'; '.join(extra)})" if extra else "")
+        if row.get("status") == "broken":
+            broken = True
+            line += f" · BROKEN: {safe_text(row.get('broken_reason') or 'cannot post here', 200)}"
+        lines.append(line)
+    text = "\n".join(lines)
+    if broken:
+        text += (
+            "\n\nBroken: Riskwire could not post here. Give the bot View Channel, Send Messages and "
+            "Embed Links in this channel, then run `/riskwire watch` for those tickers again."
+        )
+    embed.description = clip(text, DESCRIPTION_MAX)
+    return embed
+
+
+def alert_line(alert: Alert) -> str:
+    """One alert as a line: severity mark, ticker, linked headline, date."""
+    when = (alert.published or alert.created or "")[:10]
+    mark = SEVERITY_MARK.get(alert.severity, "")
+    return f"{mark} **{alert.ticker}** {link(alert.title, alert.link, 150)}" + (f" · {when}" if when else "")
+
+
+def alerts_embed(alerts: list[Alert], title: str, empty: str) -> discord.Embed:
+    """A list of alerts, newest first, as linked lines."""
+    embed = discord.Embed(title=clip(title, 256), colour=LIST_COLOUR)
+    if not alerts:
+        embed.description = empty
+        return embed
+    lines: list[str] = []
+    size = 0
+    for alert in alerts:
+        line = alert_line(alert)
+        if size + len(line) + 1 > DESCRIPTION_MAX:
+            lines.append(f"… and {len(alerts) - len(lines)} more")
+            break
+        lines.append(line)
+        size += len(line) + 1
+    embed.description = "\n".join(lines)
+    return embed
+
+
+def summary_embed(s: service.Summary) -> discord.Embed:
+    """Counts by topic and severity, the change against the previous window, and the top stories."""
+    worst = next(iter(s.by_severity), "low")
+    embed = discord.Embed(
+        title=clip(f"{s.ticker} · {s.company}: last {s.days} days", 256),
+        colour=SEVERITY_COLOURS.get(worst, LIST_COLOUR) if s.total else LIST_COLOUR,
+    )
+    delta = s.total - s.previous_total
+    embed.description = (
+        f"{s.total} alert{'s' if s.total != 1 else ''} "
+        f"({'+' if delta >= 0 else ''}{delta} against the previous {s.days} days: {s.previous_total})."
+    )
+    if s.total == 0:
+        return embed
+    names = labels()
+    embed.add_field(
+        name="By topic",
+        value=clip("\n".join(f"{names.get(t, t)}: {n}" for t, n in s.by_topic.items()) or "none", 1024),
+        inline=True,
+    )
+    embed.add_field(
+        name="By severity",
+        value=clip("\n".join(f"{k}: {n}" for k, n in s.by_severity.items()), 1024),
+        inline=True,
+    )
+    top, size = [], 0
+    for alert in s.top:
+        line = alert_line(alert)
+        if size + len(line) + 1 > 1024:
+            break
+        top.append(line)
+        size += len(line) + 1
+    if top:
+        embed.add_field(name="Top stories", value="\n".join(top), inline=False)
+    return embed
+
+
+def topics_embed(topics: list[tuple[str, str, str]]) -> discord.Embed:
+    """Every topic Riskwire tags: label, id, description."""
+    embed = discord.Embed(title="Risk topics", colour=LIST_COLOUR)
+    lines = [
+        f"**{label}** (`{tid}`)" + (f": {clip(desc, 160)}" if desc else "") for tid, label, desc in topics
+    ]
+    embed.description = clip("\n".join(lines), DESCRIPTION_MAX)
+    return embed
+
+
+HELP = """Riskwire watches the news for ESG and legal risk on the stocks this channel follows.
+`/riskwire watch tickers:AMZN AAPL` follow tickers here (Manage Channels)
+`/riskwire unwatch tickers:AMZN` stop following them (Manage Channels)
+`/riskwire list` what this channel follows, and whether Riskwire can post here
+`/riskwire summary ticker:AMZN window:30d` counts by topic and severity, top stories
+`/riskwire history [ticker]` recent alerts posted here
+`/riskwire search text:…` find past alerts posted here
+`/riskwire topics` the risk topics Riskwire tags
+Buttons on each alert: Mark reviewed, False positive, Mute 24h (kept in the history with who and when)."""
