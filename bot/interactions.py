@@ -1,8 +1,9 @@
 """What people do to an alert from a chat message (the buttons), shared by Slack and Discord.
 
-Each action is done through the service layer (a review, a mute) and logged with who and when in
-`alert_actions`, so the message can show it and the history keeps it. Scoped like everything else:
-an alert can only be acted on in a target it was delivered to.
+Each action goes through the service layer (a review, or a mute of the alert's ticker) and is kept in
+the alert's review history (`reviews`) with who and when, so the message can show it and `history`,
+`export` and `rules stats` see it. Scoped like everything else: an alert can only be acted on in a
+target it was delivered to.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sqlite_utils
 
 from bot import service
 from bot.alerts import Alert
-from storage import alert_actions, deliveries
+from storage import deliveries, reviews
 
 ACTIONS = ("reviewed", "false_positive", "mute")
 MUTE_HOURS = 24
@@ -21,7 +22,7 @@ MUTE_HOURS = 24
 
 @dataclass(frozen=True)
 class AlertAction:
-    """One logged action on an alert: what, who, when, and a detail (the end of a mute)."""
+    """One action on an alert: what, who, when, and a detail (the end of a mute)."""
 
     action: str
     user: str | None
@@ -35,10 +36,9 @@ def act_on_alert(
     alert_id: str,
     action: str,
     *,
-    message_ref: str | None = None,
     mute_hours: int = MUTE_HOURS,
 ) -> tuple[Alert, AlertAction]:
-    """Do `action` on an alert delivered to the scope's target and log it; all or nothing.
+    """Do `action` on an alert delivered to the scope's target and record it; all or nothing.
 
     Raises ServiceError (user-facing) for an unknown action or an alert not in the scope.
     """
@@ -46,32 +46,24 @@ def act_on_alert(
         raise service.ServiceError(f"Unknown action; use one of {', '.join(ACTIONS)}.")
     with db.atomic():
         if action == "mute":
-            alert = service.alert_in_scope(db, scope, alert_id)
-            if alert is None:
-                raise service.ServiceError("No such alert in this channel.")
-            detail: str | None = service.mute(db, scope, alert.ticker, hours=mute_hours)
-            at = service._now().isoformat(timespec="seconds")
+            done = service.mute_alert(db, scope, alert_id, mute_hours)
         else:
             done = service.review(db, scope, alert_id, action)
-            alert, at, detail = done.alert, done.at, None
-        alert_actions.add(
-            db,
-            alert_id=alert_id,
-            target=scope.key,
-            action=action,
-            user=scope.user,
-            at=at,
-            detail=detail,
-            message_ref=message_ref,
-        )
-    return alert, AlertAction(action, scope.user, at, detail)
+    return done.alert, _action(done.action, done.user, done.at, done.reason)
+
+
+def _action(action: str, user: str | None, at: str, reason: str | None) -> AlertAction:
+    if action == "muted":  # the review history says 'muted', with 'until <time>' as its reason
+        until = reason[len("until ") :] if reason and reason.startswith("until ") else None
+        return AlertAction("mute", user, at, until)
+    return AlertAction(action, user, at, reason)
 
 
 def actions_on(db: sqlite_utils.Database, scope: service.Scope, alert_id: str) -> list[AlertAction]:
     """The actions taken on an alert in the scope's target, oldest first."""
     return [
-        AlertAction(r["action"], r["user"], r["at"], r["detail"])
-        for r in alert_actions.for_alert(db, alert_id, scope.key)
+        _action(r["action"], r["user"], r["at"], r["reason"])
+        for r in reviews.for_alert(db, alert_id, scope.key)
     ]
 
 

@@ -112,9 +112,7 @@ def build_app(
         scope = scope_from(team, channel, (body.get("user") or {}).get("id"))
         ts = container.get("message_ts")
         ref = f"{channel}:{ts}" if ts else None
-        alert, _done = interactions.act_on_alert(
-            db, scope, str(action.get("value") or ""), verb, message_ref=ref
-        )
+        alert, _done = interactions.act_on_alert(db, scope, str(action.get("value") or ""), verb)
         if not ts:
             return
         history = interactions.actions_on(db, scope, alert.id)
