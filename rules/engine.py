@@ -198,7 +198,7 @@ class Matcher:
     def _eval_rule(self, compiled: _CompiledRule, doc: Doc, spans: Spans) -> list[RuleHit]:
         rule = compiled.rule
         present = spans.keys()
-        first = sorted(span for tid in compiled.groups[0] & present for span in spans[tid])
+        first = sorted({span for tid in compiled.groups[0] & present for span in spans[tid]})
         others = [
             sorted(span for tid in group & present for span in spans[tid]) for group in compiled.groups[1:]
         ]

@@ -33,6 +33,7 @@ SALIENCE_THRESHOLD = 2.0
 _TITLE, _LEAD_SUBJECT, _LEAD, _BODY = 3.0, 2.0, 1.0, 0.5
 _PASSING_FACTOR = 0.25
 _RISK_SENTENCE_BONUS = 0.5
+_BODY_ONLY_CAP = 1.5
 
 
 @dataclass(frozen=True)
@@ -266,9 +267,16 @@ def salience(
     lead 1, body 0.5, the body counting at most four), a quarter of that after words marking a passing
     mention, plus 0.5 in a sentence where a risk rule fired. A symbol right after a name ('Amazon
     (NASDAQ: AMZN)') adds 1 unless that name was a passing mention; a symbol alone weighs like a name,
-    at most 1 outside titles. With `stop_at`, adding up stops once the score reaches it.
+    at most 1 outside titles. A company named only in the body scores at most 1.5 (never linked).
+    With `stop_at`, adding up stops once the score reaches it.
     """
     words = words or LinkingWords.default()
+    if not any(m.field != "body" for m in valid):
+        # named only deep in the text: a company the story is about is named in its headline or lead
+        stop_at = None
+        body_only = True
+    else:
+        body_only = False
     score = 0.0
     body = 0
     title_seen = False
@@ -298,4 +306,6 @@ def salience(
         m.weight = weight
         score += weight
         previous = m
+    if body_only:
+        score = min(score, _BODY_ONLY_CAP)
     return round(score, 2)
