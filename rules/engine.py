@@ -16,7 +16,7 @@ import ahocorasick
 
 from feeds.models import Article
 from rules.linking import CompanyIndex, Mention, link_companies
-from rules.models import Company, Evidence, Match
+from rules.models import STAGES, Company, Evidence, Match
 from rules.rulefile import Rule, Term, TopicSpec, load_stage_rules, load_topics
 from rules.severity import SeverityPolicy
 from rules.text import Doc
@@ -26,7 +26,7 @@ MAX_HITS_PER_RULE = 20
 EVIDENCE_CHARS = 100
 
 
-@dataclass
+@dataclass(slots=True)
 class RuleHit:
     """A rule that fired (or was cancelled): where, in which field, and what cancelled it."""
 
@@ -263,35 +263,27 @@ class Matcher:
                 stage_rules.append(compiled)
                 continue
             by_cls[compiled.rule.cls].extend(self._eval_rule(compiled, doc, spans))
-        topics: list[TopicResult] = []
+        topics: list[TopicResult] = []  # only topics with at least one rule hit
         for spec in self.topics:
-            rule_hits = by_cls.get(spec.id, [])
+            rule_hits = by_cls.get(spec.id)
+            if not rule_hits:
+                continue
             best: dict[str, float] = {}
             for rh in rule_hits:
                 if rh.cancelled_by is None:
                     best[rh.rule.id] = rh.rule.weight
             topics.append(TopicResult(spec, sum(best.values()), rule_hits))
-        any_tagged = any(t.tagged for t in topics)
-        if any_tagged or not decide_only:  # stage and denial only matter for risk matches
+        tagged = [t for t in topics if t.tagged]
+        if stage_rules and (tagged or not decide_only):  # stage and denial only matter for risk matches
             for compiled in stage_rules:
                 by_cls[compiled.rule.cls].extend(self._eval_rule(compiled, doc, spans))
         risk_sentences = {
-            doc.sentence_index(rh.start)
-            for t in topics
-            if t.tagged
-            for rh in t.hits
-            if rh.cancelled_by is None
+            doc.sentence_index(rh.start) for t in tagged for rh in t.hits if rh.cancelled_by is None
         }
         mentions, linked, rejected = link_companies(
             self.companies, doc, names, risk_sentences, decide_only=decide_only
         )
-        stage_hits = [
-            rh
-            for r in self.stage_rules
-            if r.cls != "denied"
-            for rh in by_cls.get(r.cls, [])
-            if rh.rule is r and rh.cancelled_by is None
-        ]
+        stage_hits = [rh for cls in STAGES for rh in by_cls.get(cls, ()) if rh.cancelled_by is None]
         stage = self.severity.latest_stage({rh.rule.cls for rh in stage_hits})
         denials = [rh for rh in by_cls.get("denied", []) if rh.cancelled_by is None]
         analysis = Analysis(

@@ -58,7 +58,7 @@ class LinkingWords:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class Mention:
     """One occurrence of a company's name, symbol or executive in the text."""
 
@@ -89,6 +89,7 @@ class CompanyIndex:
         self._collisions: dict[str, set[str]] = defaultdict(set)
         self._other_sense: dict[str, set[str]] = defaultdict(set)
         self._symbols: dict[str, str] = {}
+        self._info: dict[str, tuple[list[_Entry], set[str], set[str]]] = {}
         for c in companies:
             for kind, values in (("name", c.names), ("ambiguous", c.ambiguous), ("person", c.people)):
                 for value in values:
@@ -113,6 +114,17 @@ class CompanyIndex:
 
     def entries(self, key: str) -> list[_Entry]:
         return self._entries.get(key, [])
+
+    def key_info(self, key: str) -> tuple[list[_Entry], set[str], set[str]]:
+        """(entries, tickers it collides for, tickers it gives another sense for) of a name key."""
+        info = self._info.get(key)
+        if info is None:
+            info = self._info[key] = (
+                self._entries.get(key, []),
+                self._collisions.get(key, set()),
+                self._other_sense.get(key, set()),
+            )
+        return info
 
     def collisions(self, key: str) -> set[str]:
         return self._collisions.get(key, set())
@@ -160,17 +172,26 @@ def link_companies(
     mentions: dict[str, list[Mention]] = defaultdict(list)
     collision_spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
     other_sense: set[str] = set()
+    hits = []
     for key, start, end in names:
-        for ticker in index.collisions(key):
+        entries, collides, senses = index.key_info(key)
+        for ticker in collides:
             collision_spans[ticker].append((start, end))
-        other_sense.update(index.other_sense(key))
-    for key, start, end in names:
-        text = doc.text[start:end]
-        for entry in index.entries(key):
-            m = Mention(entry.ticker, entry.kind, text, start, end, doc.field_at(start))
+        if senses:
+            other_sense.update(senses)
+        if entries:
+            hits.append((entries, start, end))
+    text_of = doc.text
+    for entries, start, end in hits:
+        text = text_of[start:end]
+        field = doc.field_at(start)
+        for entry in entries:
+            m = Mention(entry.ticker, entry.kind, text, start, end, field)
             if not _case_ok(entry.original, text, entry.kind):
                 m.valid, m.reason = False, "wrong case"
-            elif any(s <= start < e or s < end <= e for s, e in collision_spans.get(entry.ticker, ())):
+            elif entry.ticker in collision_spans and any(
+                s <= start < e or s < end <= e for s, e in collision_spans[entry.ticker]
+            ):
                 m.valid, m.reason = False, "inside a collision phrase"
             mentions[entry.ticker].append(m)
     symbols = _SYMBOL.finditer(doc.text) if ("$" in doc.text or ":" in doc.text) else ()

@@ -17,8 +17,11 @@ A rule file is TOML, one per topic (rules/topics/*.toml):
     scope = ["title", "lead", "body"]   # where the rule looks (default: everywhere)
     weight = 2                          # default 1
 
-Terms are case-insensitive words; dashes count as spaces; a trailing `*` matches any word ending
-('violat*' matches violated, violation, violations).
+Terms are case-insensitive words; punctuation counts as spaces ('whistle-blower' is 'whistle blower');
+one word of a term may end in `*` to match any ending ('violat*' matches violated, violation).
+
+A rule is looked at only when a term of its first `all` group (or of `any`) occurs in the article, so
+put the rarest group first: the matcher then skips the rule in articles that cannot match it.
 """
 
 from __future__ import annotations
