@@ -184,6 +184,8 @@ def link_companies(
     text_of = doc.text
     for entries, start, end in hits:
         text = text_of[start:end]
+        if decide_only and text[0].islower() and all(e.kind == "ambiguous" for e in entries):
+            continue  # 'next', 'target', 'apple' in lower case: never the company, nothing to record
         field = doc.field_at(start)
         for entry in entries:
             m = Mention(entry.ticker, entry.kind, text, start, end, field)
