@@ -160,5 +160,8 @@ async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> 
             with contextlib.suppress(Exception):
                 await frontend.stop()
         db.close()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
         print("Riskwire stopped.", flush=True)
     return 0

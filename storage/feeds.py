@@ -117,6 +117,11 @@ def resume(db: sqlite_utils.Database, url: str) -> bool:
     return cursor.rowcount > 0
 
 
+def poll_soon(db: sqlite_utils.Database, url: str) -> None:
+    """Make a feed due at once, with a clean failure count (after a manual resume)."""
+    db.execute("update feeds set next_poll = null, consecutive_failures = 0 where url = ?", [url])
+
+
 def counts_by_health(db: sqlite_utils.Database) -> dict[str, int]:
     """How many feeds are ok, failing (not yet paused), paused, or never fetched."""
     row = db.execute(

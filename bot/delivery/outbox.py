@@ -88,12 +88,13 @@ class DeliveryReport:
         )
 
 
-def backoff(attempts: int, retry_after: float | None, rand: Callable[[], float] = random.random) -> float:
-    """Seconds to wait before the next attempt: Retry-After when given, else exponential with jitter."""
+def backoff(attempts: int, retry_after: float | None, rand: Callable[[], float] | None = None) -> float:
+    """Seconds to wait before the next attempt: Retry-After when given, else exponential with jitter
+    (x0.5 to x1.5, so that deliveries failing together do not retry together)."""
     if retry_after is not None:
         return min(max(retry_after, 0.0), MAX_DELAY)
     delay = min(BASE_DELAY * (2 ** max(attempts - 1, 0)), MAX_DELAY)
-    return delay * (0.5 + rand())
+    return min(delay * (0.5 + (rand or random.random)()), MAX_DELAY)
 
 
 def _iso(at: datetime) -> str:
