@@ -110,6 +110,7 @@ def _company_words(company: str, ticker: str) -> frozenset[str]:
     return frozenset(words(company)) | {ticker.lower()}
 
 
+@lru_cache(maxsize=8192)  # candidates are compared again and again while their story is open
 def content_words(title: str, summary: str, company: str, ticker: str) -> frozenset[str]:
     """The words story matching compares: headline and summary, without the company's own name."""
     return frozenset(words(f"{title}. {summary}")) - _company_words(company, ticker)
