@@ -189,7 +189,7 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
             if not is_url(url) and not Path(url).is_file():
                 raise CliError(f"{url[:200]!r} is neither an http(s) URL nor a readable file")
         for url in args.urls:
-            added = feed_store.add(db, url, stamp, added_by="cli")
+            added = feed_store.add(db, url, stamp, added_by="cli", poll_seconds=args.every)
             print(f"Added feed {url}" if added else f"{url} is already on the feed list")
         return EXIT_OK
     if args.feeds_cmd == "remove":
@@ -445,6 +445,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fadd = fsub.add_parser("add", help="add feed URLs")
     fadd.add_argument("urls", nargs="+", metavar="URL")
+    fadd.add_argument(
+        "--every", type=_positive, metavar="SECONDS", help="poll interval (default: RISKWIRE_POLL_SECONDS)"
+    )
     frm = fsub.add_parser("remove", help="remove feeds")
     frm.add_argument("urls", nargs="+", metavar="URL")
     fsub.add_parser("list", help="list feeds")

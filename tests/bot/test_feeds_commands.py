@@ -141,3 +141,10 @@ def test_status_shows_health_next_poll_and_pause_then_resume(cli, tmp_path: Path
     assert code == 0 and f"Resumed {url}" in out
     row = feed_store.get(db, url)
     assert row is not None and not row["paused"] and row["next_poll"] is None
+
+
+def test_feed_with_its_own_interval(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli("feeds", "add", "https://feeds.example.com/fast.xml", "--every", "120")
+    assert code == 0 and "Added feed" in out
+    row = feed_store.get(open_db(tmp_path / "cli.db"), "https://feeds.example.com/fast.xml")
+    assert row is not None and row["poll_seconds"] == 120
