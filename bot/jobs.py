@@ -17,6 +17,7 @@ it runs again at its next time. Jobs run on the service's one event loop: keep t
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -68,6 +69,9 @@ def register_job(
     """Add a job to every service started afterwards; registering an id again replaces it."""
     if job_id in RESERVED:
         raise ValueError(f"job id {job_id!r} is taken by the service itself")
+    if not inspect.iscoroutinefunction(func):
+        # a plain function would run in APScheduler's thread pool, next to the loop's database use
+        raise ValueError(f"job {job_id!r} must be an async function")
     spec = JobSpec(job_id, func, trigger, dict(trigger_args))
     _REGISTERED[job_id] = spec
     return spec

@@ -80,6 +80,8 @@ async def test_a_registered_job_runs_on_the_service_scheduler(tmp_path: Path) ->
     assert code == 0 and len(seen) == 1 and "console" in seen[0].notifiers
     with pytest.raises(ValueError):
         register_job("poll", job)
+    with pytest.raises(ValueError, match="async"):
+        register_job("sync-job", lambda ctx: None)  # type: ignore[arg-type,return-value]
 
 
 def test_service_settings_from_environment_and_file(tmp_path: Path) -> None:
