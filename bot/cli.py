@@ -167,12 +167,30 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
 
     db = _db(settings)
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    if args.feeds_cmd in ("starter", "import", "resume", "status"):
+        from bot import feeds_cli
+
+        try:
+            if args.feeds_cmd == "starter":
+                lines = feeds_cli.starter(db, args.enable or [], args.all)
+            elif args.feeds_cmd == "import":
+                lines = feeds_cli.import_opml(db, args.file)
+            elif args.feeds_cmd == "resume":
+                lines = feeds_cli.resume(db, args.urls)
+            else:
+                lines = feeds_cli.status_lines(feed_store.all_feeds(db)) or [
+                    "No feeds yet. Add one: riskwire feeds add https://example.com/feed.xml"
+                ]
+        except feeds_cli.FeedsCliError as exc:
+            raise CliError(str(exc)) from None
+        print("\n".join(lines))
+        return EXIT_OK
     if args.feeds_cmd == "add":
         for url in args.urls:
             if not is_url(url) and not Path(url).is_file():
                 raise CliError(f"{url[:200]!r} is neither an http(s) URL nor a readable file")
         for url in args.urls:
-            added = feed_store.add(db, url, stamp, added_by="cli")
+            added = feed_store.add(db, url, stamp, added_by="cli", poll_seconds=args.every)
             print(f"Added feed {url}" if added else f"{url} is already on the feed list")
         return EXIT_OK
     if args.feeds_cmd == "remove":
@@ -183,19 +201,8 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
     if not rows:
         print("No feeds yet. Add one: riskwire feeds add https://example.com/feed.xml")
         return EXIT_OK
-    for r in rows:
-        if args.feeds_cmd == "list":
-            print(f"{r['url']}  {r.get('title') or ''}".rstrip())
-        else:
-            health = "paused" if r.get("paused") else ("failing" if r.get("consecutive_failures") else "ok")
-            if not r.get("last_fetch"):
-                health = "never fetched"
-            print(
-                f"{r['url']}\n  status: {health}; last fetch: {r.get('last_fetch') or '-'}; "
-                f"last success: {r.get('last_success') or '-'}; failures in a row: "
-                f"{r.get('consecutive_failures') or 0}; items seen: {r.get('items_seen') or 0}"
-                + (f"\n  last error: {r['last_error']}" if r.get("last_error") else "")
-            )
+    for r in rows:  # feeds list
+        print(f"{r['url']}  {r.get('title') or ''}".rstrip())
     return EXIT_OK
 
 
@@ -445,13 +452,25 @@ def build_parser() -> argparse.ArgumentParser:
     watch.set_defaults(func=cmd_watch)
 
     feeds = sub.add_parser("feeds", help="manage the feed list")
-    fsub = feeds.add_subparsers(dest="feeds_cmd", metavar="add|remove|list|status", required=True)
+    fsub = feeds.add_subparsers(
+        dest="feeds_cmd", metavar="add|remove|list|status|starter|import|resume", required=True
+    )
     fadd = fsub.add_parser("add", help="add feed URLs")
     fadd.add_argument("urls", nargs="+", metavar="URL")
+    fadd.add_argument(
+        "--every", type=_positive, metavar="SECONDS", help="poll interval (default: RISKWIRE_POLL_SECONDS)"
+    )
     frm = fsub.add_parser("remove", help="remove feeds")
     frm.add_argument("urls", nargs="+", metavar="URL")
     fsub.add_parser("list", help="list feeds")
     fsub.add_parser("status", help="each feed's health")
+    fstart = fsub.add_parser("starter", help="the starter list of public risk feeds (off until enabled)")
+    fstart.add_argument("--enable", nargs="+", metavar="NAME", help="switch these starter feeds on")
+    fstart.add_argument("--all", action="store_true", help="switch every starter feed on")
+    fimp = fsub.add_parser("import", help="add the feeds of an OPML file")
+    fimp.add_argument("file", metavar="FILE.opml")
+    fres = fsub.add_parser("resume", help="unpause feeds and poll them at once")
+    fres.add_argument("urls", nargs="+", metavar="URL")
     feeds.set_defaults(func=cmd_feeds)
 
     hist = sub.add_parser("history", help="past alerts, newest first")

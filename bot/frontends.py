@@ -6,12 +6,13 @@ started and stopped on the service's one event loop.
 
 from __future__ import annotations
 
+import importlib
 from typing import Protocol
 
 import sqlite_utils
 
 from bot.delivery.base import Notifier
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 
 
 class Frontend(Protocol):
@@ -38,4 +39,19 @@ def load_frontends(settings: Settings, db: sqlite_utils.Database) -> list[Fronte
         from bot.discord_app.frontend import DiscordFrontend
 
         frontends.append(DiscordFrontend(settings, db))
+    frontends.extend(plugin_frontends(settings, db))
     return frontends
+
+
+def plugin_frontends(settings: Settings, db: sqlite_utils.Database) -> list[Frontend]:
+    """Front-ends named in the `frontends` setting ("module:factory"; factory(settings, db) -> Frontend):
+    your own notifier (a webhook, e-mail, a test double) inside `riskwire run`."""
+    out: list[Frontend] = []
+    for spec in settings.frontends:
+        module_name, _, attr = spec.partition(":")
+        try:
+            factory = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError) as exc:
+            raise SettingsError(f"frontends: cannot load {spec!r}: {exc}") from None
+        out.append(factory(settings, db))
+    return out

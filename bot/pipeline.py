@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
 from bot.alerts import Alert, build_alert
+from bot.stories import WINDOW_HOURS, StoryMatch, find_story
 from feeds.models import Article
 from rules.engine import Matcher
 from rules.models import SEVERITIES
 from storage import alerts as alert_store
 from storage import articles as article_store
 from storage import deliveries, mutes, subscriptions
+from storage import reports as report_store
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,7 @@ class ProcessReport:
     new: int = 0
     alerts: list[Alert] = field(default_factory=list)
     deliveries: int = 0
+    linked: int = 0  # copies of a known story, linked to its alert instead of becoming alerts
 
 
 def _wants(sub: dict, alert: Alert) -> str | None:
@@ -56,6 +59,45 @@ def fan_out(db: sqlite_utils.Database, alert: Alert, now: str, *, baseline: bool
     return added
 
 
+def link_report(
+    db: sqlite_utils.Database,
+    story: StoryMatch,
+    copy: Alert,
+    now: str,
+    *,
+    baseline: bool = False,
+) -> int | None:
+    """Record `copy` as another report of the story's alert, and queue an update to every target the
+    story went to (skipped where the story was not posted, or the ticker is muted, or the copy is old).
+    Returns the report id (None when this article was linked before)."""
+    report_id = report_store.add(
+        db,
+        alert_id=story.alert_id,
+        article_id=copy.article_id,
+        ticker=copy.ticker,
+        source=copy.source,
+        title=copy.title,
+        summary=copy.summary,
+        link=copy.link,
+        published=copy.published,
+        similarity=story.similarity,
+        created=now,
+    )
+    if report_id is None:
+        return None
+    for parent in deliveries.for_alert(db, story.alert_id):
+        reason = None
+        if parent["state"] in ("failed", "skipped"):
+            reason = "the story alert was not posted here"
+        elif mutes.is_muted(db, parent["target"], copy.ticker, now):
+            reason = "muted"
+        elif baseline:
+            reason = "older than the baseline window"
+        state = "skipped" if reason else "pending"
+        report_store.enqueue_update(db, report_id, story.alert_id, parent["target"], now, state, reason)
+    return report_id
+
+
 def process_articles(
     db: sqlite_utils.Database,
     articles: Iterable[Article],
@@ -63,11 +105,15 @@ def process_articles(
     *,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     baseline_hours: int | None = None,
+    story_hours: int = WINDOW_HOURS,
+    first_fetch: bool = False,
 ) -> ProcessReport:
     """Store new articles, match them, and store their alerts with outbox rows, atomically per article.
 
-    Articles already stored are skipped (dedup 1). Alerts whose article is older than
-    `baseline_hours` are stored but not queued for chat (no flood of old items on a new feed).
+    Articles already stored are skipped (dedup 1). A match repeating a story alerted on within
+    `story_hours` is linked to that alert as a report, not a new alert (dedup 2, bot.stories).
+    Alerts whose article is older than `baseline_hours` are stored but not queued for chat (no flood
+    of old items on a new feed); on a feed's `first_fetch`, undated items count as old too.
     """
     report = ProcessReport()
     batch = list(articles)
@@ -81,13 +127,25 @@ def process_articles(
             continue
         known.add(article.id)
         matches = [m for m in matcher.match(article) if m.is_risk]
+        if cutoff is None:
+            old = False
+        elif article.published is None:
+            old = first_fetch
+        else:
+            old = article.published < cutoff
         with db.atomic():
             article_store.save_articles(db, [article], stamp)
             for match in matches:
                 alert = build_alert(article, match, stamp)
-                if not alert_store.insert_alert(db, alert.to_row()):
+                if alert_store.exists(db, alert.id):
                     continue
-                old = bool(cutoff and article.published and article.published < cutoff)
+                story = find_story(db, alert, clock, story_hours)
+                if story is not None:
+                    if link_report(db, story, alert, stamp, baseline=old) is not None:
+                        report.linked += 1
+                    continue
+                alert = replace(alert, story_id=alert.id)
+                alert_store.insert_alert(db, alert.to_row())
                 report.deliveries += fan_out(db, alert, stamp, baseline=old)
                 report.alerts.append(alert)
         report.new += 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -13,14 +12,11 @@ import sqlite_utils
 
 from bot.delivery.base import Notifier
 from bot.delivery.outbox import DeliveryReport, deliver_due
-from bot.matching import matcher_for
-from bot.pipeline import ProcessReport, process_articles
+from bot.metrics import NULL, Metrics
+from bot.pipeline import ProcessReport
+from bot.poller import FeedOutcome, FeedPoller
 from bot.settings import Settings
-from feeds.fetch import new_session
-from feeds.models import FetchState
-from feeds.sources import SourceResult, read_source
 from storage import feeds as feed_store
-from storage import subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -34,47 +30,36 @@ class PollReport:
     failures: list[tuple[str, str]] = field(default_factory=list)
     processed: ProcessReport = field(default_factory=ProcessReport)
     delivered: DeliveryReport = field(default_factory=DeliveryReport)
+    paused: list[str] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.failures
 
-
-async def fetch_all(
-    urls_states: list[tuple[str, FetchState]],
-    session: aiohttp.ClientSession,
-    settings: Settings,
-    concurrency: int = 16,
-) -> list[SourceResult]:
-    """Read every source concurrently (bounded); a failing one never stops the others."""
-    gate = asyncio.Semaphore(concurrency)
-
-    async def one(url: str, state: FetchState) -> SourceResult:
-        async with gate:
-            try:
-                return await read_source(url, state, session=session, timeout=settings.fetch_timeout)
-            except Exception as exc:  # belt and braces: read_source reports problems, but never trust it
-                log.exception("reading %s raised", url)
-                return SourceResult(url, state=state, error=f"{type(exc).__name__}: {exc}"[:200])
-
-    return await asyncio.gather(*(one(u, s) for u, s in urls_states))
+    def add(self, outcome: FeedOutcome) -> None:
+        """Fold one feed's outcome into the report."""
+        if outcome.error:
+            self.failures.append((outcome.url, outcome.error))
+        if outcome.not_modified:
+            self.not_modified += 1
+        if outcome.paused:
+            self.paused.append(outcome.url)
+        if outcome.resumed:
+            self.resumed.append(outcome.url)
+        if outcome.processed:
+            p = outcome.processed
+            self.processed.seen += p.seen
+            self.processed.new += p.new
+            self.processed.alerts += p.alerts
+            self.processed.deliveries += p.deliveries
+            self.processed.linked += p.linked
 
 
-def record(db: sqlite_utils.Database, result: SourceResult, at: str) -> None:
-    """Store a fetch outcome in the feed's health columns."""
-    if result.error:
-        feed_store.record_failure(db, result.source, at, status=result.status, error=result.error)
-    else:
-        feed_store.record_success(
-            db,
-            result.source,
-            at,
-            status=result.status,
-            etag=result.state.etag,
-            last_modified=result.state.last_modified,
-            title=result.title or None,
-            new_items=len(result.articles),
-        )
+def sync_config_feeds(db: sqlite_utils.Database, settings: Settings, stamp: str) -> None:
+    """Feeds listed in riskwire.toml join the feed list (once)."""
+    for url in settings.feeds:
+        feed_store.add(db, url, stamp, added_by="config")
 
 
 async def poll_once(
@@ -84,37 +69,19 @@ async def poll_once(
     *,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     session: aiohttp.ClientSession | None = None,
+    metrics: Metrics | None = None,
 ) -> PollReport:
-    """Poll every feed that is not paused, process new items, deliver due alerts."""
+    """Poll every feed that is not paused (and paused ones due for a probe), process new items,
+    deliver due alerts. Feeds are fetched concurrently, one request at a time per host."""
     stamp = now().isoformat(timespec="seconds")
-    for url in settings.feeds:
-        feed_store.add(db, url, stamp, added_by="config")
-    rows = [r for r in feed_store.all_feeds(db) if not r.get("paused")]
+    sync_config_feeds(db, settings, stamp)
+    rows = [r for r in feed_store.all_feeds(db) if not r.get("paused") or (r.get("next_poll") or "") <= stamp]
     report = PollReport(feeds=len(rows))
-    matcher = matcher_for(subscriptions.watched(db))
-    own_session = session is None
-    session = session or new_session()
+    poller = FeedPoller(db, settings, session=session, now=now, metrics=metrics or NULL)
     try:
-        results = await fetch_all(
-            [(r["url"], FetchState(r.get("etag"), r.get("last_modified"))) for r in rows], session, settings
-        )
+        for outcome in await poller.poll_rows(rows):
+            report.add(outcome)
     finally:
-        if own_session:
-            await session.close()
-    for result in results:
-        record(db, result, stamp)
-        if result.error:
-            report.failures.append((result.source, result.error))
-            continue
-        if result.not_modified:
-            report.not_modified += 1
-            continue
-        processed = process_articles(
-            db, result.articles, matcher, now=now, baseline_hours=settings.baseline_hours
-        )
-        report.processed.seen += processed.seen
-        report.processed.new += processed.new
-        report.processed.alerts += processed.alerts
-        report.processed.deliveries += processed.deliveries
-    report.delivered = await deliver_due(db, notifiers, now=now)
+        await poller.close()
+    report.delivered = await deliver_due(db, notifiers, now=now, metrics=metrics)
     return report

@@ -50,3 +50,8 @@ def render_text(alert: Alert, labels: dict[str, str] | None = None) -> str:
     if why:
         lines.append(f"  why: {why}")
     return "\n".join(lines)
+
+
+def render_update_text(alert: Alert, source: str, title: str, link: str) -> str:
+    """The "also reported by ..." line for another outlet's copy of an alerted story."""
+    return f"↳ {alert.ticker} · also reported by {source or 'another source'}: {title}\n  {link}"

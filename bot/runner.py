@@ -1,4 +1,11 @@
-"""`riskwire run`: one asyncio loop carrying the scheduler, polling, delivery and the chat front-ends."""
+"""`riskwire run`: one asyncio loop carrying the scheduler, polling, delivery and the chat front-ends.
+
+Jobs on APScheduler's AsyncIOScheduler: `poll` (every few seconds: start the feeds whose next poll
+has come; bot.poller), `deliver` (a safety-net kick of the delivery loop; bot.delivery.worker),
+`prune` (retention; bot.retention), and the jobs other modules register (bot.jobs). SIGTERM/SIGINT:
+no new polls or sends start; those in flight get SHUTDOWN_GRACE seconds to finish, then are
+cancelled (a cancelled poll stored nothing; a cancelled send is resolved at the next start).
+"""
 
 from __future__ import annotations
 
@@ -6,21 +13,64 @@ import asyncio
 import contextlib
 import logging
 import signal
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import sqlite_utils
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.delivery.base import Notifier
 from bot.delivery.console import ConsoleNotifier
-from bot.delivery.outbox import deliver_due
+from bot.delivery.outbox import Outbox
+from bot.delivery.worker import DeliveryWorker
 from bot.frontends import load_frontends
-from bot.polling import poll_once
+from bot.health import HealthServer
+from bot.jobs import JobSpec, ServiceContext, load_job_modules, registered_jobs
+from bot.metrics import Metrics
+from bot.poller import FeedPoller
+from bot.polling import sync_config_feeds
+from bot.retention import prune
 from bot.settings import Settings
+from storage import deliveries
+from storage import feeds as feed_store
 from storage.db import open_db
 
 log = logging.getLogger(__name__)
 
+POLL_TICK_SECONDS = 5
 DELIVER_EVERY_SECONDS = 10
+PRUNE_EVERY_HOURS = 6
+SHUTDOWN_GRACE = 10.0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _status(db: sqlite_utils.Database, scheduler: AsyncIOScheduler, last_tick: list[float]) -> dict[str, Any]:
+    """The /healthz body: ok when the database answers and the poll job ran recently."""
+    db.execute("select 1").fetchone()
+    since_tick = time.monotonic() - last_tick[0] if last_tick else None
+    ticking = since_tick is not None and since_tick < POLL_TICK_SECONDS * 6
+    return {
+        "ok": bool(scheduler.running and ticking),
+        "scheduler": "running" if scheduler.running else "stopped",
+        "seconds_since_poll_tick": round(since_tick, 1) if since_tick is not None else None,
+        "deliveries": deliveries.counts_by_state(db),
+        "feeds": feed_store.counts_by_health(db),
+    }
+
+
+def _job(spec: JobSpec, ctx: ServiceContext, metrics: Metrics) -> Any:
+    async def run() -> None:
+        try:
+            await spec.func(ctx)
+        except Exception:
+            log.exception("job %s failed", spec.id)
+            metrics.errors.labels("job").inc()
+
+    return run
 
 
 async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> int:
@@ -35,53 +85,83 @@ async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         # not on the main thread, or a platform without signals: SIGTERM then stops nothing here
-        with contextlib.suppress(NotImplementedError, RuntimeError):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
-    busy = asyncio.Lock()
+
+    metrics = Metrics(db)
+    outbox = Outbox(db, notifiers, metrics=metrics)
+    worker = DeliveryWorker(outbox, DELIVER_EVERY_SECONDS)
+    poller = FeedPoller(db, settings, metrics=metrics, on_alerts=worker.kick)
+    sync_config_feeds(db, settings, _now().isoformat(timespec="seconds"))
+    last_tick: list[float] = []
 
     async def poll_job() -> None:
-        async with busy:
-            report = await poll_once(db, settings, notifiers)
-            for url, error in report.failures:
-                log.warning("feed %s: %s", url, error)
-            log.info(
-                "poll: %d new articles, %d alerts, %d delivered",
-                report.processed.new,
-                len(report.processed.alerts),
-                report.delivered.sent,
-            )
+        poller.tick()
+        last_tick[:] = [time.monotonic()]
 
     async def deliver_job() -> None:
-        async with busy:
-            await deliver_due(db, notifiers)
+        worker.kick()
+
+    async def prune_job() -> None:
+        done = prune(db, settings.retention_days, _now())
+        if done.alerts or done.articles:
+            log.info("retention: pruned %d alerts and %d articles", done.alerts, done.articles)
 
     scheduler = AsyncIOScheduler(timezone=UTC)
+    every = {"max_instances": 1, "coalesce": True}
     scheduler.add_job(
-        poll_job,
+        poll_job, "interval", seconds=POLL_TICK_SECONDS, id="poll", next_run_time=_now(), **every
+    )
+    scheduler.add_job(deliver_job, "interval", seconds=DELIVER_EVERY_SECONDS, id="deliver", **every)
+    scheduler.add_job(
+        prune_job,
         "interval",
-        seconds=max(settings.poll_seconds, 30),
-        id="poll",
-        next_run_time=datetime.now(UTC),
-        max_instances=1,
-        coalesce=True,
+        hours=PRUNE_EVERY_HOURS,
+        id="prune",
+        next_run_time=_now() + timedelta(minutes=1),
+        **every,
     )
-    scheduler.add_job(
-        deliver_job, "interval", seconds=DELIVER_EVERY_SECONDS, id="deliver", max_instances=1, coalesce=True
-    )
+    load_job_modules()
+    context = ServiceContext(db, settings, notifiers, metrics, _now, worker.kick)
+    for spec in registered_jobs():
+        scheduler.add_job(
+            _job(spec, context, metrics), spec.trigger, id=spec.id, **every, **spec.trigger_args
+        )
+
+    health: HealthServer | None = None
+    worker.start()
     scheduler.start()
-    print(
-        f"Riskwire running: database {settings.db_path}, polling every {settings.poll_seconds}s "
-        "(Ctrl-C to stop)",
-        flush=True,
-    )
     try:
+        if settings.health_port is not None:
+            health = HealthServer(
+                settings.health_host,
+                settings.health_port,
+                lambda: _status(db, scheduler, last_tick),
+                metrics,
+            )
+            port = await health.start()
+            print(
+                f"Health and metrics on http://{settings.health_host}:{port}/healthz and /metrics", flush=True
+            )
+        print(
+            f"Riskwire running: database {settings.db_path}, polling every {settings.poll_seconds}s "
+            "(Ctrl-C to stop)",
+            flush=True,
+        )
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
-        async with busy:  # let a poll or delivery in flight finish
-            pass
+        await poller.drain(SHUTDOWN_GRACE)
+        await poller.close()
+        await worker.stop(SHUTDOWN_GRACE)
+        if health is not None:
+            await health.stop()
         for frontend in frontends:
-            await frontend.stop()
+            with contextlib.suppress(Exception):
+                await frontend.stop()
         db.close()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
         print("Riskwire stopped.", flush=True)
     return 0

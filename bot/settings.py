@@ -60,6 +60,10 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "RISKWIRE_DISCORD_MANAGE_PERMISSION": ("discord_manage_permission", "str"),
     "RISKWIRE_ALLOW_PRIVATE_FEEDS": ("allow_private_feeds", "bool"),
     "RISKWIRE_CONFIG": ("config_path", "str"),
+    "RISKWIRE_HEALTH_PORT": ("health_port", "int"),
+    "RISKWIRE_HEALTH_HOST": ("health_host", "str"),
+    "RISKWIRE_RETENTION_DAYS": ("retention_days", "int"),
+    "RISKWIRE_FEED_FAILURE_LIMIT": ("feed_failure_limit", "int"),
 }
 
 
@@ -85,6 +89,15 @@ class Settings:
     max_feed_bytes: int = 5 * 1024 * 1024
     baseline_hours: int = 72
     admin_users: tuple[str, ...] = ()
+    # the always-on service (riskwire run)
+    health_port: int | None = None
+    health_host: str = "0.0.0.0"
+    retention_days: int = 365
+    feed_failure_limit: int = 5
+    poll_concurrency: int = 16
+    host_gap: float = 1.0
+    story_hours: int = 72
+    frontends: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, config: str | Path | None = None) -> Settings:
@@ -160,6 +173,13 @@ _TOML_KEYS: dict[str, str] = {
     "fetch_timeout": "float",
     "max_feed_bytes": "int",
     "baseline_hours": "int",
+    "health_port": "int",
+    "health_host": "str",
+    "retention_days": "int",
+    "feed_failure_limit": "int",
+    "poll_concurrency": "int",
+    "host_gap": "float",
+    "story_hours": "int",
 }
 
 
@@ -176,6 +196,10 @@ def _from_toml(path: Path) -> dict[str, Any]:
             out["feeds"] = tuple(value)
         elif key == "admin_users":
             out["admin_users"] = tuple(str(v) for v in value)
+        elif key == "frontends":
+            if not isinstance(value, list) or not all(isinstance(v, str) and ":" in v for v in value):
+                raise SettingsError(f"{path}: frontends must be a list of 'module:factory' strings")
+            out["frontends"] = tuple(value)
         elif key in _TOML_KEYS:
             kind = _TOML_KEYS[key]
             if kind == "float":

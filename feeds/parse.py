@@ -68,9 +68,9 @@ def parse_feed(
     parsed = feedparser.parse(body, sanitize_html=True, resolve_relative_uris=False)
     entries = parsed.get("entries") or []
     version = parsed.get("version") or ""
+    reason = parsed.get("bozo_exception")
+    detail = f" ({type(reason).__name__}: {str(reason)[:120]})" if reason else ""
     if not entries and not version:
-        reason = parsed.get("bozo_exception")
-        detail = f" ({type(reason).__name__}: {str(reason)[:120]})" if reason else ""
         raise FeedError(f"not an RSS or Atom feed{detail}")
     feed_title = one_line((parsed.get("feed") or {}).get("title")) or feed_url
     clock = now()
@@ -99,6 +99,9 @@ def parse_feed(
                 guid=guid,
             )
         )
+    if not articles and parsed.get("bozo"):
+        # a broken document that yields nothing usable is a failure (feed health), not an empty feed
+        raise FeedError(f"malformed feed, no usable items{detail}")
     warning = None
     if len(entries) > max_items:
         warning = f"feed has {len(entries)} items; only the first {max_items} were read"

@@ -1,16 +1,25 @@
 """The outbox: one delivery row per (alert, target), sent once.
 
-States: pending -> sent; pending/retrying -> retrying (with next_attempt) -> sent or failed;
-skipped (muted or filtered). The unique index on (alert_id, target) makes enqueueing idempotent.
+States: pending -> sending -> sent; sending -> retrying (with next_attempt) -> sending -> ... -> sent
+or failed; skipped (muted or filtered). The unique index on (alert_id, target) makes enqueueing
+idempotent.
+
+`sending` is written and committed before the network call, with the attempt's id: after a crash a
+row still `sending` is the only kind whose fate is unknown, and the outbox resolves it (asks the
+platform, or sends again) before anything else. Every `finish_*` checks the attempt id, so a stale
+attempt can never overwrite a newer outcome. The claim/finish functions serve both outbox tables:
+`deliveries` (alerts) and `report_deliveries` (story updates).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlite_utils
 
-STATES = ("pending", "retrying", "sent", "failed", "skipped")
+STATES = ("pending", "sending", "retrying", "sent", "failed", "skipped")
+OUTBOX_TABLES = ("deliveries", "report_deliveries")
 
 
 def enqueue(
@@ -31,12 +40,18 @@ def enqueue(
     return cursor.rowcount > 0
 
 
-def due(db: sqlite_utils.Database, now: str, limit: int = 100) -> list[dict[str, Any]]:
-    """Deliveries ready to send: pending, or retrying whose next attempt has come."""
+def due(
+    db: sqlite_utils.Database, now: str, limit: int = 100, *, exclude_targets: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """Deliveries ready to send: pending, or retrying whose next attempt has come (oldest first),
+    leaving out `exclude_targets` (targets cooling down after a rate limit)."""
+    skip = ""
+    if exclude_targets:
+        skip = f" and target not in ({','.join('?' * len(exclude_targets))})"
     cursor = db.execute(
-        "select * from deliveries where state = 'pending' or (state = 'retrying' and next_attempt <= ?) "
-        "order by id limit ?",
-        [now, limit],
+        "select * from deliveries where (state = 'pending' or (state = 'retrying' and next_attempt <= ?))"
+        f"{skip} order by id limit ?",
+        [now, *exclude_targets, limit],
     )
     cols = [c[0] for c in cursor.description]
     return [dict(zip(cols, r, strict=True)) for r in cursor.fetchall()]
@@ -71,3 +86,99 @@ def for_alert(db: sqlite_utils.Database, alert_id: str) -> list[dict[str, Any]]:
 
 def counts_by_state(db: sqlite_utils.Database) -> dict[str, int]:
     return {row[0]: row[1] for row in db.execute("select state, count(*) from deliveries group by state")}
+
+
+def _table(table: str) -> str:
+    if table not in OUTBOX_TABLES:
+        raise ValueError(f"not an outbox table: {table!r}")
+    return table
+
+
+def claim(
+    db: sqlite_utils.Database, delivery_id: int, attempt_id: str, at: str, *, table: str = "deliveries"
+) -> bool:
+    """Mark a due row `sending` under `attempt_id` (committed at once); False when it is no longer due."""
+    cursor = db.execute(
+        f"update {_table(table)} set state = 'sending', attempt_id = ?, sending_since = ?, "
+        "attempts = attempts + 1 where id = ? and state in ('pending', 'retrying')",
+        [attempt_id, at, delivery_id],
+    )
+    return cursor.rowcount > 0
+
+
+def finish_sent(
+    db: sqlite_utils.Database,
+    delivery_id: int,
+    attempt_id: str,
+    at: str,
+    message_ref: str | None,
+    *,
+    table: str = "deliveries",
+) -> bool:
+    """Record that the attempt posted the message; False when the row is not in that attempt."""
+    cursor = db.execute(
+        f"update {_table(table)} set state = 'sent', sent = ?, message_ref = ?, last_error = null "
+        "where id = ? and state = 'sending' and attempt_id = ?",
+        [at, message_ref, delivery_id, attempt_id],
+    )
+    return cursor.rowcount > 0
+
+
+def finish_retry(
+    db: sqlite_utils.Database,
+    delivery_id: int,
+    attempt_id: str,
+    next_attempt: str,
+    error: str,
+    *,
+    table: str = "deliveries",
+) -> bool:
+    """Record that the attempt did not post and the row is worth another try at `next_attempt`."""
+    cursor = db.execute(
+        f"update {_table(table)} set state = 'retrying', next_attempt = ?, last_error = ? "
+        "where id = ? and state = 'sending' and attempt_id = ?",
+        [next_attempt, error, delivery_id, attempt_id],
+    )
+    return cursor.rowcount > 0
+
+
+def finish_failed(
+    db: sqlite_utils.Database, delivery_id: int, attempt_id: str, error: str, *, table: str = "deliveries"
+) -> bool:
+    """Record that the attempt failed for good (the reason is kept)."""
+    cursor = db.execute(
+        f"update {_table(table)} set state = 'failed', last_error = ? "
+        "where id = ? and state = 'sending' and attempt_id = ?",
+        [error, delivery_id, attempt_id],
+    )
+    return cursor.rowcount > 0
+
+
+def unsent(
+    db: sqlite_utils.Database, delivery_id: int, attempt_id: str, *, table: str = "deliveries"
+) -> bool:
+    """An interrupted attempt is known not to have posted: the row is due again at once."""
+    cursor = db.execute(
+        f"update {_table(table)} set state = 'pending', sending_since = null "
+        "where id = ? and state = 'sending' and attempt_id = ?",
+        [delivery_id, attempt_id],
+    )
+    return cursor.rowcount > 0
+
+
+def in_sending(db: sqlite_utils.Database, *, table: str = "deliveries") -> list[dict[str, Any]]:
+    """Rows whose send was started and not recorded (in flight, or interrupted by a crash)."""
+    cursor = db.execute(f"select * from {_table(table)} where state = 'sending' order by id")
+    cols = [c[0] for c in cursor.description]
+    return [dict(zip(cols, r, strict=True)) for r in cursor.fetchall()]
+
+
+def next_retry(db: sqlite_utils.Database, after: str) -> str | None:
+    """The earliest `next_attempt` later than `after` of a retrying row in either outbox table."""
+    row = db.execute(
+        "select min(t) from (select min(next_attempt) as t from deliveries where state = 'retrying' "
+        "and next_attempt > ? union all select min(next_attempt) from report_deliveries "
+        "where state = 'retrying' and next_attempt > ?)",
+        [after, after],
+    ).fetchone()
+    return row[0] if row else None

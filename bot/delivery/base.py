@@ -1,12 +1,42 @@
-"""What every notifier promises: send one alert to one target and say how it went."""
+"""What every notifier promises: send one alert to one target and say how it went.
+
+The outbox (bot/delivery/outbox.py) calls notifiers. Required: `platform` and `send`. Optional
+methods (looked up with getattr, so a notifier without them keeps working):
+
+- `async def find_sent(self, delivery: DeliveryRef) -> str | None` -- crash recovery. A delivery is
+  marked `sending` (committed) before `send` is called; if the process dies before the outcome is
+  recorded, the next run calls `find_sent` to ask the platform whether that message exists. Return
+  its message ref when it does, None when it certainly does not (it is then sent again). Raise when
+  you cannot tell now (the delivery stays unresolved and is asked about again later; it is never
+  sent blindly). Without `find_sent` an interrupted delivery is sent again (at-least-once).
+  To make messages findable, tag them with `delivery.alert_id` (and, for updates,
+  `delivery.report_id`): Slack `chat.postMessage(metadata={"event_type": "riskwire_alert",
+  "event_payload": {"alert_id": ..., "delivery_id": ...}})` found again through
+  `conversations.history(include_all_metadata=True, oldest=delivery.started - margin)`;
+  Discord `nonce` (<= 25 chars, e.g. the alert id) with `enforce_nonce: true`, which makes a repeated
+  create return the first message for a few minutes. (alert_id, target) is unique: the outbox
+  writes one delivery per alert and target. While `send`, `send_update` or `find_sent` runs,
+  `current_delivery.get()` gives the DeliveryRef (delivery id, attempt id) being worked on.
+- `async def send_update(self, alert: Alert, report: Report, target: Target,
+  message_ref: str | None) -> SendResult` -- one alert per story: `report` is another outlet's copy
+  of the story `alert` was posted about (`message_ref` is what `send` returned for it). Slack: a
+  thread reply; Discord: a reply or an edit; console: an "also reported by ..." line. Without it,
+  updates to that platform are recorded as skipped.
+- `async def send_notice(self, target: Target, text: str) -> SendResult` -- a one-off message to a
+  channel (a feed it owns was paused or has recovered). Without it, the notice is logged instead.
+"""
 
 from __future__ import annotations
 
+import contextvars
 from dataclasses import dataclass
 from typing import Protocol
 
 from bot.alerts import Alert
+from bot.stories import Report
 from bot.targets import Target
+
+__all__ = ["DeliveryRef", "Notifier", "Report", "SendResult", "current_delivery"]
 
 
 @dataclass(frozen=True)
@@ -39,8 +69,29 @@ class SendResult:
         return cls(False, error=error, permanent=True, broken=broken)
 
 
+@dataclass(frozen=True)
+class DeliveryRef:
+    """One outbox row as a notifier sees it: an alert (report_id None) or a story update."""
+
+    id: int
+    alert_id: str
+    target: Target
+    attempt_id: str
+    started: str | None = None  # ISO time the (interrupted) attempt began
+    report_id: int | None = None
+
+    @property
+    def kind(self) -> str:
+        return "update" if self.report_id is not None else "alert"
+
+
+current_delivery: contextvars.ContextVar[DeliveryRef | None] = contextvars.ContextVar(
+    "riskwire_current_delivery", default=None
+)
+
+
 class Notifier(Protocol):
-    """Posts alerts to one platform."""
+    """Posts alerts to one platform (optional methods: see the module docstring)."""
 
     platform: str
 

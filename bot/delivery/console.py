@@ -6,13 +6,13 @@ import sys
 from typing import TextIO
 
 from bot.alerts import Alert
-from bot.delivery.base import SendResult
-from bot.render import render_text, topic_labels
+from bot.delivery.base import Report, SendResult
+from bot.render import render_text, render_update_text, topic_labels
 from bot.targets import Target
 
 
 class ConsoleNotifier:
-    """Prints each alert as readable text, separated by blank lines."""
+    """Prints each alert as readable text, separated by blank lines; story updates and notices too."""
 
     platform = "console"
 
@@ -21,9 +21,23 @@ class ConsoleNotifier:
         self._labels = topic_labels()
         self.count = 0
 
-    async def send(self, alert: Alert, target: Target) -> SendResult:
+    def _write(self, text: str) -> str:
         stream = self.stream or sys.stdout
-        stream.write(render_text(alert, self._labels) + "\n\n")
+        stream.write(text + "\n\n")
         stream.flush()
         self.count += 1
-        return SendResult.sent(f"console:{self.count}")
+        return f"console:{self.count}"
+
+    async def send(self, alert: Alert, target: Target) -> SendResult:
+        return SendResult.sent(self._write(render_text(alert, self._labels)))
+
+    async def send_update(
+        self, alert: Alert, report: Report, target: Target, message_ref: str | None
+    ) -> SendResult:
+        """Prints "also reported by SOURCE: headline" under the story's alert."""
+        return SendResult.sent(
+            self._write(render_update_text(alert, report.source, report.title, report.link))
+        )
+
+    async def send_notice(self, target: Target, text: str) -> SendResult:
+        return SendResult.sent(self._write(f"riskwire: {text}"))

@@ -1,27 +1,60 @@
 """Send what is due in the outbox, once: retries with backoff and jitter, Retry-After honoured,
-broken targets marked, nothing sent twice."""
+broken targets marked, nothing lost and nothing sent twice.
+
+Exactly-once is at-least-once plus idempotent recovery:
+
+1. A due row is claimed: marked `sending` with a fresh attempt id, committed, before the network call.
+2. The notifier sends. Its outcome is recorded only if the row is still in that attempt.
+3. A row found `sending` that no live attempt owns (the process was killed, or the send was cancelled
+   at shutdown, or timed out) is resolved before anything else: the notifier's optional
+   `find_sent` asks the platform whether the message exists (then it is recorded as sent, not sent
+   again); without `find_sent` it is sent again (at-least-once: the console is fine with that).
+
+A row is owned by a live attempt while its attempt id is in flight in this process, or while it
+belongs to another process that is still alive (same host, pid running) or to another host and is
+younger than SENDING_LEASE. After kill -9 the next run therefore recovers at once.
+
+Sends to one target go one at a time, in order; targets are served concurrently. A target that
+answers 429 cools down for its Retry-After: nothing more is sent to it until then.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import os
 import random
-from collections.abc import Callable, Mapping
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlite_utils
 
 from bot.alerts import Alert
-from bot.delivery.base import Notifier, SendResult
-from bot.targets import TargetError, parse_target
+from bot.delivery.base import DeliveryRef, Notifier, SendResult, current_delivery
+from bot.metrics import NULL, Metrics
+from bot.stories import Report
+from bot.targets import Target, TargetError, parse_target
 from storage import alerts as alert_store
-from storage import deliveries, subscriptions
+from storage import deliveries, notices, subscriptions
+from storage import reports as report_store
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 BASE_DELAY = 5.0
 MAX_DELAY = 3600.0
+SEND_TIMEOUT = 60.0
+SENDING_LEASE = 600.0
+CONCURRENCY = 8
+
+_BOOT = uuid.uuid4().hex[:8]
+_IN_FLIGHT: set[str] = set()
 
 
 @dataclass
@@ -31,16 +64,374 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
-    waiting: int = 0  # due, but no notifier for that platform is running
+    waiting: int = 0  # due, but no notifier for that platform is running, or the target cools down
     errors: list[str] = field(default_factory=list)
+    updates_sent: int = 0
+    updates_skipped: int = 0
+    notices_sent: int = 0
+    recovered: int = 0  # interrupted sends the platform confirmed (recorded as sent, not resent)
+    resent: int = 0  # interrupted sends queued again (not found, or not findable)
+    unresolved: int = 0  # interrupted sends whose fate could not be learnt yet
+
+    @property
+    def worked(self) -> bool:
+        """Whether the pass changed anything (another pass may find more due, e.g. story updates)."""
+        return bool(
+            self.sent
+            + self.retrying
+            + self.failed
+            + self.updates_sent
+            + self.updates_skipped
+            + self.notices_sent
+            + self.recovered
+            + self.resent
+        )
 
 
-def backoff(attempts: int, retry_after: float | None, rand: Callable[[], float] = random.random) -> float:
-    """Seconds to wait before the next attempt: Retry-After when given, else exponential with jitter."""
+def backoff(attempts: int, retry_after: float | None, rand: Callable[[], float] | None = None) -> float:
+    """Seconds to wait before the next attempt: Retry-After when given, else exponential with jitter
+    (x0.5 to x1.5, so that deliveries failing together do not retry together)."""
     if retry_after is not None:
         return min(max(retry_after, 0.0), MAX_DELAY)
     delay = min(BASE_DELAY * (2 ** max(attempts - 1, 0)), MAX_DELAY)
-    return delay * (0.5 + rand())
+    return min(delay * (0.5 + (rand or random.random)()), MAX_DELAY)
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat(timespec="seconds")
+
+
+def _iso_ceil(at: datetime) -> str:
+    """Rounded up to the second: a retry is never due before the time the platform asked for."""
+    whole = at.replace(microsecond=0)
+    return _iso(whole if whole == at else whole + timedelta(seconds=1))
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{_BOOT}"
+
+
+def new_attempt_id() -> str:
+    """host:pid:boot:random -- who made the attempt, so that a restart can tell a dead owner."""
+    return f"{_owner()}:{uuid.uuid4().hex[:12]}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    try:  # a killed child not yet reaped is a zombie: dead for our purpose
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def interrupted(row: dict[str, Any], now: datetime, lease: float = SENDING_LEASE) -> bool:
+    """True when a `sending` row's attempt is certainly over (see the module docstring)."""
+    attempt = row.get("attempt_id") or ""
+    if attempt in _IN_FLIGHT:
+        return False
+    parts = attempt.split(":")
+    if len(parts) == 4:
+        host, pid, boot, _ = parts
+        if f"{host}:{pid}:{boot}" == _owner():
+            return True  # ours, and not in flight: cancelled or timed out
+        local = host == socket.gethostname() and pid.isdigit()
+        if local and (int(pid) == os.getpid() or not _pid_alive(int(pid))):
+            return True  # an earlier run of this process id, or a dead process
+    started = row.get("sending_since")
+    if not started:
+        return True
+    try:
+        begun = datetime.fromisoformat(started)
+    except ValueError:
+        return True
+    return (now - begun).total_seconds() > lease
+
+
+@dataclass
+class Outbox:
+    """One database and its notifiers; `deliver()` is one pass. Holds the per-target cool-downs."""
+
+    db: sqlite_utils.Database
+    notifiers: Mapping[str, Notifier]
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    metrics: Metrics = NULL
+    concurrency: int = CONCURRENCY
+    limit: int = 200
+    cooling: dict[str, float] = field(default_factory=dict)  # target key -> monotonic time it may resume
+    stopping: bool = False  # set at shutdown: sends in flight finish, no new ones start
+
+    # --- cool-downs ---------------------------------------------------------------------------------
+
+    def _cool(self, target: str) -> bool:
+        until = self.cooling.get(target)
+        if until is None:
+            return False
+        if time.monotonic() >= until:
+            del self.cooling[target]
+            return False
+        return True
+
+    def next_cooldown_end(self) -> float | None:
+        """Seconds until the first cooling target may be sent to again (None when none cools)."""
+        if not self.cooling:
+            return None
+        return max(min(self.cooling.values()) - time.monotonic(), 0.0)
+
+    # --- one pass -----------------------------------------------------------------------------------
+
+    async def deliver(self) -> DeliveryReport:
+        """Recover interrupted sends, then send due alerts, then due story updates, then notices."""
+        report = DeliveryReport()
+        await self._recover(report, "deliveries")
+        await self._recover(report, "report_deliveries")
+        stamp = _iso(self.now())
+        cooling = [t for t in list(self.cooling) if self._cool(t)]
+        due = deliveries.due(self.db, stamp, self.limit, exclude_targets=cooling)
+        await self._fan(due, report, self._send_alert)
+        report_store.skip_orphaned(self.db)
+        await self._fan(
+            report_store.due_updates(self.db, _iso(self.now()), self.limit), report, self._send_update
+        )
+        await self._send_notices(report)
+        return report
+
+    async def _fan(
+        self,
+        rows: list[dict[str, Any]],
+        report: DeliveryReport,
+        send: Callable[[dict[str, Any], DeliveryReport], Awaitable[bool]],
+    ) -> None:
+        """Rows grouped by target: one at a time per target, targets concurrently."""
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            groups.setdefault(row["target"], []).append(row)
+        gate = asyncio.Semaphore(max(self.concurrency, 1))
+
+        async def serve(target: str, queue: list[dict[str, Any]]) -> None:
+            async with gate:
+                for done, row in enumerate(queue):
+                    if self.stopping:
+                        return
+                    if self._cool(target):
+                        report.waiting += len(queue) - done
+                        return
+                    if not await send(row, report):  # rate limited: the target cools down
+                        report.waiting += len(queue) - done - 1
+                        return
+
+        await asyncio.gather(*(serve(t, q) for t, q in groups.items()))
+
+    def _target(self, row: dict[str, Any], report: DeliveryReport, table: str) -> Target | None:
+        try:
+            return parse_target(row["target"])
+        except TargetError as exc:
+            self.db.execute(
+                f"update {table} set state = 'failed', last_error = ? where id = ?", [str(exc), row["id"]]
+            )
+            report.failed += 1
+            return None
+
+    async def _call(
+        self, ref: DeliveryRef, notifier: Notifier, call: Callable[[], Awaitable[SendResult]], kind: str
+    ) -> SendResult | None:
+        """Run one send under its attempt; None when its outcome is unknown (left `sending`)."""
+        _IN_FLIGHT.add(ref.attempt_id)
+        token = current_delivery.set(ref)
+        try:
+            return await asyncio.wait_for(call(), SEND_TIMEOUT)
+        except TimeoutError:
+            self.metrics.errors.labels("delivery").inc()
+            if getattr(notifier, "find_sent", None) is not None:
+                log.warning("%s %s to %s timed out; the platform will be asked", kind, ref.id, ref.target)
+                return None
+            return SendResult.retry(f"timed out after {SEND_TIMEOUT:g}s")
+        except Exception as exc:  # a notifier bug must not stop the other deliveries
+            log.exception("%s %s to %s raised", kind, ref.id, ref.target)
+            self.metrics.errors.labels("delivery").inc()
+            return SendResult.retry(f"{type(exc).__name__}: {exc}"[:300])
+        finally:
+            current_delivery.reset(token)
+            _IN_FLIGHT.discard(ref.attempt_id)
+
+    async def _send_alert(self, row: dict[str, Any], report: DeliveryReport) -> bool:
+        target = self._target(row, report, "deliveries")
+        if target is None:
+            return True
+        notifier = self.notifiers.get(target.platform)
+        if notifier is None:
+            report.waiting += 1
+            return True
+        stored = alert_store.get_alert(self.db, row["alert_id"])
+        if stored is None:
+            deliveries.mark_failed(self.db, row["id"], "alert no longer exists")
+            report.failed += 1
+            return True
+        alert = Alert.from_row(stored)
+        attempt = new_attempt_id()
+        if not deliveries.claim(self.db, row["id"], attempt, _iso(self.now())):
+            return True  # someone else took it
+        ref = DeliveryRef(row["id"], alert.id, target, attempt, _iso(self.now()))
+        result = await self._call(ref, notifier, lambda: notifier.send(alert, target), "delivery")
+        if result is None:
+            report.unresolved += 1
+            return True
+        outcome = self._record(row, attempt, result, report, target, "deliveries")
+        if outcome == "sent":
+            report.sent += 1
+            self.metrics.posted(alert.id)
+        return result.retry_after is None or result.ok
+
+    async def _send_update(self, row: dict[str, Any], report: DeliveryReport) -> bool:
+        target = self._target(row, report, "report_deliveries")
+        if target is None:
+            return True
+        notifier = self.notifiers.get(target.platform)
+        if notifier is None:
+            report.waiting += 1
+            return True
+        send_update = getattr(notifier, "send_update", None)
+        stored = alert_store.get_alert(self.db, row["alert_id"])
+        linked = report_store.get(self.db, row["report_id"])
+        if send_update is None or stored is None or linked is None:
+            reason = "this platform does not post story updates" if send_update is None else "story gone"
+            self.db.execute(
+                "update report_deliveries set state = 'skipped', last_error = ? where id = ? "
+                "and state in ('pending', 'retrying')",
+                [reason, row["id"]],
+            )
+            report.updates_skipped += 1
+            return True
+        alert, copy = Alert.from_row(stored), Report.from_row(linked)
+        attempt = new_attempt_id()
+        if not deliveries.claim(self.db, row["id"], attempt, _iso(self.now()), table="report_deliveries"):
+            return True
+        ref = DeliveryRef(row["id"], alert.id, target, attempt, _iso(self.now()), report_id=copy.id)
+        parent_ref = row.get("parent_ref")
+        result = await self._call(
+            ref, notifier, lambda: send_update(alert, copy, target, parent_ref), "update"
+        )
+        if result is None:
+            report.unresolved += 1
+            return True
+        if self._record(row, attempt, result, report, target, "report_deliveries") == "sent":
+            report.updates_sent += 1
+        return result.retry_after is None or result.ok
+
+    def _record(
+        self,
+        row: dict[str, Any],
+        attempt: str,
+        result: SendResult,
+        report: DeliveryReport,
+        target: Target,
+        table: str,
+    ) -> str:
+        """Store one outcome under its attempt; returns sent, retrying or failed."""
+        kind = "alert" if table == "deliveries" else "update"
+        at = self.now()
+        if result.ok:
+            deliveries.finish_sent(self.db, row["id"], attempt, _iso(at), result.message_ref, table=table)
+            self.metrics.sends.labels(kind, "sent").inc()
+            return "sent"
+        error = result.error or "unknown error"
+        attempts = int(row.get("attempts") or 0) + 1
+        if result.broken:
+            subscriptions.mark_broken(self.db, row["target"], error)
+        if result.permanent or attempts >= MAX_ATTEMPTS:
+            deliveries.finish_failed(self.db, row["id"], attempt, error, table=table)
+            report.failed += 1
+            report.errors.append(f"{target}: {error}")
+            self.metrics.sends.labels(kind, "failed").inc()
+            log.warning("%s %s to %s failed: %s", kind, row["id"], target, error)
+            return "failed"
+        wait = backoff(attempts, result.retry_after)
+        if result.retry_after is not None:
+            self.cooling[row["target"]] = time.monotonic() + wait
+        next_at = _iso_ceil(at + timedelta(seconds=wait))
+        deliveries.finish_retry(self.db, row["id"], attempt, next_at, error, table=table)
+        report.retrying += 1
+        self.metrics.sends.labels(kind, "retry").inc()
+        log.info("%s %s to %s will retry in %.1fs: %s", kind, row["id"], target, wait, error)
+        return "retrying"
+
+    # --- recovery -----------------------------------------------------------------------------------
+
+    async def _recover(self, report: DeliveryReport, table: str) -> None:
+        now = self.now()
+        for row in deliveries.in_sending(self.db, table=table):
+            if not interrupted(row, now):
+                continue
+            try:
+                target = parse_target(row["target"])
+            except TargetError:
+                continue
+            notifier = self.notifiers.get(target.platform)
+            if notifier is None:
+                continue  # that platform is not running here: leave it for a run that has it
+            attempt = row["attempt_id"] or ""
+            report_id = row.get("report_id") if table == "report_deliveries" else None
+            ref = DeliveryRef(
+                row["id"], row["alert_id"], target, attempt, row.get("sending_since"), report_id
+            )
+            finder = getattr(notifier, "find_sent", None)
+            found: str | None = None
+            if finder is not None:
+                token = current_delivery.set(ref)
+                try:
+                    found = await asyncio.wait_for(finder(ref), SEND_TIMEOUT)
+                except Exception as exc:
+                    log.warning("cannot tell whether %s %s reached %s: %s", table, row["id"], target, exc)
+                    self.metrics.errors.labels("recovery").inc()
+                    report.unresolved += 1
+                    continue
+                finally:
+                    current_delivery.reset(token)
+            if found:
+                deliveries.finish_sent(self.db, row["id"], attempt, _iso(self.now()), found, table=table)
+                report.recovered += 1
+                log.info("%s %s to %s was posted before the interruption", table, row["id"], target)
+            elif deliveries.unsent(self.db, row["id"], attempt, table=table):
+                report.resent += 1
+
+    # --- notices ------------------------------------------------------------------------------------
+
+    async def _send_notices(self, report: DeliveryReport) -> None:
+        """Notices go to their target when its notifier can post them, else to the console (or the log):
+        the owner is told once, even when their platform is not running here."""
+        for row in notices.due(self.db, _iso(self.now())):
+            try:
+                target = parse_target(row["target"])
+            except TargetError:
+                target = Target("console")
+            notifier = self.notifiers.get(target.platform)
+            sender = getattr(notifier, "send_notice", None)
+            if sender is None:
+                target = Target("console")
+                sender = getattr(self.notifiers.get("console"), "send_notice", None)
+            if sender is None:
+                log.warning("notice for %s: %s", row["target"], row["text"])
+                result = SendResult.sent()
+            else:
+                try:
+                    result = await asyncio.wait_for(sender(target, row["text"]), SEND_TIMEOUT)
+                except Exception as exc:
+                    result = SendResult.retry(f"{type(exc).__name__}: {exc}"[:300])
+            attempts = int(row.get("attempts") or 0) + 1
+            if result.ok:
+                notices.mark(self.db, row["id"], "sent", at=_iso(self.now()))
+                report.notices_sent += 1
+            elif result.permanent or attempts >= MAX_ATTEMPTS:
+                notices.mark(self.db, row["id"], "failed", error=result.error)
+            else:
+                wait = backoff(attempts, result.retry_after)
+                later = _iso_ceil(self.now() + timedelta(seconds=wait))
+                notices.mark(self.db, row["id"], "retrying", error=result.error, next_attempt=later)
 
 
 async def deliver_due(
@@ -49,53 +440,33 @@ async def deliver_due(
     *,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     limit: int = 200,
+    metrics: Metrics | None = None,
 ) -> DeliveryReport:
-    """Send every due delivery whose platform has a notifier; record each outcome before the next send."""
-    report = DeliveryReport()
-    for row in deliveries.due(db, now().isoformat(timespec="seconds"), limit):
-        try:
-            target = parse_target(row["target"])
-        except TargetError as exc:
-            deliveries.mark_failed(db, row["id"], str(exc))
-            report.failed += 1
-            continue
-        notifier = notifiers.get(target.platform)
-        if notifier is None:
-            report.waiting += 1
-            continue
-        stored = alert_store.get_alert(db, row["alert_id"])
-        if stored is None:
-            deliveries.mark_failed(db, row["id"], "alert no longer exists")
-            report.failed += 1
-            continue
-        try:
-            result = await notifier.send(Alert.from_row(stored), target)
-        except Exception as exc:  # a notifier bug must not stop the other deliveries
-            log.exception("delivery %s to %s raised", row["id"], target)
-            result = SendResult.retry(f"{type(exc).__name__}: {exc}"[:300])
-        _record(db, row, result, now(), report, str(target))
+    """Send every due delivery whose platform has a notifier, after resolving interrupted sends;
+    each outcome is recorded before the next send to that target. Story updates whose alert got
+    posted in this pass follow in a second pass."""
+    outbox = Outbox(db, notifiers, now=now, metrics=metrics or NULL, limit=limit)
+    report = await outbox.deliver()
+    if report.sent and report_store.due_updates(db, _iso(now()), 1):
+        more = await outbox.deliver()
+        report.updates_sent += more.updates_sent
+        report.updates_skipped += more.updates_skipped
+        report.errors += more.errors
     return report
 
 
-def _record(
-    db: sqlite_utils.Database, row: dict, result: SendResult, at: datetime, report: DeliveryReport, shown: str
-) -> None:
-    stamp = at.isoformat(timespec="seconds")
-    if result.ok:
-        deliveries.mark_sent(db, row["id"], stamp, result.message_ref)
-        report.sent += 1
-        return
-    error = result.error or "unknown error"
-    attempts = int(row.get("attempts") or 0) + 1
-    if result.broken:
-        subscriptions.mark_broken(db, row["target"], error)
-    if result.permanent or attempts >= MAX_ATTEMPTS:
-        deliveries.mark_failed(db, row["id"], error)
-        report.failed += 1
-        report.errors.append(f"{shown}: {error}")
-        log.warning("delivery %s to %s failed: %s", row["id"], shown, error)
-        return
-    wait = backoff(attempts, result.retry_after)
-    deliveries.mark_retry(db, row["id"], (at + timedelta(seconds=wait)).isoformat(timespec="seconds"), error)
-    report.retrying += 1
-    log.info("delivery %s to %s will retry in %.0fs: %s", row["id"], shown, wait, error)
+def wait_seconds(db: sqlite_utils.Database, now: datetime, outbox: Outbox | None, ceiling: float) -> float:
+    """How long a delivery loop may sleep: until the next retry comes due or a target stops cooling
+    (times already past were handled by the pass just run, or cannot be served here)."""
+    wait = ceiling
+    first = deliveries.next_retry(db, _iso(now))
+    if first:
+        with contextlib.suppress(ValueError):
+            ahead = (datetime.fromisoformat(first) - now).total_seconds()
+            if ahead > 0:
+                wait = min(wait, ahead)
+    if outbox is not None:
+        cool = outbox.next_cooldown_end()
+        if cool:
+            wait = min(wait, cool)
+    return max(wait, 0.0)

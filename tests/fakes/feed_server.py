@@ -8,6 +8,7 @@ import asyncio
 import gzip
 import hashlib
 import threading
+import time
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -30,6 +31,7 @@ class Hit:
     path: str
     headers: dict[str, str]
     status: int
+    at: float = field(default_factory=time.monotonic)  # when the request arrived
 
 
 @dataclass

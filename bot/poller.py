@@ -1,0 +1,336 @@
+"""Feed polling for the service: each feed on its own interval, spread over it, politely.
+
+- Schedule: a feed's next poll is stored in the database (`feeds.next_poll`), so it survives restarts
+  and `riskwire feeds status` can show it. A never-polled feed is due at once. After a good poll the
+  next one falls in the feed's own slot: a stable phase (a hash of its URL) within its interval, so
+  a thousand feeds with one interval are spread over it instead of firing together.
+- Politeness: one request at a time per host, and at least `host_gap` seconds between the end of one
+  and the start of the next; at most `concurrency` requests in flight overall.
+- Health: a failure backs off (the interval doubling per failure in a row, up to MAX_BACKOFF); after
+  `failure_limit` failures in a row the feed is paused and its owner (or the console) is told once,
+  with the reason. A paused feed is still probed every PAUSED_PROBE seconds; the first good fetch
+  resumes it by itself (and says so).
+- Order of writes: a feed's new validators (ETag, Last-Modified) are stored only after its articles
+  are, so a crash in between costs a full re-fetch, never a lost item.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import sqlite_utils
+
+from bot.matching import matcher_for
+from bot.metrics import NULL, Metrics
+from bot.pipeline import ProcessReport, process_articles
+from bot.settings import Settings
+from feeds.fetch import is_url, new_session
+from feeds.models import FetchState
+from feeds.sources import SourceResult, read_source
+from storage import feeds as feed_store
+from storage import notices, subscriptions
+
+log = logging.getLogger(__name__)
+
+MIN_INTERVAL = 30
+MAX_BACKOFF = 6 * 3600
+PAUSED_PROBE = 6 * 3600
+_MAX_HOSTS = 10_000
+
+
+def host_key(url: str) -> str:
+    """The politeness key of a feed: its host and port (lower-cased); local files share none."""
+    return urlsplit(url).netloc.lower() if is_url(url) else ""
+
+
+def phase(url: str, interval: int) -> int:
+    """A stable offset in [0, interval) for `url`: where in each interval its polls fall."""
+    digest = hashlib.sha256(url.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % max(interval, 1)
+
+
+def next_slot(url: str, interval: int, now: datetime) -> datetime:
+    """The feed's next slot at least half an interval away: polls keep their spread-out phase."""
+    earliest = now.timestamp() + interval / 2
+    offset = phase(url, interval)
+    slot = (earliest - offset) // interval * interval + offset
+    if slot < earliest:
+        slot += interval
+    return datetime.fromtimestamp(slot, UTC)
+
+
+def failure_delay(failures: int, interval: int, rand: Callable[[], float] = random.random) -> float:
+    """Seconds until the next try after `failures` failures in a row: the interval doubling per
+    failure, capped at MAX_BACKOFF, with +-10% jitter so failing feeds do not retry in lockstep."""
+    base = min(interval * 2 ** max(failures - 1, 0), MAX_BACKOFF)
+    return base * (0.9 + 0.2 * rand())
+
+
+class HostGate:
+    """One request at a time per host, with at least `gap` seconds between two requests to it."""
+
+    def __init__(self, gap: float = 1.0, key: Callable[[str], str] = host_key) -> None:
+        self.gap = gap
+        self.key = key
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._last: dict[str, float] = {}
+
+    @contextlib.asynccontextmanager
+    async def slot(self, url: str) -> AsyncIterator[None]:
+        key = self.key(url)
+        if not key:
+            yield
+            return
+        if len(self._locks) > _MAX_HOSTS:
+            self._forget_idle()
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            wait = self._last.get(key, float("-inf")) + self.gap - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                yield
+            finally:
+                self._last[key] = time.monotonic()
+
+    def _forget_idle(self) -> None:
+        cutoff = time.monotonic() - self.gap
+        for key in [k for k, lock in self._locks.items() if not lock.locked()]:
+            if self._last.get(key, 0.0) < cutoff:
+                self._locks.pop(key, None)
+                self._last.pop(key, None)
+
+
+@dataclass
+class FeedOutcome:
+    """What polling one feed did."""
+
+    url: str
+    error: str | None = None
+    not_modified: bool = False
+    processed: ProcessReport | None = None
+    paused: bool = False
+    resumed: bool = False
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat(timespec="seconds")
+
+
+class FeedPoller:
+    """Polls feeds (all of them, or those due) with politeness, health and scheduling."""
+
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        settings: Settings,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        metrics: Metrics = NULL,
+        on_alerts: Callable[[], None] | None = None,
+        on_fetched: Callable[[str, SourceResult], None] | None = None,
+        gate: HostGate | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.now = now
+        self.metrics = metrics
+        self.on_alerts = on_alerts
+        self.on_fetched = on_fetched
+        self.gate = gate or HostGate(settings.host_gap)
+        self._session = session
+        self._own_session = session is None
+        self._slots = asyncio.Semaphore(max(settings.poll_concurrency, 1))
+        self._in_flight: dict[str, asyncio.Task[FeedOutcome]] = {}
+
+    # --- one feed -----------------------------------------------------------------------------------
+
+    def interval(self, row: dict[str, Any]) -> int:
+        return max(int(row.get("poll_seconds") or self.settings.poll_seconds), MIN_INTERVAL)
+
+    async def _fetch(self, row: dict[str, Any]) -> SourceResult:
+        url = row["url"]
+        if self._session is None and is_url(url):
+            self._session = new_session(limit=max(self.settings.poll_concurrency, 1) * 2)
+        state = FetchState(row.get("etag"), row.get("last_modified"))
+        async with self.gate.slot(url), self._slots:
+            started = time.monotonic()
+            try:
+                result = await read_source(
+                    url, state, session=self._session, timeout=self.settings.fetch_timeout, now=self.now
+                )
+            except Exception as exc:  # read_source reports problems itself; never trust that fully
+                log.exception("reading %s raised", url)
+                result = SourceResult(url, state=state, error=f"{type(exc).__name__}: {exc}"[:200])
+            self.metrics.fetch_seconds.observe(time.monotonic() - started)
+        return result
+
+    async def poll_feed(self, row: dict[str, Any]) -> FeedOutcome:
+        """Fetch one feed, store what is new, update its health and schedule its next poll."""
+        result = await self._fetch(row)
+        fetched_at = time.monotonic()
+        if self.on_fetched is not None:
+            self.on_fetched(row["url"], result)
+        if result.error:
+            return self._failed(row, result)
+        return self._succeeded(row, result, fetched_at)
+
+    def _succeeded(self, row: dict[str, Any], result: SourceResult, fetched_at: float) -> FeedOutcome:
+        url = row["url"]
+        now = self.now()
+        outcome = FeedOutcome(url, not_modified=result.not_modified)
+        self.metrics.polls.labels("not_modified" if result.not_modified else "ok").inc()
+        if not result.not_modified:
+            matcher = matcher_for(subscriptions.watched(self.db))
+            processed = process_articles(
+                self.db,
+                result.articles,
+                matcher,
+                now=self.now,
+                baseline_hours=self.settings.baseline_hours,
+                story_hours=self.settings.story_hours,
+                first_fetch=not row.get("last_success"),
+            )
+            outcome.processed = processed
+            self.metrics.items.inc(processed.seen)
+            self.metrics.new_items.inc(processed.new)
+            self.metrics.alerts.inc(len(processed.alerts))
+            self.metrics.reports.inc(processed.linked)
+            for alert in processed.alerts:
+                self.metrics.fetched(alert.id, fetched_at)
+        with self.db.atomic():
+            feed_store.record_success(
+                self.db,
+                url,
+                _iso(now),
+                status=result.status,
+                etag=result.state.etag,
+                last_modified=result.state.last_modified,
+                title=result.title or None,
+                new_items=outcome.processed.new if outcome.processed else 0,
+                next_poll=_iso(next_slot(url, self.interval(row), now)),
+            )
+            if row.get("paused") and feed_store.resume(self.db, url):
+                outcome.resumed = True
+                notices.add(
+                    self.db,
+                    row.get("owner_target") or "console",
+                    "feed_resumed",
+                    url,
+                    f"feed {url} works again and is polled as usual.",
+                    _iso(now),
+                )
+        if outcome.resumed:
+            log.warning("feed %s recovered and resumed", url)
+        queued = outcome.processed and (outcome.processed.deliveries or outcome.processed.linked)
+        if queued and self.on_alerts is not None:
+            self.on_alerts()
+        return outcome
+
+    def _failed(self, row: dict[str, Any], result: SourceResult) -> FeedOutcome:
+        url, error = row["url"], result.error or "unknown error"
+        now = self.now()
+        outcome = FeedOutcome(url, error=error)
+        self.metrics.polls.labels("error").inc()
+        self.metrics.errors.labels("feed").inc()
+        failures = int(row.get("consecutive_failures") or 0) + 1
+        limit = self.settings.feed_failure_limit
+        pausing = bool(limit) and failures >= limit and not row.get("paused")
+        if row.get("paused") or pausing:
+            delay = float(PAUSED_PROBE)
+        else:
+            delay = failure_delay(failures, self.interval(row))
+        with self.db.atomic():
+            feed_store.record_failure(
+                self.db,
+                url,
+                _iso(now),
+                status=result.status,
+                error=error,
+                next_poll=_iso(now + timedelta(seconds=delay)),
+            )
+            if pausing:
+                reason = f"{failures} failures in a row; last: {error}"
+                if feed_store.pause(self.db, url, _iso(now), reason):
+                    outcome.paused = True
+                    notices.add(
+                        self.db,
+                        row.get("owner_target") or "console",
+                        "feed_paused",
+                        url,
+                        f"feed {url} is paused after {reason}. It is retried every "
+                        f"{PAUSED_PROBE // 3600} hours and resumes by itself when it works again "
+                        "(or: riskwire feeds resume URL).",
+                        _iso(now),
+                    )
+        if outcome.paused:
+            log.warning("feed %s paused after %d failures: %s", url, failures, error)
+            if self.on_alerts is not None:
+                self.on_alerts()  # the notice goes out with the next delivery pass
+        return outcome
+
+    # --- many feeds ---------------------------------------------------------------------------------
+
+    async def poll_rows(self, rows: list[dict[str, Any]]) -> list[FeedOutcome]:
+        """Poll these feeds now (politely, concurrently); one feed's failure never stops the others."""
+        return list(await asyncio.gather(*(self._guarded(r) for r in rows)))
+
+    async def _guarded(self, row: dict[str, Any]) -> FeedOutcome:
+        try:
+            return await self.poll_feed(row)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug in processing one feed must not stop the rest
+            log.exception("polling %s failed", row["url"])
+            self.metrics.errors.labels("poll").inc()
+            return FeedOutcome(row["url"], error=f"{type(exc).__name__}: {exc}"[:200])
+
+    def tick(self) -> int:
+        """Start polling every due feed not already in flight; returns how many were started."""
+        started = 0
+        for row in feed_store.due(self.db, _iso(self.now())):
+            url = row["url"]
+            if url in self._in_flight:
+                continue
+            task = asyncio.get_running_loop().create_task(self._guarded(row), name=f"poll {url}")
+            self._in_flight[url] = task
+            task.add_done_callback(self._forget(url))
+            started += 1
+        return started
+
+    def _forget(self, url: str) -> Callable[[asyncio.Task[FeedOutcome]], None]:
+        def done(_task: asyncio.Task[FeedOutcome]) -> None:
+            self._in_flight.pop(url, None)
+
+        return done
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
+
+    async def drain(self, grace: float) -> None:
+        """Let polls in flight finish for up to `grace` seconds, then cancel the rest (a cancelled
+        poll stored nothing for that feed, so it is simply polled again next time)."""
+        tasks = list(self._in_flight.values())
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def close(self) -> None:
+        if self._own_session and self._session is not None:
+            await self._session.close()
+            self._session = None
