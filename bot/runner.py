@@ -68,6 +68,13 @@ async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> 
     scheduler.add_job(
         deliver_job, "interval", seconds=DELIVER_EVERY_SECONDS, id="deliver", max_instances=1, coalesce=True
     )
+    from bot.digest import run_due_digests
+
+    async def digest_job() -> None:
+        async with busy:
+            await run_due_digests(db, notifiers, datetime.now(UTC))
+
+    scheduler.add_job(digest_job, "interval", minutes=1, id="digest", max_instances=1, coalesce=True)
     scheduler.start()
     print(
         f"Riskwire running: database {settings.db_path}, polling every {settings.poll_seconds}s "

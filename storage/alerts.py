@@ -20,11 +20,21 @@ def decode(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def terms_text(evidence: Any) -> str | None:
+    """An alert's distinct evidence terms as one searchable text (None when there are none)."""
+    items = json.loads(evidence) if isinstance(evidence, str) and evidence else evidence or []
+    terms = dict.fromkeys(str(e.get("text")) for e in items if isinstance(e, dict) and e.get("text"))
+    return " ".join(terms) or None
+
+
 def encode(alert: dict[str, Any]) -> dict[str, Any]:
+    """A row to store: JSON columns encoded, flags as integers, `terms` filled from the evidence."""
     row = dict(alert)
+    row["terms"] = terms_text(row.get("evidence"))
     for col in JSON_COLUMNS:
         if not isinstance(row.get(col), str):
-            row[col] = json.dumps(row.get(col) or [], ensure_ascii=False)
+            # compact separators: evidence is most of a stored alert, and there are millions of them
+            row[col] = json.dumps(row.get(col) or [], ensure_ascii=False, separators=(",", ":"))
     row["denied"] = int(bool(row.get("denied")))
     return row
 

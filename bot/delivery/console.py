@@ -27,3 +27,11 @@ class ConsoleNotifier:
         stream.flush()
         self.count += 1
         return SendResult.sent(f"console:{self.count}")
+
+    async def send_text(self, text: str, target: Target) -> SendResult:
+        """Print a plain message (a digest) the same way."""
+        stream = self.stream or sys.stdout
+        stream.write(text + "\n\n")
+        stream.flush()
+        self.count += 1
+        return SendResult.sent(f"console:{self.count}")
