@@ -116,5 +116,11 @@ async def poll_once(
         report.processed.new += processed.new
         report.processed.alerts += processed.alerts
         report.processed.deliveries += processed.deliveries
+    if settings.llm_api_key and report.processed.alerts:
+        from bot.llm_summary import apply_llm_summaries, client_from_settings
+
+        client = client_from_settings(settings)
+        if client is not None:  # optional abstractive summaries, before the alerts go out
+            await apply_llm_summaries(db, report.processed.alerts, client, timeout=settings.llm_timeout)
     report.delivered = await deliver_due(db, notifiers, now=now)
     return report

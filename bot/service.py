@@ -536,7 +536,7 @@ def digest_status(db: sqlite_utils.Database, scope: Scope) -> Any:
     return get_digest(db, scope.key)
 
 
-def digest_command(db: sqlite_utils.Database, scope: Scope, text: str) -> str:
+def digest_command(db: sqlite_utils.Database, scope: Scope, text: str, *, now: datetime | None = None) -> str:
     """The `digest ...` command in one call: 'daily 08:00 Europe/London', 'weekly mon 08:00 UTC',
     'off', or nothing (show the current one). Returns the answer to show."""
     from bot.digest import parse_schedule
@@ -548,7 +548,7 @@ def digest_command(db: sqlite_utils.Database, scope: Scope, text: str) -> str:
         return info.describe() if info else "No digest here. Try: digest daily 08:00 Europe/London"
     if words[0].lower() == "off":
         return "Digest stopped." if digest_off(db, scope) else "There was no digest here."
-    info = _set(db, scope, parse_schedule(text))
+    info = _set(db, scope, parse_schedule(text), now or _now())
     return info.describe()
 
 

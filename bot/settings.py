@@ -58,6 +58,9 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "DISCORD_API_URL": ("discord_api_url", "str"),
     "RISKWIRE_ALLOW_PRIVATE_FEEDS": ("allow_private_feeds", "bool"),
     "RISKWIRE_CONFIG": ("config_path", "str"),
+    "RISKWIRE_LLM_API_KEY": ("llm_api_key", "secret"),
+    "RISKWIRE_LLM_URL": ("llm_url", "str"),
+    "RISKWIRE_LLM_MODEL": ("llm_model", "str"),
 }
 
 
@@ -81,6 +84,11 @@ class Settings:
     max_feed_bytes: int = 5 * 1024 * 1024
     baseline_hours: int = 72
     admin_users: tuple[str, ...] = ()
+    # optional abstractive summaries (bot/llm_summary.py): on only when a key is set
+    llm_api_key: Secret = field(default_factory=lambda: Secret(""))
+    llm_url: str = "https://api.openai.com/v1/chat/completions"
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout: float = 20.0
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, config: str | Path | None = None) -> Settings:
@@ -154,6 +162,9 @@ _TOML_KEYS: dict[str, str] = {
     "fetch_timeout": "float",
     "max_feed_bytes": "int",
     "baseline_hours": "int",
+    "llm_url": "str",
+    "llm_model": "str",
+    "llm_timeout": "float",
 }
 
 
@@ -179,7 +190,13 @@ def _from_toml(path: Path) -> dict[str, Any]:
                     raise SettingsError(f"{path}: {key} must be a number") from None
             else:
                 out["db_path" if key == "db" else key] = _convert(f"{path}: {key}", value, kind)
-        elif key in ("slack_bot_token", "slack_app_token", "slack_signing_secret", "discord_token"):
+        elif key in (
+            "slack_bot_token",
+            "slack_app_token",
+            "slack_signing_secret",
+            "discord_token",
+            "llm_api_key",
+        ):
             raise SettingsError(f"{path}: put {key} in the environment, not in the config file")
         else:
             raise SettingsError(f"{path}: unknown setting {key!r}")

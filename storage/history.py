@@ -110,10 +110,16 @@ def select_alerts(
 ) -> list[dict[str, Any]]:
     """Decoded alert rows matching `f`, newest first."""
     source, where, params = _source(db, f)
-    sql = f"select a.* {_sql(source, where)} order by a.created desc, a.id"
+    order = "order by a.created desc, a.id"
+    page = " limit ? offset ?" if limit is not None else ""
     if limit is not None:
-        sql += " limit ? offset ?"
         params = [*params, limit, offset]
+    if source.startswith("deliveries"):
+        # sort the target's alerts by (created, id) alone, then read the page's full rows
+        inner = f"select a.id {_sql(source, where)} {order}{page}"
+        sql = f"select a.* from alerts a where a.id in ({inner}) {order}"
+    else:
+        sql = f"select a.* {_sql(source, where)} {order}{page}"
     return [decode(r) for r in _rows(db.execute(sql, params))]
 
 
@@ -220,14 +226,17 @@ def search(
     return [decode(r) for r in _rows(db.execute(sql, args))]
 
 
-def like_search(db: sqlite_utils.Database, text: str, limit: int = 20) -> list[dict[str, Any]]:
-    """The naive search (LIKE over every row), kept as the benchmark's baseline."""
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    sql = (
-        "select * from alerts where title like ? escape '\\' or summary like ? escape '\\' "
-        "or company like ? escape '\\' or terms like ? escape '\\' order by created desc limit ?"
-    )
-    return [decode(r) for r in _rows(db.execute(sql, [pattern] * 4 + [limit]))]
+def like_search(db: sqlite_utils.Database, terms: Sequence[str], limit: int = 20) -> list[dict[str, Any]]:
+    """The naive search, kept as the benchmark's baseline: every term (a word or phrase) somewhere in
+    the headline, summary, company, ticker or evidence terms, by LIKE over the rows, newest first."""
+    where, params = [], []
+    for term in terms:
+        pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        cols = ("title", "summary", "company", "ticker", "terms")
+        where.append("(" + " or ".join(f"{c} like ? escape '\\'" for c in cols) + ")")
+        params += [pattern] * len(cols)
+    sql = f"select * from alerts where {' and '.join(where)} order by created desc limit ?"
+    return [decode(r) for r in _rows(db.execute(sql, [*params, limit]))]
 
 
 def rule_stats(db: sqlite_utils.Database, since: str | None = None) -> list[tuple[str, int, int]]:
