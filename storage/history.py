@@ -9,7 +9,7 @@ that sees everything answer in milliseconds over a million alerts.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlite_utils
@@ -210,8 +210,7 @@ def search(
     if f.ticker:
         # the ticker narrows inside the index, so a common word does not walk every alert
         fts_query = f'({fts_query}) AND ticker:"{f.ticker.upper()}"'
-    g = AlertFilter(**{**f.__dict__, "ticker": None})
-    source, where, params = _source(db, g)
+    source, where, params = _source(db, replace(f, ticker=None))
     if source.startswith("deliveries"):
         where = [*where, "a.rowid in (select rowid from alerts_fts where alerts_fts match ?)"]
         sql = f"select a.* {_sql(source, where)} order by a.rowid desc limit ? offset ?"

@@ -4,8 +4,6 @@ one real subprocess."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from pathlib import Path
@@ -77,7 +75,6 @@ def test_export_csv_round_trips_and_filters(cli, tmp_path: Path) -> None:  # typ
     assert record["ticker"] == "AMZN" and record["rules"] and record["deliveries"][0]["target"] == "console"
     code, out, _ = cli("export", "--format", "jsonl", "AMZN")
     assert json.loads(out) == record
-    assert list(csv.DictReader(io.StringIO(out))) is not None
     code, _, err = cli("export", "--format", "jsonl", "--output", str(tmp_path / "all.jsonl"))
     assert code == 0 and len((tmp_path / "all.jsonl").read_text().splitlines()) >= 10
 
@@ -88,7 +85,7 @@ def test_digest_commands(cli) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = cli("digest", "list")
     assert "console" in out and "Europe/London" in out
     code, out, _ = cli("digest", "preview", "--to", "console")
-    assert (code == 0 and "Riskwire daily digest" in out) or "Nothing to digest" in out
+    assert code == 0 and "Riskwire daily digest" in out and "AMZN" in out
     code, _, err = cli("digest", "run")
     assert code == 0 and "digests:" in err
     code, _, err = cli("digest", "daily", "08:00", "Nowhere/Land", "--to", "console")
