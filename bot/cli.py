@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
-import io
-import json
 import logging
 import sys
 import tempfile
@@ -19,7 +16,6 @@ from typing import Any
 import sqlite_utils
 
 from bot import __version__, service
-from bot.alerts import Alert
 from bot.settings import Settings, SettingsError
 from bot.targets import TargetError, parse_target
 from rules.directory import UnknownTicker
@@ -236,97 +232,6 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_FAILED if report.failures else EXIT_OK
 
 
-def _alert_json(a: Alert) -> dict[str, Any]:
-    row = a.to_row()
-    row["evidence_terms"] = a.terms
-    return row
-
-
-def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.render import render_text, topic_labels
-
-    db = _db(settings)
-    ticker = service.parse_ticker_list(args.ticker)[0] if args.ticker else None
-    alerts = service.history(db, None, ticker=ticker, days=args.days, limit=args.limit)
-    if args.format == "jsonl":
-        for a in alerts:
-            print(json.dumps(_alert_json(a), ensure_ascii=False))
-        return EXIT_OK
-    if not alerts:
-        print("No alerts yet" + (f" for {ticker}" if ticker else "") + ".")
-    labels = topic_labels()
-    for a in alerts:
-        print(f"{a.created[:16].replace('T', ' ')}  {render_text(a, labels)}\n")
-    return EXIT_OK
-
-
-def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.render_summary import render_summary_text
-
-    db = _db(settings)
-    result = service.summary(db, None, args.ticker, args.days)
-    print(render_summary_text(result))
-    return EXIT_OK
-
-
-EXPORT_FIELDS = [
-    "id",
-    "created",
-    "ticker",
-    "company",
-    "topics",
-    "severity",
-    "stage",
-    "denied",
-    "title",
-    "link",
-    "source",
-    "published",
-    "summary",
-    "evidence",
-    "rules",
-    "article_id",
-]
-
-
-def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    db = _db(settings)
-    ticker = service.parse_ticker_list(args.ticker)[0] if args.ticker else None
-    alerts = service.history(db, None, ticker=ticker, days=args.days, limit=1000)
-    rows = []
-    for a in alerts:
-        rows.append(
-            {
-                "id": a.id,
-                "created": a.created,
-                "ticker": a.ticker,
-                "company": a.company,
-                "topics": ";".join(a.topics),
-                "severity": a.severity,
-                "stage": a.stage or "",
-                "denied": a.denied,
-                "title": a.title,
-                "link": a.link,
-                "source": a.source,
-                "published": a.published or "",
-                "summary": a.summary,
-                "evidence": "; ".join(a.terms),
-                "rules": ";".join(dict.fromkeys(e.rule for e in a.evidence)),
-                "article_id": a.article_id,
-            }
-        )
-    if args.format == "jsonl":
-        for r in rows:
-            print(json.dumps(r, ensure_ascii=False))
-    else:
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=EXPORT_FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
-        sys.stdout.write(buf.getvalue())
-    return EXIT_OK
-
-
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runner import run_service
 
@@ -473,23 +378,9 @@ def build_parser() -> argparse.ArgumentParser:
     fres.add_argument("urls", nargs="+", metavar="URL")
     feeds.set_defaults(func=cmd_feeds)
 
-    hist = sub.add_parser("history", help="past alerts, newest first")
-    hist.add_argument("ticker", nargs="?")
-    hist.add_argument("--days", type=_positive)
-    hist.add_argument("--limit", type=_positive, default=20)
-    hist.add_argument("--format", choices=("text", "jsonl"), default="text")
-    hist.set_defaults(func=cmd_history)
+    from bot.cli_history import add_parsers
 
-    summ = sub.add_parser("summary", help="a ticker's alerts over a window")
-    summ.add_argument("ticker")
-    summ.add_argument("--days", type=_positive, default=7)
-    summ.set_defaults(func=cmd_summary)
-
-    exp = sub.add_parser("export", help="every stored alert, for auditors")
-    exp.add_argument("ticker", nargs="?")
-    exp.add_argument("--format", choices=("csv", "jsonl"), required=True)
-    exp.add_argument("--days", type=_positive)
-    exp.set_defaults(func=cmd_export)
+    add_parsers(sub, _positive)  # history, search, summary, review, export, browse, backtest, rules, digest
     return parser
 
 

@@ -33,6 +33,7 @@ import sqlite_utils
 
 from bot.matching import matcher_for
 from bot.metrics import NULL, Metrics
+from bot.alerts import Alert
 from bot.pipeline import ProcessReport, process_articles
 from bot.settings import Settings
 from feeds.fetch import is_url, new_session
@@ -185,7 +186,21 @@ class FeedPoller:
             self.on_fetched(row["url"], result)
         if result.error:
             return self._failed(row, result)
-        return self._succeeded(row, result, fetched_at)
+        outcome = self._succeeded(row, result, fetched_at)
+        if outcome.processed and outcome.processed.alerts and self.settings.llm_api_key:
+            await self._llm_summaries(outcome.processed.alerts)
+        queued = outcome.processed and (outcome.processed.deliveries or outcome.processed.linked)
+        if queued and self.on_alerts is not None:
+            self.on_alerts()
+        return outcome
+
+    async def _llm_summaries(self, alerts: list[Alert]) -> None:
+        """Optional abstractive summaries, stored before the delivery loop is woken for the alerts."""
+        from bot.llm_summary import apply_llm_summaries, client_from_settings
+
+        client = client_from_settings(self.settings)
+        if client is not None:
+            await apply_llm_summaries(self.db, alerts, client, timeout=self.settings.llm_timeout)
 
     def _succeeded(self, row: dict[str, Any], result: SourceResult, fetched_at: float) -> FeedOutcome:
         url = row["url"]
@@ -234,9 +249,6 @@ class FeedPoller:
                 )
         if outcome.resumed:
             log.warning("feed %s recovered and resumed", url)
-        queued = outcome.processed and (outcome.processed.deliveries or outcome.processed.linked)
-        if queued and self.on_alerts is not None:
-            self.on_alerts()
         return outcome
 
     def _failed(self, row: dict[str, Any], result: SourceResult) -> FeedOutcome:

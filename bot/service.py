@@ -7,9 +7,9 @@ writes never leave that scope, so one workspace or server never sees or changes 
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+import sqlite3
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlite_utils
@@ -22,6 +22,7 @@ from rules.rulefile import load_topics
 from rules.watchlist import WatchlistError, parse_tickers
 from storage import alerts as alert_store
 from storage import deliveries, mutes, reviews, subscriptions
+from storage import history as hist
 
 WINDOWS = {"7d": 7, "30d": 30, "90d": 90}
 MAX_TICKERS_PER_COMMAND = 25
@@ -64,6 +65,8 @@ class Summary:
     by_severity: dict[str, int]
     top: list[Alert]
     unreviewed: int = 0
+    previous_by_topic: dict[str, int] = field(default_factory=dict)
+    open_items: list[Alert] = field(default_factory=list)  # the most severe alerts not yet reviewed
 
 
 def _now() -> datetime:
@@ -174,15 +177,102 @@ def history(
     days: int | None = None,
     limit: int = 20,
     offset: int = 0,
+    topic: str | None = None,
+    severity: str | None = None,
+    reviewed: bool | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    page: int | None = None,
 ) -> list[Alert]:
-    """Past alerts newest first: those delivered to the scope's target (all of them when scope is None)."""
+    """Past alerts newest first: those delivered to the scope's target (all of them when scope is None).
+
+    Filters: ticker, topic id, severity ('high', or 'high+' for high and above), reviewed (True:
+    reviewed or marked false positive in this scope; False: still open), and a date range (`days`
+    back from now, or `since`/`until` as YYYY-MM-DD or ISO times; a plain `until` date includes that
+    day). `page` (from 1) pages by `limit`; otherwise `offset` does.
+    """
     if limit < 1 or limit > 1000:
         raise ServiceError("limit must be between 1 and 1000")
-    since = (_now() - timedelta(days=days)).isoformat(timespec="seconds") if days else None
-    rows = alert_store.query_alerts(
-        db, ticker=ticker, since=since, target=scope.key if scope else None, limit=limit, offset=offset
+    if page is not None:
+        if page < 1 or page > 100000:
+            raise ServiceError("page must be 1 or more")
+        offset = (page - 1) * limit
+    f = alert_filter(
+        scope,
+        ticker=ticker,
+        days=days,
+        topic=topic,
+        severity=severity,
+        reviewed=reviewed,
+        since=since,
+        until=until,
     )
-    return [Alert.from_row(r) for r in rows]
+    return [Alert.from_row(r) for r in hist.select_alerts(db, f, limit=limit, offset=offset)]
+
+
+def alert_filter(
+    scope: Scope | None,
+    *,
+    ticker: str | None = None,
+    days: int | None = None,
+    topic: str | None = None,
+    severity: str | None = None,
+    reviewed: bool | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> hist.AlertFilter:
+    """The storage filter for these user-facing options, each checked (ServiceError when not valid)."""
+    if days is not None and (days < 1 or days > 36500):
+        raise ServiceError("days must be between 1 and 36500")
+    if topic is not None:
+        known = {t.id for t in load_topics()}
+        if topic not in known:
+            raise ServiceError(f"Unknown topic {topic[:40]!r}. Topics: {', '.join(sorted(known))}.")
+    start = parse_when(since, "since") if since else None
+    if days:
+        recent = (_now() - timedelta(days=days)).isoformat(timespec="seconds")
+        start = max(start, recent) if start else recent
+    end = parse_when(until, "until", end_of_day=True) if until else None
+    return hist.AlertFilter(
+        ticker=parse_ticker_list(ticker)[0] if ticker else None,
+        topic=topic,
+        severities=parse_severity(severity) if severity else (),
+        since=start,
+        until=end,
+        reviewed=reviewed,
+        target=scope.key if scope else None,
+    )
+
+
+def parse_severity(text: str) -> tuple[str, ...]:
+    """'high' -> ('high',); 'high+' -> ('high', 'critical'); ServiceError otherwise."""
+    key = text.strip().lower()
+    at_least = key.endswith("+")
+    key = key.rstrip("+")
+    if key not in SEVERITIES:
+        raise ServiceError(f"Severity must be one of {', '.join(SEVERITIES)} (add + for 'and above').")
+    return SEVERITIES[SEVERITIES.index(key) :] if at_least else (key,)
+
+
+def parse_when(text: str, name: str, *, end_of_day: bool = False) -> str:
+    """A date (YYYY-MM-DD) or ISO 8601 time as the UTC ISO string alerts are stamped with.
+
+    With `end_of_day`, a plain date means the end of that day (the next midnight), so a range
+    `--until 2026-03-31` includes the 31st.
+    """
+    text = (text or "").strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            if end_of_day:
+                day += timedelta(days=1)
+            when = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        else:
+            when = datetime.fromisoformat(text)
+            when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    except ValueError:
+        raise ServiceError(f"{name} must be a date like 2026-03-31 or a time like 2026-03-31T09:00") from None
+    return when.isoformat(timespec="seconds")
 
 
 def parse_window(text: str | None) -> int:
@@ -202,7 +292,8 @@ def summary(
     days: int = 7,
     directory: CompanyDirectory | None = None,
 ) -> Summary:
-    """Counts by topic and severity over `days`, the previous window's total, and the top stories."""
+    """Counts by topic and severity over `days`, the previous window's counts, the top stories (one
+    alert per story, most severe first) and the open items not yet reviewed. Counted in SQL."""
     if days < 1 or days > 3650:
         raise ServiceError("days must be between 1 and 3650")
     directory = directory or CompanyDirectory.default()
@@ -211,44 +302,80 @@ def summary(
     now = _now()
     since = (now - timedelta(days=days)).isoformat(timespec="seconds")
     before = (now - timedelta(days=2 * days)).isoformat(timespec="seconds")
-    target = scope.key if scope else None
-    current = [
-        Alert.from_row(r)
-        for r in alert_store.query_alerts(db, ticker=ticker, since=since, target=target, limit=None)
-    ]
-    earlier = alert_store.query_alerts(db, ticker=ticker, since=before, target=target, limit=None)
-    previous_total = len([r for r in earlier if r["created"] < since])
-    by_topic: Counter[str] = Counter(t for a in current for t in a.topics)
-    by_severity: Counter[str] = Counter(a.severity for a in current)
-    ranked = sorted(current, key=lambda a: (SEVERITIES.index(a.severity), a.created), reverse=True)
+    current = hist.AlertFilter(ticker=ticker, since=since, target=scope.key if scope else None)
+    previous = replace(current, since=before, until=since)
+    by_severity = hist.counts_by_severity(db, current)
+    total = sum(by_severity.values())
+    open_heads = hist.story_heads(db, replace(current, reviewed=False)) if total else []
     return Summary(
         ticker,
         company.name if company else ticker,
         days,
-        len(current),
-        previous_total,
-        dict(by_topic.most_common()),
-        {s: by_severity[s] for s in reversed(SEVERITIES) if by_severity[s]},
-        ranked[:5],
+        total,
+        hist.count(db, previous),
+        hist.counts_by_topic(db, current) if total else {},
+        {s: by_severity[s] for s in reversed(SEVERITIES) if by_severity.get(s)},
+        _top_stories(db, hist.story_heads(db, current) if total else [], 5),
+        unreviewed=len(open_heads),
+        previous_by_topic=hist.counts_by_topic(db, previous),
+        open_items=_top_stories(db, open_heads, 5, one_per_story=False),
     )
 
 
-def search(db: sqlite_utils.Database, scope: Scope | None, text: str, limit: int = 20) -> list[Alert]:
-    """Alerts whose headline, summary or company contains `text` (case-insensitive), newest first."""
+def _top_stories(
+    db: sqlite_utils.Database, heads: list[dict[str, Any]], n: int, *, one_per_story: bool = True
+) -> list[Alert]:
+    """The n most severe alerts (newest first within a severity), one per story unless told otherwise."""
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    ordered = sorted(heads, key=lambda h: (rank.get(h["severity"], 0), h["created"]), reverse=True)
+    chosen: list[str] = []
+    stories: set[str] = set()
+    for h in ordered:
+        if one_per_story and h["story"] in stories:
+            continue
+        stories.add(h["story"])
+        chosen.append(h["id"])
+        if len(chosen) >= n:
+            break
+    return [Alert.from_row(r) for r in hist.get_many(db, chosen)]
+
+
+def search(
+    db: sqlite_utils.Database,
+    scope: Scope | None,
+    text: str,
+    limit: int = 20,
+    *,
+    ticker: str | None = None,
+    offset: int = 0,
+) -> list[Alert]:
+    """Alerts matching `text` in headline, summary, company, ticker or evidence terms, newest first.
+
+    Full-text search (SQLite FTS5, word stems): words must all occur, "a phrase" stays a phrase,
+    `word*` is a prefix, OR between words means either. Any other syntax is searched as plain text;
+    a query that cannot be run is a ServiceError, never a crash.
+    """
+    from bot.fts_query import QueryError, to_fts_query
+
     text = " ".join((text or "").split())
     if not text:
         raise ServiceError("Give some words to search for.")
     if len(text) > 200:
         raise ServiceError("Search text is limited to 200 characters.")
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    where = "(title like ? escape '\\' or summary like ? escape '\\' or company like ? escape '\\')"
-    params: list[Any] = [pattern, pattern, pattern]
-    if scope:
-        where += " and id in (select alert_id from deliveries where target = ?)"
-        params.append(scope.key)
-    rows = db.execute(f"select * from alerts where {where} order by created desc limit ?", [*params, limit])
-    cols = [c[0] for c in rows.description]
-    return [Alert.from_row(alert_store.decode(dict(zip(cols, r, strict=True)))) for r in rows.fetchall()]
+    if limit < 1 or limit > 1000:
+        raise ServiceError("limit must be between 1 and 1000")
+    try:
+        query = to_fts_query(text)
+    except QueryError:
+        return []  # only punctuation: nothing can match it
+    f = alert_filter(scope, ticker=ticker)
+    try:
+        rows = hist.search(db, query, f, limit=limit, offset=offset)
+    except sqlite3.OperationalError as exc:
+        raise ServiceError(
+            f"Cannot search for {text[:60]!r}: {exc}. Try plain words or a quoted phrase."
+        ) from None
+    return [Alert.from_row(r) for r in rows]
 
 
 def alert_in_scope(db: sqlite_utils.Database, scope: Scope, alert_id: str) -> Alert | None:
@@ -270,22 +397,57 @@ class ReviewResult:
     reason: str | None = None
 
 
+REVIEW_ALIASES = {
+    "reviewed": "reviewed",
+    "review": "reviewed",
+    "ok": "reviewed",
+    "false_positive": "false_positive",
+    "false-positive": "false_positive",
+    "fp": "false_positive",
+    "reopened": "reopened",
+    "reopen": "reopened",
+}
+
+
 def review(
-    db: sqlite_utils.Database, scope: Scope, alert_id: str, action: str, reason: str | None = None
+    db: sqlite_utils.Database,
+    scope: Scope | None,
+    alert_id: str,
+    action: str,
+    reason: str | None = None,
+    *,
+    user: str | None = None,
 ) -> ReviewResult:
-    """Record 'reviewed', 'false_positive' or 'reopened' on an alert in the scope, with who and when."""
+    """Record 'reviewed', 'false_positive' or 'reopened' on an alert in the scope, with who and when.
+
+    Without a scope (the command line) any stored alert can be reviewed; the action then counts for
+    the alert as a whole (what `history --open` and the auditors see) rather than for one channel.
+    """
+    action = REVIEW_ALIASES.get((action or "").strip().lower(), action)
     if action not in reviews.ACTIONS:
         raise ServiceError(f"Review action must be one of {', '.join(reviews.ACTIONS)}.")
     if reason and len(reason) > 1000:
         raise ServiceError("A review reason is limited to 1000 characters.")
-    alert = alert_in_scope(db, scope, alert_id)
+    alert_id = (alert_id or "").strip()
+    if scope is None:
+        row = alert_store.get_alert(db, alert_id)
+        alert = Alert.from_row(row) if row else None
+    else:
+        alert = alert_in_scope(db, scope, alert_id)
     if alert is None:
-        raise ServiceError("No such alert in this channel.")
+        raise ServiceError("No such alert" + (" in this channel." if scope else f": {alert_id[:40]!r}."))
+    who = scope.user if scope else user
     stamp = _now().isoformat(timespec="seconds")
     reviews.add(
-        db, alert_id=alert_id, target=scope.key, action=action, user=scope.user, at=stamp, reason=reason
+        db,
+        alert_id=alert_id,
+        target=scope.key if scope else None,
+        action=action,
+        user=who,
+        at=stamp,
+        reason=reason or None,
     )
-    return ReviewResult(alert, action, scope.user, stamp, reason)
+    return ReviewResult(alert, action, who, stamp, reason)
 
 
 def mute(db: sqlite_utils.Database, scope: Scope, ticker: str, hours: int = 24) -> str:
@@ -319,6 +481,93 @@ def topics() -> list[tuple[str, str, str]]:
     return [(t.id, t.label, t.description) for t in load_topics()]
 
 
+@dataclass(frozen=True)
+class Chart:
+    """A summary chart: the PNG, a file name for it, and the data series it was drawn from."""
+
+    ticker: str
+    days: int
+    title: str
+    filename: str
+    png: bytes
+    series: Any  # bot.chart.WeeklySeries
+
+
+def summary_chart(
+    db: sqlite_utils.Database,
+    scope: Scope | None,
+    ticker: str,
+    days: int = 30,
+) -> Chart:
+    """Alerts per week by topic for `ticker` over `days` (scoped like `summary`), as a small PNG."""
+    from bot.chart import render_chart, weekly_series
+
+    if days < 1 or days > 3650:
+        raise ServiceError("days must be between 1 and 3650")
+    ticker = parse_ticker_list(ticker)[0]
+    now = _now()
+    start = now - timedelta(days=days)
+    f = hist.AlertFilter(
+        ticker=ticker, since=start.isoformat(timespec="seconds"), target=scope.key if scope else None
+    )
+    series = weekly_series(hist.weekly_by_topic(db, f), start.date(), now.date(), hist.weekly_alerts(db, f))
+    title = f"{ticker}: alerts per week by topic, last {days} days"
+    return Chart(ticker, days, title, f"riskwire-{ticker}-{days}d.png", render_chart(series, title), series)
+
+
+# --- digests (the schedule logic lives in bot.digest) -----------------------------------------
+
+
+def set_digest(
+    db: sqlite_utils.Database,
+    scope: Scope,
+    cadence: str,
+    time: str,
+    tz: str = "UTC",
+    *,
+    weekday: str | None = None,
+) -> Any:
+    """Send the scope's target a daily or weekly digest at `time` (HH:MM) in time zone `tz`.
+
+    Returns a bot.digest.DigestInfo (`.describe()` is a one-line answer for the user).
+    """
+    from bot.digest import parse_schedule
+    from bot.digest import set_digest as _set
+
+    words = [cadence] + ([weekday] if weekday else []) + [time, tz]
+    return _set(db, scope, parse_schedule(" ".join(w for w in words if w)))
+
+
+def digest_off(db: sqlite_utils.Database, scope: Scope) -> bool:
+    """Stop the scope's digest; False when there was none."""
+    from storage import digests
+
+    return digests.remove(db, scope.key)
+
+
+def digest_status(db: sqlite_utils.Database, scope: Scope) -> Any:
+    """The scope's digest (bot.digest.DigestInfo) or None."""
+    from bot.digest import get_digest
+
+    return get_digest(db, scope.key)
+
+
+def digest_command(db: sqlite_utils.Database, scope: Scope, text: str, *, now: datetime | None = None) -> str:
+    """The `digest ...` command in one call: 'daily 08:00 Europe/London', 'weekly mon 08:00 UTC',
+    'off', or nothing (show the current one). Returns the answer to show."""
+    from bot.digest import parse_schedule
+    from bot.digest import set_digest as _set
+
+    words = (text or "").split()
+    if not words:
+        info = digest_status(db, scope)
+        return info.describe() if info else "No digest here. Try: digest daily 08:00 Europe/London"
+    if words[0].lower() == "off":
+        return "Digest stopped." if digest_off(db, scope) else "There was no digest here."
+    info = _set(db, scope, parse_schedule(text), now or _now())
+    return info.describe()
+
+
 HELP = """Riskwire watches the news for ESG and legal risk on the stocks this channel follows.
 watch TICKER...            follow tickers here (e.g. watch AMZN AAPL)
 unwatch TICKER...          stop following them
@@ -326,5 +575,6 @@ list                       what this channel follows
 summary TICKER [7d|30d|90d]  counts by topic and severity, top stories
 history [TICKER]           recent alerts posted here
 search TEXT                find past alerts posted here
+digest daily 08:00 Europe/London   a daily (or weekly) digest here; digest off to stop
 topics                     the risk topics Riskwire tags
 help                       this text"""

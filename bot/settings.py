@@ -64,6 +64,9 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "RISKWIRE_HEALTH_HOST": ("health_host", "str"),
     "RISKWIRE_RETENTION_DAYS": ("retention_days", "int"),
     "RISKWIRE_FEED_FAILURE_LIMIT": ("feed_failure_limit", "int"),
+    "RISKWIRE_LLM_API_KEY": ("llm_api_key", "secret"),
+    "RISKWIRE_LLM_URL": ("llm_url", "str"),
+    "RISKWIRE_LLM_MODEL": ("llm_model", "str"),
 }
 
 
@@ -98,6 +101,11 @@ class Settings:
     host_gap: float = 1.0
     story_hours: int = 72
     frontends: tuple[str, ...] = ()
+    # optional abstractive summaries (bot/llm_summary.py): on only when a key is set
+    llm_api_key: Secret = field(default_factory=lambda: Secret(""))
+    llm_url: str = "https://api.openai.com/v1/chat/completions"
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout: float = 20.0
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, config: str | Path | None = None) -> Settings:
@@ -180,6 +188,9 @@ _TOML_KEYS: dict[str, str] = {
     "poll_concurrency": "int",
     "host_gap": "float",
     "story_hours": "int",
+    "llm_url": "str",
+    "llm_model": "str",
+    "llm_timeout": "float",
 }
 
 
@@ -209,7 +220,13 @@ def _from_toml(path: Path) -> dict[str, Any]:
                     raise SettingsError(f"{path}: {key} must be a number") from None
             else:
                 out["db_path" if key == "db" else key] = _convert(f"{path}: {key}", value, kind)
-        elif key in ("slack_bot_token", "slack_app_token", "slack_signing_secret", "discord_token"):
+        elif key in (
+            "slack_bot_token",
+            "slack_app_token",
+            "slack_signing_secret",
+            "discord_token",
+            "llm_api_key",
+        ):
             raise SettingsError(f"{path}: put {key} in the environment, not in the config file")
         else:
             raise SettingsError(f"{path}: unknown setting {key!r}")

@@ -10,21 +10,64 @@ import sqlite_utils
 JSON_COLUMNS = ("topics", "evidence", "company_evidence")
 
 
+EVIDENCE_COLUMNS = ("evidence", "company_evidence")
+EVIDENCE_KEYS = ("rule", "text", "sentence", "field", "topic")
+
+
+def _pack(item: Any, title: str) -> Any:
+    """An evidence item without what `_unpack` can restore: empty values, field 'body', and the
+    sentence of a headline hit (it is the headline). Stored evidence is most of an alert's size."""
+    if not isinstance(item, dict):
+        return item
+    out = {k: v for k, v in item.items() if v is not None}
+    if out.get("field") == "body":
+        del out["field"]
+    if out.get("field") == "title" and title and out.get("sentence") == title:
+        del out["sentence"]
+    return out
+
+
+def _unpack(item: Any, title: str) -> Any:
+    if not isinstance(item, dict):
+        return item
+    out = {"rule": "", "text": "", "sentence": "", "field": "body", "topic": None, **item}
+    if "sentence" not in item and out["field"] == "title":
+        out["sentence"] = title
+    return out
+
+
 def decode(row: dict[str, Any]) -> dict[str, Any]:
-    """A stored alert row with its JSON columns decoded and flags as booleans."""
+    """A stored alert row with its JSON columns decoded (evidence items complete) and flags as booleans."""
     out = dict(row)
     for col in JSON_COLUMNS:
         value = out.get(col)
         out[col] = json.loads(value) if isinstance(value, str) and value else []
+    title = out.get("title") or ""
+    for col in EVIDENCE_COLUMNS:
+        out[col] = [_unpack(e, title) for e in out[col]]
     out["denied"] = bool(out.get("denied"))
     return out
 
 
+def terms_text(evidence: Any) -> str | None:
+    """An alert's distinct evidence terms as one searchable text (None when there are none)."""
+    items = json.loads(evidence) if isinstance(evidence, str) and evidence else evidence or []
+    terms = dict.fromkeys(str(e.get("text")) for e in items if isinstance(e, dict) and e.get("text"))
+    return " ".join(terms) or None
+
+
 def encode(alert: dict[str, Any]) -> dict[str, Any]:
+    """A row to store: JSON columns encoded, flags as integers, `terms` filled from the evidence."""
     row = dict(alert)
+    row["terms"] = terms_text(row.get("evidence"))
+    title = row.get("title") or ""
+    for col in EVIDENCE_COLUMNS:
+        if isinstance(row.get(col), list):
+            row[col] = [_pack(e, title) for e in row[col]]
     for col in JSON_COLUMNS:
         if not isinstance(row.get(col), str):
-            row[col] = json.dumps(row.get(col) or [], ensure_ascii=False)
+            # compact separators: evidence is most of a stored alert, and there are millions of them
+            row[col] = json.dumps(row.get(col) or [], ensure_ascii=False, separators=(",", ":"))
     row["denied"] = int(bool(row.get("denied")))
     return row
 

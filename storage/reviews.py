@@ -14,13 +14,13 @@ def add(
     db: sqlite_utils.Database,
     *,
     alert_id: str,
-    target: str,
+    target: str | None,
     action: str,
     user: str | None,
     at: str,
     reason: str | None = None,
 ) -> int:
-    """Store one review action; returns its id."""
+    """Store one review action; returns its id. `target` None: a review of the alert as a whole."""
     if action not in RECORDED:
         raise ValueError(f"unknown review action {action!r}")
     table = db.table("reviews")
@@ -40,3 +40,18 @@ def for_alert(db: sqlite_utils.Database, alert_id: str, target: str) -> list[dic
 def latest(db: sqlite_utils.Database, alert_id: str, target: str) -> dict[str, Any] | None:
     rows = for_alert(db, alert_id, target)
     return rows[-1] if rows else None
+
+
+def review_log(db: sqlite_utils.Database, alert_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every review action on each of `alert_ids` in any target, oldest first (for audit exports)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for i in range(0, len(alert_ids), 500):
+        chunk = alert_ids[i : i + 500]
+        cursor = db.execute(
+            f"select * from reviews where alert_id in ({','.join('?' * len(chunk))}) order by id", chunk
+        )
+        cols = [c[0] for c in cursor.description]
+        for row in cursor.fetchall():
+            item = dict(zip(cols, row, strict=True))
+            out.setdefault(item["alert_id"], []).append(item)
+    return out

@@ -41,3 +41,7 @@ class ConsoleNotifier:
 
     async def send_notice(self, target: Target, text: str) -> SendResult:
         return SendResult.sent(self._write(f"riskwire: {text}"))
+
+    async def send_text(self, text: str, target: Target) -> SendResult:
+        """Print a plain message (a digest) the same way."""
+        return SendResult.sent(self._write(text))

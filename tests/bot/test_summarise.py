@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.summarise import MAX_CHARS, split_sentences, summarise
 from tests.feedkit import SEED
 
@@ -24,3 +27,54 @@ def test_headline_repeated_in_body_is_not_the_summary() -> None:
 
 def test_abbreviations_do_not_split() -> None:
     assert len(split_sentences("The U.S. Treasury fined Acme Inc. on Monday. It paid.")) == 2
+
+
+WORDS = [
+    "regulators",
+    "said",
+    "the",
+    "company",
+    "breached",
+    "sanctions",
+    "profits",
+    "rose",
+    "in",
+    "march",
+    "staff",
+]
+
+
+@st.composite
+def articles(draw):  # type: ignore[no-untyped-def]
+    sentences = draw(
+        st.lists(
+            st.lists(st.sampled_from(WORDS), min_size=3, max_size=30).map(
+                lambda w: " ".join(w).capitalize() + "."
+            ),
+            min_size=0,
+            max_size=8,
+        )
+    )
+    evidence = draw(st.lists(st.sampled_from(WORDS), max_size=2))
+    return "Company news today", " ".join(sentences), evidence
+
+
+@settings(max_examples=80, deadline=None)
+@given(articles())
+def test_summary_is_article_sentences_with_the_evidence(case) -> None:  # type: ignore[no-untyped-def]
+    title, text, evidence = case
+    out = summarise(title, text, evidence)
+    assert len(out) <= MAX_CHARS
+    source = split_sentences(text)
+    if not source:
+        assert out == title
+        return
+    parts = split_sentences(out)
+    assert 1 <= len(parts) <= 3
+    if out.endswith("…"):  # one over-long sentence, cut at a word
+        assert any(s.startswith(out[:-1]) for s in source)
+        return
+    assert all(p in source for p in parts), (parts, source)
+    holding = [s for s in source if any(t in s.lower() for t in evidence) and len(s) <= MAX_CHARS]
+    if holding:
+        assert any(t in out.lower() for t in evidence)

@@ -1,0 +1,409 @@
+"""Digests: a channel's daily or weekly round-up of its alerts, at a time in its own time zone.
+
+A schedule is (cadence, HH:MM, IANA time zone[, weekday]). `run_due_digests` is what the scheduler
+calls every minute: for each schedule whose slot has come it builds the digest of the window since
+the last one (alerts delivered to that target, grouped by ticker and topic, one line per story),
+sends it through the platform's notifier, records the run, and moves to the next slot. A digest with
+nothing in it is recorded but not sent. Slots missed while the service was down collapse into one
+digest covering the whole gap (at most 31 days).
+
+A notifier sends digests when it has `async send_digest(digest, target) -> SendResult`, or else
+`async send_text(text, target) -> SendResult` (given the plain-text rendering). A platform whose
+notifier has neither, or that is not running, leaves the digest due until it is.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlite_utils
+
+from bot.alerts import Alert
+from bot.delivery.base import SendResult
+from bot.delivery.outbox import backoff
+from bot.service import Scope, ServiceError
+from bot.targets import Target, TargetError, parse_target
+from storage import digests as store
+from storage import history as hist
+
+log = logging.getLogger(__name__)
+
+CADENCES = ("daily", "weekly")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_WINDOW = timedelta(days=31)
+MAX_ATTEMPTS = 5
+MAX_ALERTS = 500  # read at most this many alerts into one digest (the count still covers all)
+MAX_LINES = 40  # alert lines shown; the rest is summed up per ticker
+LEASE = timedelta(minutes=10)  # a run claims its digest this long, so two runners never both send
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a target's digest goes out: every day, or every week on `weekday` (0 = Monday)."""
+
+    cadence: str
+    at: time
+    tz: str
+    weekday: int | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)
+
+    @property
+    def period(self) -> timedelta:
+        return timedelta(days=7 if self.cadence == "weekly" else 1)
+
+    def _slots(self, moment: datetime) -> list[datetime]:
+        local_day = moment.astimezone(self.zone).date()
+        out = []
+        for offset in range(-8, 9):
+            day = local_day + timedelta(days=offset)
+            if self.cadence == "weekly" and day.weekday() != self.weekday:
+                continue
+            out.append(datetime.combine(day, self.at, tzinfo=self.zone).astimezone(UTC))
+        return sorted(out)
+
+    def next_after(self, moment: datetime) -> datetime:
+        """The first slot strictly after `moment` (UTC)."""
+        return next(s for s in self._slots(moment) if s > moment)
+
+    def latest_at_or_before(self, moment: datetime) -> datetime:
+        """The last slot at or before `moment` (UTC)."""
+        return [s for s in self._slots(moment) if s <= moment][-1]
+
+    def describe(self) -> str:
+        day = (
+            f" on {WEEKDAYS[self.weekday].title()}"
+            if self.cadence == "weekly" and self.weekday is not None
+            else ""
+        )
+        return f"{self.cadence}{day} at {self.at:%H:%M} {self.tz}"
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Schedule:
+        return cls(row["cadence"], time.fromisoformat(row["at_time"]), row["tz"], row.get("weekday"))
+
+
+def parse_schedule(text: str) -> Schedule:
+    """'daily 08:00 Europe/London', 'weekly mon 08:00 America/New_York', 'daily 8:30' (UTC).
+
+    Raises ServiceError with the accepted form.
+    """
+    usage = "Say e.g. `digest daily 08:00 Europe/London`, `digest weekly mon 08:00 UTC` or `digest off`."
+    words = (text or "").split()
+    if not words or words[0].lower() not in CADENCES:
+        raise ServiceError(f"A digest is daily or weekly. {usage}")
+    cadence, rest = words[0].lower(), words[1:]
+    weekday: int | None = None
+    if cadence == "weekly":
+        weekday = 0
+        if rest and rest[0].lower()[:3] in WEEKDAYS and not re.match(r"^\d", rest[0]):
+            weekday = WEEKDAYS.index(rest[0].lower()[:3])
+            rest = rest[1:]
+    if not rest or not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", rest[0]):
+        raise ServiceError(f"Give the time as HH:MM (24-hour). {usage}")
+    hour, minute = (int(x) for x in rest[0].split(":"))
+    tz = rest[1] if len(rest) > 1 else "UTC"
+    if len(rest) > 2:
+        raise ServiceError(f"Too many words. {usage}")
+    return Schedule(cadence, time(hour, minute), check_zone(tz), weekday)
+
+
+def check_zone(name: str) -> str:
+    """The IANA time zone name as given, or ServiceError."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+\-/]{0,60}", name or ""):
+        raise ServiceError(f"{(name or '')[:40]!r} is not a time zone; use a name like Europe/London or UTC.")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ServiceError(f"Unknown time zone {name!r}; use a name like Europe/London or UTC.") from None
+    return name
+
+
+# --- configuring --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestInfo:
+    """A target's digest schedule and when the next one is due."""
+
+    target: str
+    schedule: Schedule
+    next_slot: datetime
+
+    @property
+    def next_local(self) -> str:
+        return self.next_slot.astimezone(self.schedule.zone).strftime("%a %d %b %Y %H:%M %Z")
+
+    def describe(self) -> str:
+        return f"Digest {self.schedule.describe()}; next one {self.next_local}."
+
+
+def set_digest(
+    db: sqlite_utils.Database, scope: Scope, schedule: Schedule, now: datetime | None = None
+) -> DigestInfo:
+    """Give the scope's target this digest schedule (replacing any); the first covers a full period."""
+    now = now or datetime.now(UTC)
+    slot = schedule.next_after(now)
+    target = scope.target
+    store.upsert(
+        db,
+        {
+            "target": target.key,
+            "platform": target.platform,
+            "cadence": schedule.cadence,
+            "at_time": schedule.at.strftime("%H:%M"),
+            "tz": schedule.tz,
+            "weekday": schedule.weekday,
+            "created": now.isoformat(timespec="seconds"),
+            "created_by": scope.user,
+            "next_slot": slot.isoformat(timespec="seconds"),
+            "window_start": (slot - schedule.period).isoformat(timespec="seconds"),
+            "retry_at": None,
+            "attempts": 0,
+            "last_error": None,
+        },
+    )
+    return DigestInfo(target.key, schedule, slot)
+
+
+def get_digest(db: sqlite_utils.Database, target: str) -> DigestInfo | None:
+    row = store.get(db, target)
+    if row is None:
+        return None
+    return DigestInfo(target, Schedule.from_row(row), datetime.fromisoformat(row["next_slot"]))
+
+
+# --- building and rendering ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TickerGroup:
+    """One ticker's alerts in a digest, by topic (each alert under its first topic), one per story."""
+
+    ticker: str
+    company: str
+    count: int
+    topics: list[tuple[str, list[Alert]]]
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What a digest holds: the window, and the alerts delivered to the target in it."""
+
+    target: str
+    cadence: str
+    tz: str
+    start: datetime
+    end: datetime
+    total: int
+    groups: list[TickerGroup] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return self.total == 0
+
+    @property
+    def tickers(self) -> int:
+        return len(self.groups)
+
+
+def build_digest(
+    db: sqlite_utils.Database,
+    target: str,
+    start: datetime,
+    end: datetime,
+    cadence: str = "daily",
+    tz: str = "UTC",
+) -> Digest:
+    """The digest of alerts delivered (not skipped) to `target` with start <= created < end."""
+    f = hist.AlertFilter(
+        since=start.isoformat(timespec="seconds"),
+        until=end.isoformat(timespec="seconds"),
+        target=target,
+        posted_only=True,
+    )
+    total = hist.count(db, f) if start < end else 0
+    if not total:
+        return Digest(target, cadence, tz, start, end, 0)
+    alerts = [Alert.from_row(r) for r in hist.select_alerts(db, f, limit=MAX_ALERTS)]
+    by_ticker: dict[str, list[Alert]] = {}
+    for a in alerts:
+        by_ticker.setdefault(a.ticker, []).append(a)
+    groups = []
+    for ticker, items in sorted(by_ticker.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        topics: dict[str, list[Alert]] = {}
+        stories: set[str] = set()
+        for a in items:
+            story = a.story_id or a.article_id or a.id
+            if story in stories:
+                continue
+            stories.add(story)
+            topics.setdefault(a.topics[0] if a.topics else "other", []).append(a)
+        ordered = sorted(topics.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        groups.append(TickerGroup(ticker, items[0].company, len(items), ordered))
+    return Digest(target, cadence, tz, start, end, total, groups)
+
+
+def render_digest_text(digest: Digest, labels: Mapping[str, str] | None = None) -> str:
+    """Plain text: a heading, then per ticker and topic one line per story with its link."""
+    labels = labels or {}
+    zone = ZoneInfo(digest.tz)
+    end_local = digest.end.astimezone(zone)
+    heading = (
+        f"Riskwire {digest.cadence} digest, {end_local:%a %d %b %Y %H:%M} ({digest.tz}): "
+        f"{digest.total} alert{'s' if digest.total != 1 else ''} on {digest.tickers} "
+        f"ticker{'s' if digest.tickers != 1 else ''} since {digest.start.astimezone(zone):%a %d %b %H:%M}"
+    )
+    lines = [heading]
+    shown = 0
+    for group in digest.groups:
+        lines.append(f"{group.ticker} · {group.company} ({group.count})")
+        for topic, alerts in group.topics:
+            lines.append(f"  {labels.get(topic, topic)} ({len(alerts)})")
+            for a in alerts:
+                if shown >= MAX_LINES:
+                    break
+                lines.append(f"    [{a.severity}] {a.title} {a.link}")
+                shown += 1
+    listed = sum(len(x) for g in digest.groups for _, x in g.topics)
+    if listed > shown or digest.total > sum(g.count for g in digest.groups):
+        lines.append(f"... and more: riskwire history --since {digest.start.date().isoformat()}")
+    return "\n".join(lines)
+
+
+# --- running ------------------------------------------------------------------------------------
+
+
+@dataclass
+class DigestReport:
+    """What one pass over the due digests did."""
+
+    sent: int = 0
+    empty: int = 0
+    retrying: int = 0
+    failed: int = 0
+    waiting: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+async def _send(notifier: Any, digest: Digest, target: Target) -> SendResult:
+    if hasattr(notifier, "send_digest"):
+        result: SendResult = await notifier.send_digest(digest, target)
+        return result
+    from bot.render import topic_labels
+
+    result = await notifier.send_text(render_digest_text(digest, topic_labels()), target)
+    return result
+
+
+async def run_due_digests(
+    db: sqlite_utils.Database,
+    notifiers: Mapping[str, Any],
+    now: datetime | None = None,
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> DigestReport:
+    """Build and send every digest that is due at `now`; empty ones are recorded, not sent."""
+    now = now or clock()
+    report = DigestReport()
+    for row in store.due(db, _iso(now)):
+        # claim it (compare-and-set on retry_at), so a second runner never sends the same digest
+        claimed = db.execute(
+            "update digests set retry_at = ? where target = ? and next_slot = ? and retry_at is ?",
+            [_iso(now + LEASE), row["target"], row["next_slot"], row["retry_at"]],
+        ).rowcount
+        if not claimed:
+            continue
+        try:
+            await _run_one(db, row, notifiers, now, report)
+        except Exception as exc:  # one bad digest must not stop the others
+            log.exception("digest for %s failed", row["target"])
+            store.update(db, row["target"], {"retry_at": row["retry_at"], "last_error": str(exc)[:300]})
+            report.errors.append(f"{row['target']}: {type(exc).__name__}")
+    return report
+
+
+async def _run_one(
+    db: sqlite_utils.Database,
+    row: dict[str, Any],
+    notifiers: Mapping[str, Any],
+    now: datetime,
+    report: DigestReport,
+) -> None:
+    key = row["target"]
+    schedule = Schedule.from_row(row)
+    slot = schedule.latest_at_or_before(now)
+    start = max(datetime.fromisoformat(row["window_start"]), slot - MAX_WINDOW)
+    run = {
+        "target": key,
+        "slot": _iso(slot),
+        "window_start": _iso(start),
+        "window_end": _iso(slot),
+        "at": _iso(now),
+    }
+
+    def advance(**extra: Any) -> None:
+        store.update(
+            db,
+            key,
+            {
+                "next_slot": _iso(schedule.next_after(now)),
+                "window_start": _iso(slot),
+                "retry_at": None,
+                "attempts": 0,
+                **extra,
+            },
+        )
+
+    try:
+        target = parse_target(key)
+    except TargetError as exc:
+        store.log_run(db, {**run, "state": "failed", "alerts": 0, "error": str(exc)})
+        advance(last_error=str(exc))
+        report.failed += 1
+        return
+    notifier = notifiers.get(target.platform)
+    if not (hasattr(notifier, "send_digest") or hasattr(notifier, "send_text")):
+        store.update(db, key, {"retry_at": row["retry_at"]})  # release the claim; wait for the platform
+        report.waiting += 1
+        return
+    digest = build_digest(db, key, start, slot, schedule.cadence, schedule.tz)
+    if digest.empty:
+        store.log_run(db, {**run, "state": "empty", "alerts": 0})
+        advance()
+        report.empty += 1
+        return
+    try:
+        result = await _send(notifier, digest, target)
+    except Exception as exc:  # a notifier bug must not lose the digest: retry it
+        log.exception("sending the digest to %s raised", target)
+        result = SendResult.retry(f"{type(exc).__name__}: {exc}"[:300])
+    if result.ok:
+        store.log_run(db, {**run, "state": "sent", "alerts": digest.total, "message_ref": result.message_ref})
+        advance(last_sent=_iso(now), last_error=None)
+        report.sent += 1
+        return
+    error = result.error or "unknown error"
+    attempts = int(row.get("attempts") or 0) + 1
+    if result.permanent or attempts >= MAX_ATTEMPTS:
+        store.log_run(db, {**run, "state": "failed", "alerts": digest.total, "error": error})
+        advance(last_error=error)
+        report.failed += 1
+        report.errors.append(f"{target}: {error}")
+        return
+    wait = timedelta(seconds=backoff(attempts, result.retry_after))
+    store.log_run(db, {**run, "state": "retrying", "alerts": digest.total, "error": error})
+    store.update(db, key, {"attempts": attempts, "retry_at": _iso(now + wait), "last_error": error})
+    report.retrying += 1

@@ -1,0 +1,252 @@
+"""Reading the alert history at scale: filtered and scoped queries, counts in SQL, full-text search.
+
+Every read takes an AlertFilter. `target` scopes it to the alerts delivered (or queued) to one target;
+None reads every alert (the command line). A scoped read starts from the target's deliveries when the
+target has few of them, and from the alerts' own indexes otherwise, so both a quiet channel and one
+that sees everything answer in milliseconds over a million alerts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import sqlite_utils
+
+from storage.alerts import decode
+
+ALL_TARGETS = "*"  # review_state key: the latest action in any target
+CLOSED = ("reviewed", "false_positive")
+SPARSE_MAX = 5000  # a target with at most this many deliveries is read starting from them
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    """Which alerts to read. Times are ISO 8601 strings; `until` is exclusive."""
+
+    ticker: str | None = None
+    topic: str | None = None
+    severities: tuple[str, ...] = ()
+    since: str | None = None
+    until: str | None = None
+    reviewed: bool | None = None  # True: reviewed or false positive; False: still open
+    target: str | None = None
+    posted_only: bool = False  # with a target: leave out deliveries skipped (muted, filtered, old)
+
+    @property
+    def review_key(self) -> str:
+        return self.target or ALL_TARGETS
+
+
+def _conditions(f: AlertFilter) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if f.ticker:
+        where.append("a.ticker = ?")
+        params.append(f.ticker.upper())
+    if f.since:
+        where.append("a.created >= ?")
+        params.append(f.since)
+    if f.until:
+        where.append("a.created < ?")
+        params.append(f.until)
+    if f.topic:
+        # topics is a JSON list of ids; instr on the quoted id avoids LIKE's wildcards (money_laundering)
+        where.append("instr(a.topics, ?) > 0")
+        params.append(f'"{f.topic}"')
+    if f.severities:
+        where.append(f"a.severity in ({','.join('?' * len(f.severities))})")
+        params.extend(f.severities)
+    if f.reviewed is not None:
+        closed = (
+            "exists (select 1 from review_state s where s.alert_id = a.id and s.target = ? "
+            "and s.action in ('reviewed', 'false_positive'))"
+        )
+        where.append(closed if f.reviewed else f"not {closed}")
+        params.append(f.review_key)
+    return where, params
+
+
+def _sparse(db: sqlite_utils.Database, f: AlertFilter) -> bool:
+    """Whether to read starting from the target's deliveries (few of them, and no ticker to narrow by)."""
+    if not f.target or f.ticker:
+        return False
+    row = db.execute(
+        "select count(*) from (select 1 from deliveries where target = ? limit ?)", [f.target, SPARSE_MAX + 1]
+    ).fetchone()
+    return int(row[0]) <= SPARSE_MAX
+
+
+def _source(db: sqlite_utils.Database, f: AlertFilter) -> tuple[str, list[str], list[Any]]:
+    """FROM clause, conditions and parameters for a filter (alerts are aliased `a`)."""
+    where, params = _conditions(f)
+    if not f.target:
+        return "alerts a", where, params
+    skipped = " and d.state != 'skipped'" if f.posted_only else ""
+    if _sparse(db, f):
+        # CROSS JOIN fixes the loop order: the target's few deliveries first, then their alerts
+        return (
+            "deliveries d cross join alerts a on a.id = d.alert_id",
+            [f"d.target = ?{skipped}", *where],
+            [f.target, *params],
+        )
+    where.append(f"exists (select 1 from deliveries d where d.alert_id = a.id and d.target = ?{skipped})")
+    params.append(f.target)
+    return "alerts a", where, params
+
+
+def _sql(source: str, where: Sequence[str]) -> str:
+    return f"from {source}" + (f" where {' and '.join(where)}" if where else "")
+
+
+def _rows(cursor: Any) -> list[dict[str, Any]]:
+    cols = [c[0] for c in cursor.description]
+    return [dict(zip(cols, r, strict=True)) for r in cursor.fetchall()]
+
+
+def select_alerts(
+    db: sqlite_utils.Database, f: AlertFilter, *, limit: int | None = 50, offset: int = 0
+) -> list[dict[str, Any]]:
+    """Decoded alert rows matching `f`, newest first."""
+    source, where, params = _source(db, f)
+    order = "order by a.created desc, a.id"
+    page = " limit ? offset ?" if limit is not None else ""
+    if limit is not None:
+        params = [*params, limit, offset]
+    if source.startswith("deliveries"):
+        # sort the target's alerts by (created, id) alone, then read the page's full rows
+        inner = f"select a.id {_sql(source, where)} {order}{page}"
+        sql = f"select a.* from alerts a where a.id in ({inner}) {order}"
+    else:
+        sql = f"select a.* {_sql(source, where)} {order}{page}"
+    return [decode(r) for r in _rows(db.execute(sql, params))]
+
+
+def iter_alerts(db: sqlite_utils.Database, f: AlertFilter, batch: int = 1000) -> Iterator[dict[str, Any]]:
+    """Every decoded alert row matching `f`, oldest first, read in batches (exports of any size)."""
+    source, where, params = _source(db, f)
+    last: tuple[str, str] = ("", "")
+    while True:
+        cond = [*where, "(a.created, a.id) > (?, ?)"]
+        sql = f"select a.* {_sql(source, cond)} order by a.created, a.id limit ?"
+        rows = _rows(db.execute(sql, [*params, *last, batch]))
+        yield from (decode(r) for r in rows)
+        if len(rows) < batch:
+            return
+        last = (rows[-1]["created"], rows[-1]["id"])
+
+
+def count(db: sqlite_utils.Database, f: AlertFilter) -> int:
+    """How many alerts match `f`."""
+    source, where, params = _source(db, f)
+    return int(db.execute(f"select count(*) {_sql(source, where)}", params).fetchone()[0])
+
+
+def counts_by_topic(db: sqlite_utils.Database, f: AlertFilter) -> dict[str, int]:
+    """Topic id -> alerts tagged with it (an alert with two topics counts under both), most first."""
+    source, where, params = _source(db, f)
+    sql = (
+        f"select t.value, count(*) as n {_sql(source + ', json_each(a.topics) t', where)} "
+        "group by t.value order by n desc, t.value"
+    )
+    return {str(r[0]): int(r[1]) for r in db.execute(sql, params)}
+
+
+def counts_by_severity(db: sqlite_utils.Database, f: AlertFilter) -> dict[str, int]:
+    """Severity -> alerts."""
+    source, where, params = _source(db, f)
+    sql = f"select a.severity, count(*) {_sql(source, where)} group by a.severity"
+    return {str(r[0]): int(r[1]) for r in db.execute(sql, params)}
+
+
+def weekly_by_topic(db: sqlite_utils.Database, f: AlertFilter) -> list[tuple[str, str, int]]:
+    """(Monday of the week as YYYY-MM-DD, topic, alerts) for every week and topic with alerts."""
+    source, where, params = _source(db, f)
+    week = "date(a.created, '-6 days', 'weekday 1')"
+    sql = (
+        f"select {week} as wk, t.value, count(*) {_sql(source + ', json_each(a.topics) t', where)} "
+        "group by wk, t.value order by wk, t.value"
+    )
+    return [(str(r[0]), str(r[1]), int(r[2])) for r in db.execute(sql, params)]
+
+
+def weekly_alerts(db: sqlite_utils.Database, f: AlertFilter) -> list[tuple[str, int]]:
+    """(Monday of the week as YYYY-MM-DD, alerts) for every week with alerts."""
+    source, where, params = _source(db, f)
+    week = "date(a.created, '-6 days', 'weekday 1')"
+    sql = f"select {week} as wk, count(*) {_sql(source, where)} group by wk order by wk"
+    return [(str(r[0]), int(r[1])) for r in db.execute(sql, params)]
+
+
+def story_heads(db: sqlite_utils.Database, f: AlertFilter) -> list[dict[str, Any]]:
+    """Light rows (id, severity, created, story) for every alert matching `f`, newest first."""
+    source, where, params = _source(db, f)
+    sql = (
+        "select a.id, a.severity, a.created, coalesce(a.story_id, a.article_id, a.id) as story "
+        f"{_sql(source, where)} order by a.created desc, a.id"
+    )
+    return _rows(db.execute(sql, params))
+
+
+def get_many(db: sqlite_utils.Database, ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Decoded alert rows for `ids`, in the order given (missing ids are left out)."""
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    found = {
+        r["id"]: decode(r) for r in _rows(db.execute(f"select * from alerts where id in ({marks})", ids))
+    }
+    return [found[i] for i in ids if i in found]
+
+
+def search(
+    db: sqlite_utils.Database, fts_query: str, f: AlertFilter, *, limit: int = 20, offset: int = 0
+) -> list[dict[str, Any]]:
+    """Decoded alert rows matching an FTS5 query (already made safe) and `f`, newest stored first.
+
+    Raises sqlite3.OperationalError when SQLite rejects the query.
+    """
+    if f.ticker:
+        # the ticker narrows inside the index, so a common word does not walk every alert
+        fts_query = f'({fts_query}) AND ticker:"{f.ticker.upper()}"'
+    source, where, params = _source(db, replace(f, ticker=None))
+    if source.startswith("deliveries"):
+        where = [*where, "a.rowid in (select rowid from alerts_fts where alerts_fts match ?)"]
+        sql = f"select a.* {_sql(source, where)} order by a.rowid desc limit ? offset ?"
+        args = [*params, fts_query, limit, offset]
+    else:
+        source = "alerts_fts join alerts a on a.rowid = alerts_fts.rowid"
+        sql = (
+            f"select a.* {_sql(source, ['alerts_fts match ?', *where])} "
+            "order by alerts_fts.rowid desc limit ? offset ?"
+        )
+        args = [fts_query, *params, limit, offset]
+    return [decode(r) for r in _rows(db.execute(sql, args))]
+
+
+def like_search(db: sqlite_utils.Database, terms: Sequence[str], limit: int = 20) -> list[dict[str, Any]]:
+    """The naive search, kept as the benchmark's baseline: every term (a word or phrase) somewhere in
+    the headline, summary, company, ticker or evidence terms, by LIKE over the rows, newest first."""
+    where, params = [], []
+    for term in terms:
+        pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        cols = ("title", "summary", "company", "ticker", "terms")
+        where.append("(" + " or ".join(f"{c} like ? escape '\\'" for c in cols) + ")")
+        params += [pattern] * len(cols)
+    sql = f"select * from alerts where {' and '.join(where)} order by created desc limit ?"
+    return [decode(r) for r in _rows(db.execute(sql, [*params, limit]))]
+
+
+def rule_stats(db: sqlite_utils.Database, since: str | None = None) -> list[tuple[str, int, int]]:
+    """(rule id, alerts it fired on, of those marked false positive in any target), worst first."""
+    where = "where a.created >= ?" if since else ""
+    sql = (
+        "select json_extract(e.value, '$.rule') as rule, count(distinct a.id) as fired, "
+        "count(distinct case when exists (select 1 from review_state s where s.alert_id = a.id "
+        "and s.action = 'false_positive') then a.id end) as fp "
+        f"from alerts a, json_each(case when json_valid(a.evidence) then a.evidence else '[]' end) e {where} "
+        "group by rule having rule is not null "
+        "order by cast(fp as real) / fired desc, fired desc, rule"
+    )
+    return [(str(r[0]), int(r[1]), int(r[2])) for r in db.execute(sql, [since] if since else [])]
