@@ -31,9 +31,9 @@ from urllib.parse import urlsplit
 import aiohttp
 import sqlite_utils
 
+from bot.alerts import Alert
 from bot.matching import matcher_for
 from bot.metrics import NULL, Metrics
-from bot.alerts import Alert
 from bot.pipeline import ProcessReport, process_articles
 from bot.settings import Settings
 from feeds.fetch import is_url, new_session
