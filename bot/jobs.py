@@ -29,7 +29,7 @@ from bot.delivery.base import Notifier
 from bot.metrics import Metrics
 from bot.settings import Settings
 
-JOB_MODULES: tuple[str, ...] = ()
+JOB_MODULES: tuple[str, ...] = ("bot.digest_job",)
 
 RESERVED = frozenset({"poll", "deliver", "prune"})
 

@@ -99,3 +99,11 @@ def test_service_settings_from_environment_and_file(tmp_path: Path) -> None:
     config.write_text('frontends = "nope"\n', encoding="utf-8")
     with pytest.raises(SettingsError, match="module:factory"):
         Settings.load({}, config)
+
+
+def test_the_digest_job_is_registered_for_the_service() -> None:
+    from bot.jobs import JOB_MODULES, load_job_modules
+
+    load_job_modules(JOB_MODULES)
+    (spec,) = [j for j in registered_jobs() if j.id == "digest"]
+    assert spec.trigger == "interval" and spec.trigger_args == {"minutes": 1}

@@ -1,0 +1,14 @@
+"""Registers the digest job on the service's scheduler: every minute, send the digests that are due."""
+
+from __future__ import annotations
+
+from bot.digest import run_due_digests
+from bot.jobs import ServiceContext, register_job
+
+
+async def send_due_digests(ctx: ServiceContext) -> None:
+    """Build and send each channel's digest whose time has come (empty ones are recorded, not sent)."""
+    await run_due_digests(ctx.db, ctx.notifiers, ctx.now())
+
+
+register_job("digest", send_due_digests, "interval", minutes=1)
