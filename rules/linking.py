@@ -182,14 +182,21 @@ def link_companies(
         if entries:
             hits.append((entries, start, end))
     text_of = doc.text
+    # a field written all in lower case ("meta fined €91m by irish regulator") says nothing by case
+    caseless = {f for f, (a, b) in doc.spans.items() if b > a and not any(c.isupper() for c in text_of[a:b])}
     for entries, start, end in hits:
         text = text_of[start:end]
-        if decide_only and text[0].islower() and all(e.kind == "ambiguous" for e in entries):
-            continue  # 'next', 'target', 'apple' in lower case: never the company, nothing to record
         field = doc.field_at(start)
+        if (
+            decide_only
+            and text[0].islower()
+            and field not in caseless
+            and all(e.kind == "ambiguous" for e in entries)
+        ):
+            continue  # 'next', 'target', 'apple' in lower case: never the company, nothing to record
         for entry in entries:
             m = Mention(entry.ticker, entry.kind, text, start, end, field)
-            if not _case_ok(entry.original, text, entry.kind):
+            if field not in caseless and not _case_ok(entry.original, text, entry.kind):
                 m.valid, m.reason = False, "wrong case"
             elif entry.ticker in collision_spans and any(
                 s <= start < e or s < end <= e for s, e in collision_spans[entry.ticker]
@@ -197,8 +204,12 @@ def link_companies(
                 m.valid, m.reason = False, "inside a collision phrase"
             mentions[entry.ticker].append(m)
     symbols = _SYMBOL.finditer(doc.text) if ("$" in doc.text or ":" in doc.text) else ()
+    title_end = doc.spans["title"][1]
+    title_owners: set[str | None] = set()
     for match in symbols:
         owner = index.symbol(match.group(1) or match.group(2))
+        if match.start() < title_end:
+            title_owners.add(owner)
         if owner:
             field = doc.field_at(match.start())
             mentions[owner].append(
@@ -214,8 +225,15 @@ def link_companies(
         if not valid:
             rejected[ticker] = "; ".join(sorted({f"{m.text!r} {m.reason}" for m in found}))
             continue
+        # another company's symbol (watched or not) in the headline marks that one as the subject
+        foreign_symbol = bool(title_owners - {ticker})
         score = salience(
-            valid, doc, risk_sentences, words, stop_at=SALIENCE_THRESHOLD if decide_only else None
+            valid,
+            doc,
+            risk_sentences,
+            words,
+            stop_at=SALIENCE_THRESHOLD if decide_only else None,
+            title_weight=_TITLE / 2 if foreign_symbol else _TITLE,
         )
         if score >= SALIENCE_THRESHOLD:
             linked[ticker] = score
@@ -283,6 +301,7 @@ def salience(
     risk_sentences: Collection[int] = (),
     words: LinkingWords | None = None,
     stop_at: float | None = None,
+    title_weight: float = _TITLE,
 ) -> float:
     """How much the article is about the company: the headline and the lead's subject weigh most.
 
@@ -291,9 +310,13 @@ def salience(
     mention, plus 0.5 in a sentence where a risk rule fired. A symbol right after a name ('Amazon
     (NASDAQ: AMZN)') adds 1 unless that name was a passing mention; a symbol alone weighs like a name,
     at most 1 outside titles. A company named only in the body scores at most 1.5 (never linked).
+    `title_weight` is lower when the headline carries another company's symbol ("Cirrus Logic (NASDAQ:
+    CRUS) ... as Apple reliance climbs": the symbol names the subject).
     With `stop_at`, adding up stops once the score reaches it.
     """
     words = words or LinkingWords.default()
+    if any(m.kind == "symbol" and m.field == "title" for m in valid):
+        title_weight = _TITLE  # its own symbol in the headline
     if not any(m.field != "body" for m in valid):
         # named only deep in the text: a company the story is about is named in its headline or lead
         stop_at = None
@@ -312,7 +335,7 @@ def salience(
             score += m.weight
             continue
         if m.field == "title":
-            weight = 0.0 if title_seen else _TITLE
+            weight = 0.0 if title_seen else title_weight
             title_seen = True
         elif m.field == "lead":
             weight = _LEAD_SUBJECT if _is_lead_subject(m, doc) else _LEAD
