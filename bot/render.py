@@ -13,19 +13,27 @@ def topic_labels() -> dict[str, str]:
     return {t.id: t.label for t in load_topics()}
 
 
-def evidence_line(alert: Alert, limit: int = 6) -> str:
-    """'sanctions: "breaching UK sanctions"; surveillance: "facial recognition"' (distinct terms)."""
-    parts: list[str] = []
-    seen: set[tuple[str | None, str]] = set()
+def evidence_by_topic(alert: Alert, per_topic: int = 3) -> dict[str, list[str]]:
+    """Topic id -> up to `per_topic` distinct matched terms, in evidence order (shortest wins ties
+    of the same words, so 'UK sanctions' is not shown beside 'breached UK sanctions')."""
+    grouped: dict[str, list[str]] = {}
     for ev in alert.evidence:
-        key = (ev.topic, ev.text.lower())
-        if key in seen:
+        terms = grouped.setdefault(ev.topic or "", [])
+        text = ev.text.strip()
+        low = text.lower()
+        if any(low in t.lower() or t.lower() in low for t in terms) or len(terms) >= per_topic:
             continue
-        seen.add(key)
-        parts.append(f'{ev.topic}: "{ev.text}"')
-        if len(parts) >= limit:
-            break
-    return "; ".join(parts)
+        terms.append(text)
+    return grouped
+
+
+def evidence_line(alert: Alert, per_topic: int = 3) -> str:
+    """'sanctions: "breached UK sanctions", "shell company"; surveillance: "facial recognition"'."""
+    return "; ".join(
+        f"{topic}: " + ", ".join(f'"{t}"' for t in terms)
+        for topic, terms in evidence_by_topic(alert, per_topic).items()
+        if terms
+    )
 
 
 def render_text(alert: Alert, labels: dict[str, str] | None = None) -> str:
