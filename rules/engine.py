@@ -219,7 +219,7 @@ class Matcher:
             span = (hit_start, hit_end)
             bounds = doc.sentence_bounds(hit_start) if (others or nones) else (0, 0)
             if others:
-                near = _close_to(rule.within, doc, hit_start, hit_end, bounds, others)
+                near = _close_to(rule.within, doc, hit_start, hit_end, bounds, others, rule.ordered)
                 if near is None:
                     continue
                 span = near
@@ -352,28 +352,33 @@ def _close_to(
     end: int,
     bounds: tuple[int, int],
     others: list[list[tuple[int, int]]],
+    ordered: bool = False,
 ) -> tuple[int, int] | None:
     """The span covering the hit and the nearest occurrence of every other group in the same sentence
-    (and within `within` words), or None when a group has none there. `others` are sorted spans."""
+    (within `within` words of the hit, and each after the previous group's when `ordered`), or None
+    when a group has none there. `others` are sorted spans."""
+    first_start, last_end = start, end
+    span_start, span_end = start, end
     for group in others:
         best: tuple[int, int] | None = None
         best_dist = 1 << 30
-        i = bisect.bisect_left(group, (bounds[0], -1))
+        i = bisect.bisect_left(group, (last_end if ordered else bounds[0], -1))
         while i < len(group) and group[i][0] < bounds[1]:
             other_start, other_end = group[i]
             i += 1
             if within is None:
-                dist = abs(other_start - start)
+                dist = abs(other_start - first_start)
             else:
-                dist = doc.words_between(min(end, other_end), max(start, other_start))
+                dist = doc.words_between(min(end, other_end), max(first_start, other_start))
                 if dist > within:
                     continue
             if dist < best_dist:
                 best, best_dist = (other_start, other_end), dist
         if best is None:
             return None
-        start, end = min(start, best[0]), max(end, best[1])
-    return start, end
+        last_end = best[1]
+        span_start, span_end = min(span_start, best[0]), max(span_end, best[1])
+    return span_start, span_end
 
 
 def topic_ids(topics: Iterable[TopicSpec]) -> list[str]:

@@ -34,6 +34,7 @@ _TITLE, _LEAD_SUBJECT, _LEAD, _BODY = 3.0, 2.0, 1.0, 0.5
 _PASSING_FACTOR = 0.25
 _RISK_SENTENCE_BONUS = 0.5
 _BODY_ONLY_CAP = 1.5
+_OFFSTAGE_THRESHOLD = 3.0
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,10 @@ class CompanyIndex:
             for kind, values in (("name", c.names), ("ambiguous", c.ambiguous), ("person", c.people)):
                 for value in values:
                     key = normalise_term(value)
-                    if len(key) >= 2:
-                        self._entries[key].append(_Entry(c.ticker, kind, value))
+                    held = self._entries[key]
+                    # 'JPMorgan Chase' and 'JPMorgan Chase &' are one key: one entry per company and kind
+                    if len(key) >= 2 and not any(e.ticker == c.ticker and e.kind == kind for e in held):
+                        held.append(_Entry(c.ticker, kind, value))
             for phrase in c.collisions:
                 self._collisions[normalise_term(phrase)].add(c.ticker)
             for word in c.other_sense:
@@ -239,7 +242,24 @@ def link_companies(
             linked[ticker] = score
         else:
             rejected[ticker] = f"passing mention only (salience {score:.2f} < {SALIENCE_THRESHOLD:g})"
+    _demote_offstage(linked, rejected, mentions)
     return mentions, linked, rejected
+
+
+def _demote_offstage(
+    linked: dict[str, float], rejected: dict[str, str], mentions: dict[str, list[Mention]]
+) -> None:
+    """When the headline names a linked company, another linked company missing from the headline needs
+    more than the usual evidence: such stories are about the one the headline names."""
+    in_title = {t for t in linked if any(m.valid and m.field == "title" for m in mentions[t])}
+    if not in_title:
+        return
+    for ticker in [t for t in linked if t not in in_title]:
+        if linked[ticker] < _OFFSTAGE_THRESHOLD:
+            rejected[ticker] = (
+                f"not in the headline, which names another company (salience {linked.pop(ticker):.2f} "
+                f"< {_OFFSTAGE_THRESHOLD:g})"
+            )
 
 
 def _drop_nested(found: list[Mention]) -> None:
@@ -295,6 +315,12 @@ def _is_lead_subject(m: Mention, doc: Doc) -> bool:
     return len(_WORDS.findall(doc.low[sentence_start : m.start])) <= 5
 
 
+def _same_sentence(text: str, a: int, b: int) -> bool:
+    """No sentence end between offsets a and b (a cheap test: '. ', '? ', '! ' or a line break)."""
+    gap = text[a:b]
+    return not ("\n" in gap or ". " in gap or "? " in gap or "! " in gap)
+
+
 def salience(
     valid: list[Mention],
     doc: Doc,
@@ -327,6 +353,7 @@ def salience(
     body = 0
     title_seen = False
     previous: Mention | None = None
+    sentence_best = 0.0
     for m in valid:
         if stop_at is not None and score >= stop_at:
             break
@@ -349,6 +376,17 @@ def salience(
             m.reason = "passing"
         elif weight and risk_sentences and doc.sentence_index(m.start) in risk_sentences:
             weight += _RISK_SENTENCE_BONUS
+        if (
+            previous is not None
+            and m.field == previous.field
+            and m.field != "title"
+            and _same_sentence(doc.text, previous.end, m.start)
+        ):
+            # 'Amazon's pause on police use of Rekognition': one sentence counts once, at its best
+            weight = max(0.0, weight - sentence_best)
+            sentence_best += weight
+        else:
+            sentence_best = weight
         m.weight = weight
         score += weight
         previous = m

@@ -12,6 +12,7 @@ A rule file is TOML, one per topic (rules/topics/*.toml):
     any = ["sanctions breach*", "evad* sanctions"]     # one of these terms ...
     all = [["russia", "iran"], ["sold", "supplied"]]   # ... or one term of each group ...
     within = 8                          # ... within 8 words of each other (always in one sentence)
+    ordered = true                      # ... and in the order the groups are listed (default false)
     none = ["ncaa", "uefa"]             # cancelled when one of these is in the same sentence
     none_article = ["trade surveillance"]   # cancelled when one of these is anywhere in the article
     scope = ["title", "lead", "body"]   # where the rule looks (default: everywhere)
@@ -37,7 +38,19 @@ from rules.models import SEVERITIES, STAGES
 from rules.text import FIELDS, normalise_term
 
 _TERM = re.compile(r"^[^*]+\*?(\s+[^*\s]+)*$|^([^*\s]+\s+)+[^*\s]+\*(\s+[^*\s]+)*$")
-_RULE_KEYS = {"id", "any", "all", "within", "none", "none_article", "scope", "weight", "stage", "note"}
+_RULE_KEYS = {
+    "id",
+    "any",
+    "all",
+    "within",
+    "ordered",
+    "none",
+    "none_article",
+    "scope",
+    "weight",
+    "stage",
+    "note",
+}
 _FILE_KEYS = {"topic", "label", "severity", "threshold", "description", "rule", "required", "kind"}
 
 
@@ -85,6 +98,7 @@ class Rule:
     id: str
     groups: tuple[tuple[Term, ...], ...]
     within: int | None  # None: same sentence
+    ordered: bool
     none: tuple[Term, ...]
     none_article: tuple[Term, ...]
     scope: frozenset[str]
@@ -186,6 +200,9 @@ def parse_rules(text: str, path: str, default_cls: str | None, *, stage_file: bo
             within = within_raw
         else:
             raise RuleFileError(path, at("within"), f'rule {rid!r}: within must be 1..60 words or "sentence"')
+        ordered = raw.get("ordered", False)
+        if not isinstance(ordered, bool):
+            raise RuleFileError(path, at("ordered"), f"rule {rid!r}: ordered must be true or false")
         none = _terms(raw["none"], f"rule {rid!r} none", path, at("none")) if "none" in raw else ()
         none_article = (
             _terms(raw["none_article"], f"rule {rid!r} none_article", path, at("none_article"))
@@ -216,6 +233,7 @@ def parse_rules(text: str, path: str, default_cls: str | None, *, stage_file: bo
                 rid,
                 groups,
                 within,
+                ordered,
                 none,
                 none_article,
                 frozenset(scope_raw),
