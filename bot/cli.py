@@ -64,7 +64,9 @@ async def _read_sources(
 
     articles: list[Any] = []
     failures: list[tuple[str, str]] = []
-    session = new_session() if any(is_url(s) for s in sources) else None
+    session = (
+        new_session(allow_private=settings.allow_private_feeds) if any(is_url(s) for s in sources) else None
+    )
     try:
         for source in sources:
             result = await read_source(source, session=session, timeout=settings.fetch_timeout)

@@ -41,7 +41,7 @@ def load_input(value: str, settings: Settings) -> list[Article]:
     if is_url(value):
 
         async def get() -> bytes:
-            async with new_session() as session:
+            async with new_session(allow_private=settings.allow_private_feeds) as session:
                 result = await fetch(value, session=session, timeout=settings.fetch_timeout)
             if result.error:
                 raise FeedError(f"{value}: {result.error}")

@@ -93,7 +93,7 @@ async def poll_once(
     report = PollReport(feeds=len(rows))
     matcher = matcher_for(subscriptions.watched(db))
     own_session = session is None
-    session = session or new_session()
+    session = session or new_session(allow_private=settings.allow_private_feeds)
     try:
         results = await fetch_all(
             [(r["url"], FetchState(r.get("etag"), r.get("last_modified"))) for r in rows], session, settings
