@@ -19,12 +19,13 @@ from bot.targets import Target
 from rules.directory import CompanyDirectory
 from rules.models import SEVERITIES
 from rules.rulefile import load_topics
-from rules.watchlist import WatchlistError, parse_tickers
+from rules.watchlist import WatchlistError, clean_names, clean_text, parse_tickers, shown
 from storage import alerts as alert_store
 from storage import deliveries, mutes, reviews, subscriptions
 
 WINDOWS = {"7d": 7, "30d": 30, "90d": 90}
 MAX_TICKERS_PER_COMMAND = 25
+MAX_COMMAND_CHARS = 1000  # no honest list of 25 tickers or a search is longer
 
 
 class ServiceError(ValueError):
@@ -93,9 +94,14 @@ def _resolve_all(
 
 
 def parse_ticker_list(text: str) -> list[str]:
-    """Tickers from user input, or ServiceError with what is wrong."""
+    """Tickers from user input, or ServiceError with what is wrong (see rules.watchlist.parse_tickers
+    for how full-width, invisible and look-alike characters are handled)."""
+    if len(text or "") > MAX_COMMAND_CHARS:
+        raise ServiceError(
+            f"That is {len(text)} characters; a list of tickers is at most {MAX_COMMAND_CHARS}."
+        )
     try:
-        tickers = parse_tickers(text)
+        tickers = parse_tickers(text or "")
     except WatchlistError as exc:
         raise ServiceError(str(exc)) from None
     if not tickers:
@@ -120,7 +126,14 @@ def watch(
     known_topics = {t.id for t in load_topics()}
     bad = [t for t in topics or [] if t not in known_topics]
     if bad:
-        raise ServiceError(f"Unknown topic(s): {', '.join(bad)}. Topics: {', '.join(sorted(known_topics))}.")
+        raise ServiceError(
+            f"Unknown topic(s): {', '.join(shown(t) for t in bad[:5])}. "
+            f"Topics: {', '.join(sorted(known_topics))}."
+        )
+    try:
+        names = clean_names(names) or None if names else None
+    except WatchlistError as exc:
+        raise ServiceError(str(exc)) from None
     if min_severity and min_severity not in SEVERITIES:
         raise ServiceError(f"Severity must be one of {', '.join(SEVERITIES)}.")
     resolved = _resolve_all(tickers, names, directory)
@@ -178,6 +191,8 @@ def history(
     """Past alerts newest first: those delivered to the scope's target (all of them when scope is None)."""
     if limit < 1 or limit > 1000:
         raise ServiceError("limit must be between 1 and 1000")
+    if ticker:
+        ticker = parse_ticker_list(ticker)[0]
     since = (_now() - timedelta(days=days)).isoformat(timespec="seconds") if days else None
     rows = alert_store.query_alerts(
         db, ticker=ticker, since=since, target=scope.key if scope else None, limit=limit, offset=offset
@@ -235,7 +250,12 @@ def summary(
 
 def search(db: sqlite_utils.Database, scope: Scope | None, text: str, limit: int = 20) -> list[Alert]:
     """Alerts whose headline, summary or company contains `text` (case-insensitive), newest first."""
-    text = " ".join((text or "").split())
+    if len(text or "") > MAX_COMMAND_CHARS:
+        raise ServiceError("Search text is limited to 200 characters.")
+    try:
+        text = " ".join(clean_text(text or "").split())
+    except WatchlistError as exc:
+        raise ServiceError(str(exc)) from None
     if not text:
         raise ServiceError("Give some words to search for.")
     if len(text) > 200:
