@@ -111,6 +111,19 @@ def parse_ticker_list(text: str) -> list[str]:
     return tickers
 
 
+def _checked(tickers: list[str]) -> list[str]:
+    """Each ticker as parse_ticker_list reads it (front-ends may pass raw words); one per item."""
+    if len(tickers) > MAX_TICKERS_PER_COMMAND:
+        raise ServiceError(f"At most {MAX_TICKERS_PER_COMMAND} tickers at a time.")
+    out: list[str] = []
+    for raw in tickers:
+        parsed = parse_ticker_list(raw)
+        if len(parsed) != 1:
+            raise ServiceError(f"{shown(raw)} is not one ticker symbol.")
+        out.append(parsed[0])
+    return list(dict.fromkeys(out))
+
+
 def watch(
     db: sqlite_utils.Database,
     scope: Scope,
@@ -136,7 +149,7 @@ def watch(
         raise ServiceError(str(exc)) from None
     if min_severity and min_severity not in SEVERITIES:
         raise ServiceError(f"Severity must be one of {', '.join(SEVERITIES)}.")
-    resolved = _resolve_all(tickers, names, directory)
+    resolved = _resolve_all(_checked(tickers), names, directory)
     result = WatchResult()
     stamp = _now().isoformat(timespec="seconds")
     target = scope.target
@@ -165,6 +178,7 @@ def watch(
 def unwatch(db: sqlite_utils.Database, scope: Scope, tickers: list[str]) -> WatchResult:
     """Remove the scope's subscriptions to each ticker; tickers not watched here are reported."""
     result = WatchResult()
+    tickers = _checked(tickers)
     with db.atomic():
         for ticker in tickers:
             if subscriptions.remove(db, scope.key, ticker):

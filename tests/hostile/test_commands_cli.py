@@ -9,6 +9,7 @@ is refused, the database is exactly as it was. The commands run in-process throu
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -17,7 +18,9 @@ from typing import Any
 
 import pytest
 
-from bot import cli
+from bot import cli, service
+from bot.targets import parse_target
+from storage import feeds as feed_store
 from storage.db import open_db
 
 HOSTILE = {
@@ -81,16 +84,27 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
     return code, out, err
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with two subscriptions and a feed, made once and copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "r.db"
+    db = open_db(path)
+    service.watch(db, service.Scope(parse_target("slack:T1/C1")), ["AMZN", "AAPL"])
+    feed_store.add(db, "https://news.example.com/feed.xml", "2026-01-01T00:00:00+00:00", added_by="cli")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return path
+
+
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, template: Path) -> Path:
     for var in list(os.environ):
         if var.startswith(("RISKWIRE_", "SLACK_", "DISCORD_")):
             monkeypatch.delenv(var)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("RISKWIRE_DB", str(tmp_path / "r.db"))
+    shutil.copy(template, tmp_path / "r.db")
     (tmp_path / "FEED").write_text("<rss version='2.0'><channel><title>t</title></channel></rss>")
-    assert cli.main(["watch", "add", "AMZN", "AAPL", "--to", "slack:T1/C1"]) == 0
-    assert cli.main(["feeds", "add", "https://news.example.com/feed.xml"]) == 0
     return tmp_path
 
 
