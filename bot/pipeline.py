@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -11,6 +12,7 @@ import sqlite_utils
 
 from bot.alerts import Alert, build_alert
 from feeds.models import Article
+from rules.directory import CompanyDirectory, short_names
 from rules.engine import Matcher
 from rules.models import SEVERITIES
 from storage import alerts as alert_store
@@ -41,10 +43,45 @@ def _wants(sub: dict, alert: Alert) -> str | None:
     return None
 
 
+def _key(text: str) -> str:
+    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
+
+
+def _name_keys(names: Iterable[str]) -> set[str]:
+    return {_key(form) for name in names for form in short_names(name)}
+
+
+class _ForeignNames:
+    """The names other targets gave for a ticker that neither a target nor the directory knows.
+
+    An alert found only through such names is not that target's business (tenancy: one workspace's
+    `--names` must never decide what another workspace is sent)."""
+
+    def __init__(self, db: sqlite_utils.Database, ticker: str) -> None:
+        self.given = {t: _name_keys(n) for t, n in subscriptions.names_by_target(db, ticker).items()}
+        self.everyone: set[str] = set().union(*self.given.values()) if self.given else set()
+        if self.everyone:
+            company = CompanyDirectory.default().get(ticker)
+            if company:
+                self.everyone -= _name_keys([*company.names, *company.ambiguous, *company.symbols])
+
+    def only(self, mentioned: set[str], target: str) -> bool:
+        """True when every mention is a name only other targets gave."""
+        return bool(mentioned) and mentioned <= self.everyone - self.given.get(target, set())
+
+
 def fan_out(db: sqlite_utils.Database, alert: Alert, now: str, *, baseline: bool = False) -> int:
-    """One outbox row per subscribed target; muted or filtered ones are stored as skipped."""
+    """One outbox row per subscribed target; muted or filtered ones are stored as skipped.
+
+    A target gets no row at all for an alert that only names given by other targets linked to the
+    company: it is not that target's alert, so it stays out of its history, search and summary too.
+    """
     added = 0
+    foreign = _ForeignNames(db, alert.ticker)
+    mentioned = {_key(e.text) for e in alert.company_evidence}
     for sub in subscriptions.for_ticker(db, alert.ticker):
+        if foreign.only(mentioned, sub["target"]):
+            continue
         reason = _wants(sub, alert)
         if reason is None and mutes.is_muted(db, sub["target"], alert.ticker, now):
             reason = "muted"
