@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlite_utils
 
-from bot import __version__, service
+from bot import __version__, redact, service
 from bot.alerts import Alert
 from bot.settings import Settings, SettingsError
 from bot.targets import TargetError, parse_target
@@ -36,7 +36,7 @@ class CliError(Exception):
 
 
 def _err(message: str) -> None:
-    print(f"riskwire: {message}", file=sys.stderr)
+    print(f"riskwire: {redact.scrub(message)}", file=sys.stderr)
 
 
 def _progress(message: str) -> None:
@@ -493,6 +493,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         settings = Settings.load()
+        redact.install(settings.secrets())
         return int(args.func(args, settings))
     except (
         CliError,
