@@ -21,6 +21,14 @@ from rules.severity import SeverityPolicy
 from rules.text import Doc
 
 MAX_EVIDENCE_PER_RULE = 3
+# Hits kept per term. Rules pair hits of one term with hits of others, so an article that repeats a
+# term thousands of times (a hostile feed can) would cost quadratic time; real articles stay far below.
+MAX_HITS_PER_TERM = 200
+
+
+def _keep(hits: list[Hit], hit: Hit) -> None:
+    if len(hits) < MAX_HITS_PER_TERM:
+        hits.append(hit)
 
 
 @dataclass(frozen=True)
@@ -137,7 +145,7 @@ class Matcher:
                         word_end += 1
                     for rest in self._stem_rests[key]:
                         if not rest:
-                            terms[Term(key, True)].append(Hit(start, word_end))
+                            _keep(terms[Term(key, True)], Hit(start, word_end))
                             continue
                         tail = word_end + 1 + len(rest)
                         if (
@@ -145,9 +153,9 @@ class Matcher:
                             and low[word_end] == " "
                             and (tail >= n or not low[tail].isalnum())
                         ):
-                            terms[Term(key, True, rest)].append(Hit(start, tail))
+                            _keep(terms[Term(key, True, rest)], Hit(start, tail))
                 if exact and right_ok:
-                    terms[Term(key, False)].append(Hit(start, end_idx + 1))
+                    _keep(terms[Term(key, False)], Hit(start, end_idx + 1))
             if kind in ("c", "tc") and right_ok:
                 names.append((key, start, end_idx + 1))
         return terms, names
