@@ -405,3 +405,15 @@ def test_rss_helper_items_still_parse() -> None:
     # The ordinary path keeps working next to all of the above.
     parsed = parse(rss([seed_item(), Item("Shell lifts outlook", "https://n.example.com/shell")]))
     assert len(parsed.articles) == 2
+
+
+async def test_item_cap_warning_is_logged_not_swallowed(feed_server, caplog) -> None:
+    from feeds.fetch import new_session
+    from feeds.sources import read_source
+
+    items = "".join(item_xml(f"Story {i}", f"https://n.example.com/{i}") for i in range(MAX_ITEMS + 1))
+    url = feed_server.serve("/many.xml", doc(items))
+    async with new_session(allow_private=True) as session:
+        result = await read_source(url, session=session)
+    assert result.error is None and len(result.articles) == MAX_ITEMS
+    assert result.warning and f"only the first {MAX_ITEMS} were read" in caplog.text
