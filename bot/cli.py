@@ -15,13 +15,13 @@ from typing import Any
 
 import sqlite_utils
 
-from bot import __version__, service
+from bot import __version__, redact, service
 from bot.settings import Settings, SettingsError
 from bot.targets import TargetError, parse_target
 from rules.directory import UnknownTicker
 from rules.models import SEVERITIES, WatchSpec
 from rules.rulefile import RuleFileError
-from rules.watchlist import WatchlistError, load_watchlist, parse_tickers
+from rules.watchlist import WatchlistError, load_watchlist, parse_tickers, shown
 from storage.db import StorageError, open_db
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -32,7 +32,7 @@ class CliError(Exception):
 
 
 def _err(message: str) -> None:
-    print(f"riskwire: {message}", file=sys.stderr)
+    print(f"riskwire: {redact.scrub(message)}", file=sys.stderr)
 
 
 def _progress(message: str) -> None:
@@ -60,7 +60,9 @@ async def _read_sources(
 
     articles: list[Any] = []
     failures: list[tuple[str, str]] = []
-    session = new_session() if any(is_url(s) for s in sources) else None
+    session = (
+        new_session(allow_private=settings.allow_private_feeds) if any(is_url(s) for s in sources) else None
+    )
     try:
         for source in sources:
             result = await read_source(source, session=session, timeout=settings.fetch_timeout)
@@ -80,6 +82,9 @@ def cmd_scan(args: argparse.Namespace, settings: Settings) -> int:
     from rules.engine import Matcher
     from rules.rulefile import load_topics
 
+    for source in args.sources:
+        if not source.strip():
+            raise CliError("an empty SOURCE: give a feed URL or a feed file")
     specs = _watch_specs(args)
     companies, problems = resolve_watch(specs)
     if problems:
@@ -87,7 +92,7 @@ def cmd_scan(args: argparse.Namespace, settings: Settings) -> int:
     matcher = Matcher(companies, load_topics(args.rules) if args.rules else None)
     articles, failures = asyncio.run(_read_sources(args.sources, settings))
     for source, error in failures:
-        _err(f"{source}: {error}")
+        _err(f"{source if len(source) <= 200 else shown(source, 80)}: {error}")
     result = scan_articles(articles, matcher)
     out = format_jsonl(result.rows) if args.format == "jsonl" else format_text(result.rows)
     sys.stdout.write(out)
@@ -115,6 +120,14 @@ def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
 
 def _db(settings: Settings) -> sqlite_utils.Database:
     return open_db(settings.db_path)
+
+
+def _is_file(path: str) -> bool:
+    """True for an existing regular file; False for anything else, including names the OS rejects."""
+    try:
+        return bool(path) and Path(path).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _console_scope() -> service.Scope:
@@ -159,6 +172,7 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
     from feeds.fetch import is_url
+    from feeds.safety import url_refusal
     from storage import feeds as feed_store
 
     db = _db(settings)
@@ -182,16 +196,21 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
         print("\n".join(lines))
         return EXIT_OK
     if args.feeds_cmd == "add":
-        for url in args.urls:
-            if not is_url(url) and not Path(url).is_file():
-                raise CliError(f"{url[:200]!r} is neither an http(s) URL nor a readable file")
+        for url in args.urls:  # every URL is checked before any is added: nothing half-applied
+            if is_url(url):
+                refused = url_refusal(url, settings.allow_private_feeds)
+                if refused:
+                    raise CliError(f"{shown(url, 80)}: {refused}")
+            elif not _is_file(url):
+                raise CliError(f"{shown(url, 80)} is neither an http(s) URL nor a readable file")
         for url in args.urls:
             added = feed_store.add(db, url, stamp, added_by="cli", poll_seconds=args.every)
             print(f"Added feed {url}" if added else f"{url} is already on the feed list")
         return EXIT_OK
     if args.feeds_cmd == "remove":
         for url in args.urls:
-            print(f"Removed feed {url}" if feed_store.remove(db, url) else f"{url} is not on the feed list")
+            removed = feed_store.remove(db, url)
+            print(f"Removed feed {url}" if removed else f"{shown(url, 80)} is not on the feed list")
         return EXIT_OK
     rows = feed_store.all_feeds(db)
     if not rows:
@@ -396,6 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         settings = Settings.load()
+        redact.install(settings.secrets())
         return int(args.func(args, settings))
     except (
         CliError,

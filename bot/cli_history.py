@@ -8,7 +8,7 @@ import asyncio
 import json
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -287,7 +287,8 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         info = service.digest_status(db, scope)
         if info is None:
             raise service.ServiceError(f"{scope.target} has no digest; add one first")
-        now = datetime.now(UTC)
+        # the window ends just after now: timestamps have whole seconds, and the window excludes its end
+        now = datetime.now(UTC) + timedelta(seconds=1)
         digest = build_digest(
             db, scope.key, now - info.schedule.period, now, info.schedule.cadence, info.schedule.tz
         )

@@ -42,7 +42,7 @@ def load_input(value: str, settings: Settings) -> list[Article]:
     if is_url(value):
 
         async def get() -> bytes:
-            async with new_session() as session:
+            async with new_session(allow_private=settings.allow_private_feeds) as session:
                 result = await fetch(value, session=session, timeout=settings.fetch_timeout)
             if result.error:
                 raise FeedError(f"{value}: {result.error}")
@@ -50,7 +50,11 @@ def load_input(value: str, settings: Settings) -> list[Article]:
 
         return _articles_from_bytes(asyncio.run(get()), value)
     path = Path(value)
-    if len(value) < 4096 and "\n" not in value and path.is_file():
+    try:
+        is_file = len(value) < 4096 and "\n" not in value and path.is_file()
+    except (OSError, ValueError):  # a long or odd line of text is text, not a file name
+        is_file = False
+    if is_file:
         return _articles_from_bytes(path.read_bytes(), value)
     return [_article_from_text(value)]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ import sqlite_utils
 from bot.alerts import Alert, build_alert
 from bot.stories import WINDOW_HOURS, StoryMatch, find_story
 from feeds.models import Article
+from rules.directory import CompanyDirectory, short_names
 from rules.engine import Matcher
 from rules.models import SEVERITIES
 from storage import alerts as alert_store
@@ -44,10 +46,64 @@ def _wants(sub: dict, alert: Alert) -> str | None:
     return None
 
 
-def fan_out(db: sqlite_utils.Database, alert: Alert, now: str, *, baseline: bool = False) -> int:
-    """One outbox row per subscribed target; muted or filtered ones are stored as skipped."""
+def _key(text: str) -> str:
+    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
+
+
+def _name_keys(names: Iterable[str]) -> set[str]:
+    return {_key(form) for name in names for form in short_names(name)}
+
+
+class _ForeignNames:
+    """The names other targets gave for a ticker that neither a target nor the directory knows.
+
+    An alert found only through such names is not that target's business (tenancy: one workspace's
+    `--names` must never decide what another workspace is sent)."""
+
+    def __init__(self, db: sqlite_utils.Database, ticker: str) -> None:
+        self.given = {t: _name_keys(n) for t, n in subscriptions.names_by_target(db, ticker).items()}
+        self.everyone: set[str] = set().union(*self.given.values()) if self.given else set()
+        if self.everyone:
+            company = CompanyDirectory.default().get(ticker)
+            if company:
+                self.everyone -= _name_keys([*company.names, *company.ambiguous, *company.symbols])
+
+    def only(self, mentioned: set[str], target: str) -> bool:
+        """True when every mention is a name only other targets gave."""
+        return bool(mentioned) and mentioned <= self.everyone - self.given.get(target, set())
+
+
+def recipients(db: sqlite_utils.Database, alert: Alert) -> set[str]:
+    """The targets that get an outbox row for `alert` (posted or skipped): its ticker's subscribers,
+    less those for whom only names other targets gave tie the article to the company."""
+    foreign = _ForeignNames(db, alert.ticker)
+    mentioned = {_key(e.text) for e in alert.company_evidence}
+    return {
+        sub["target"]
+        for sub in subscriptions.for_ticker(db, alert.ticker)
+        if not foreign.only(mentioned, sub["target"])
+    }
+
+
+def fan_out(
+    db: sqlite_utils.Database,
+    alert: Alert,
+    now: str,
+    *,
+    baseline: bool = False,
+    only: set[str] | None = None,
+) -> int:
+    """One outbox row per subscribed target (or per target in `only`); muted or filtered ones are
+    stored as skipped.
+
+    A target gets no row at all for an alert that only names given by other targets linked to the
+    company: it is not that target's alert, so it stays out of its history, search and summary too.
+    """
     added = 0
+    wanted = recipients(db, alert)
     for sub in subscriptions.for_ticker(db, alert.ticker):
+        if sub["target"] not in wanted or (only is not None and sub["target"] not in only):
+            continue
         reason = _wants(sub, alert)
         if reason is None and mutes.is_muted(db, sub["target"], alert.ticker, now):
             reason = "muted"
@@ -140,13 +196,19 @@ def process_articles(
                 if alert_store.exists(db, alert.id):
                     continue
                 story = find_story(db, alert, clock, story_hours)
+                missing: set[str] | None = None
                 if story is not None:
                     if link_report(db, story, alert, stamp, baseline=old) is not None:
                         report.linked += 1
-                    continue
+                    # a target that never had the story's alert (it watched later, or the story was
+                    # found through names it did not give) must not lose this one: it gets an alert
+                    had = {d["target"] for d in deliveries.for_alert(db, story.alert_id)}
+                    missing = recipients(db, alert) - had
+                    if not missing:
+                        continue
                 alert = replace(alert, story_id=alert.id)
                 alert_store.insert_alert(db, alert.to_row())
-                report.deliveries += fan_out(db, alert, stamp, baseline=old)
+                report.deliveries += fan_out(db, alert, stamp, baseline=old, only=missing)
                 report.alerts.append(alert)
         report.new += 1
     return report

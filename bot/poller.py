@@ -164,7 +164,10 @@ class FeedPoller:
     async def _fetch(self, row: dict[str, Any]) -> SourceResult:
         url = row["url"]
         if self._session is None and is_url(url):
-            self._session = new_session(limit=max(self.settings.poll_concurrency, 1) * 2)
+            self._session = new_session(
+                limit=max(self.settings.poll_concurrency, 1) * 2,
+                allow_private=self.settings.allow_private_feeds,
+            )
         state = FetchState(row.get("etag"), row.get("last_modified"))
         async with self.gate.slot(url), self._slots:
             started = time.monotonic()

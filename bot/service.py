@@ -19,13 +19,14 @@ from bot.targets import Target
 from rules.directory import CompanyDirectory
 from rules.models import SEVERITIES
 from rules.rulefile import load_topics
-from rules.watchlist import WatchlistError, parse_tickers
+from rules.watchlist import WatchlistError, clean_names, clean_text, parse_tickers, shown
 from storage import alerts as alert_store
 from storage import deliveries, mutes, reviews, subscriptions
 from storage import history as hist
 
 WINDOWS = {"7d": 7, "30d": 30, "90d": 90}
 MAX_TICKERS_PER_COMMAND = 25
+MAX_COMMAND_CHARS = 1000  # no honest list of 25 tickers or a search is longer
 
 
 class ServiceError(ValueError):
@@ -96,9 +97,14 @@ def _resolve_all(
 
 
 def parse_ticker_list(text: str) -> list[str]:
-    """Tickers from user input, or ServiceError with what is wrong."""
+    """Tickers from user input, or ServiceError with what is wrong (see rules.watchlist.parse_tickers
+    for how full-width, invisible and look-alike characters are handled)."""
+    if len(text or "") > MAX_COMMAND_CHARS:
+        raise ServiceError(
+            f"That is {len(text)} characters; a list of tickers is at most {MAX_COMMAND_CHARS}."
+        )
     try:
-        tickers = parse_tickers(text)
+        tickers = parse_tickers(text or "")
     except WatchlistError as exc:
         raise ServiceError(str(exc)) from None
     if not tickers:
@@ -106,6 +112,19 @@ def parse_ticker_list(text: str) -> list[str]:
     if len(tickers) > MAX_TICKERS_PER_COMMAND:
         raise ServiceError(f"At most {MAX_TICKERS_PER_COMMAND} tickers at a time.")
     return tickers
+
+
+def _checked(tickers: list[str]) -> list[str]:
+    """Each ticker as parse_ticker_list reads it (front-ends may pass raw words); one per item."""
+    if len(tickers) > MAX_TICKERS_PER_COMMAND:
+        raise ServiceError(f"At most {MAX_TICKERS_PER_COMMAND} tickers at a time.")
+    out: list[str] = []
+    for raw in tickers:
+        parsed = parse_ticker_list(raw)
+        if len(parsed) != 1:
+            raise ServiceError(f"{shown(raw)} is not one ticker symbol.")
+        out.append(parsed[0])
+    return list(dict.fromkeys(out))
 
 
 def watch(
@@ -123,10 +142,21 @@ def watch(
     known_topics = {t.id for t in load_topics()}
     bad = [t for t in topics or [] if t not in known_topics]
     if bad:
-        raise ServiceError(f"Unknown topic(s): {', '.join(bad)}. Topics: {', '.join(sorted(known_topics))}.")
+        import difflib
+
+        close = [m for t in bad[:5] for m in difflib.get_close_matches(t, known_topics, n=1, cutoff=0.75)]
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise ServiceError(
+            f"Unknown topic(s): {', '.join(shown(t) for t in bad[:5])}.{hint} "
+            f"Topics: {', '.join(sorted(known_topics))}."
+        )
+    try:
+        names = clean_names(names) or None if names else None
+    except WatchlistError as exc:
+        raise ServiceError(str(exc)) from None
     if min_severity and min_severity not in SEVERITIES:
         raise ServiceError(f"Severity must be one of {', '.join(SEVERITIES)}.")
-    resolved = _resolve_all(tickers, names, directory)
+    resolved = _resolve_all(_checked(tickers), names, directory)
     result = WatchResult()
     stamp = _now().isoformat(timespec="seconds")
     target = scope.target
@@ -155,6 +185,7 @@ def watch(
 def unwatch(db: sqlite_utils.Database, scope: Scope, tickers: list[str]) -> WatchResult:
     """Remove the scope's subscriptions to each ticker; tickers not watched here are reported."""
     result = WatchResult()
+    tickers = _checked(tickers)
     with db.atomic():
         for ticker in tickers:
             if subscriptions.remove(db, scope.key, ticker):
@@ -193,6 +224,8 @@ def history(
     """
     if limit < 1 or limit > 1000:
         raise ServiceError("limit must be between 1 and 1000")
+    if ticker:
+        ticker = parse_ticker_list(ticker)[0]
     if page is not None:
         if page < 1 or page > 100000:
             raise ServiceError("page must be 1 or more")
@@ -357,7 +390,12 @@ def search(
     """
     from bot.fts_query import QueryError, to_fts_query
 
-    text = " ".join((text or "").split())
+    if len(text or "") > MAX_COMMAND_CHARS:
+        raise ServiceError("Search text is limited to 200 characters.")
+    try:
+        text = " ".join(clean_text(text or "").split())
+    except WatchlistError as exc:
+        raise ServiceError(str(exc)) from None
     if not text:
         raise ServiceError("Give some words to search for.")
     if len(text) > 200:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _ID = r"[A-Za-z0-9_\-]{1,40}"
 
@@ -20,7 +20,7 @@ class Target:
     platform: str  # slack, discord, console
     workspace: str | None = None
     channel: str | None = None
-    webhook: str | None = None
+    webhook: str | None = field(default=None, repr=False)  # the URL carries the webhook's token
 
     @property
     def key(self) -> str:

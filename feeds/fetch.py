@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import aiohttp
+from aiohttp.abc import AbstractResolver
 
 from feeds.models import FetchResult, FetchState
+from feeds.safety import AddressPolicy, BlockedAddress, GuardedResolver, guarded_socket_factory
 
 MAX_BYTES = 5 * 1024 * 1024
 TIMEOUT_SECONDS = 20.0
+CONNECT_TIMEOUT_SECONDS = 10.0
+READ_TIMEOUT_SECONDS = 15.0  # longest silence between two reads of one response
 MAX_REDIRECTS = 5
 USER_AGENT = "Riskwire/0.1 (+https://github.com/riskwire/riskwire)"
 
@@ -25,12 +30,23 @@ def read_local(source: str, max_bytes: int = MAX_BYTES) -> FetchResult:
     """Read a local feed file (a path or a file:// URL) as if it had been fetched."""
     path = Path(source[7:] if source.startswith("file://") else source).expanduser()
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return FetchResult(source, 0, error=f"file is {size} bytes, over the {max_bytes}-byte cap")
-        return FetchResult(source, 200, body=path.read_bytes(), final_url=source)
-    except OSError as exc:
-        return FetchResult(source, 0, error=f"cannot read file: {exc.strerror or exc}")
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # /dev/zero, a FIFO or a folder would never end or never start: only plain files.
+            return FetchResult(source, 0, error="not a regular file")
+        if info.st_size > max_bytes:
+            return FetchResult(
+                source, 0, error=f"file is {info.st_size} bytes, over the {max_bytes}-byte cap"
+            )
+        with path.open("rb") as handle:
+            body = handle.read(max_bytes + 1)  # a file that grew since stat() is still capped
+        if len(body) > max_bytes:
+            return FetchResult(source, 0, error=f"file is over the {max_bytes}-byte cap")
+        return FetchResult(source, 200, body=body, final_url=source)
+    except (OSError, ValueError) as exc:
+        return FetchResult(
+            source, 0, error=f"cannot read file: {getattr(exc, 'strerror', None) or exc}"[:200]
+        )
 
 
 async def fetch(
@@ -56,7 +72,11 @@ async def fetch(
         headers["If-None-Match"] = state.etag
     if state.last_modified:
         headers["If-Modified-Since"] = state.last_modified
-    client_timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=min(timeout, 10.0))
+    client_timeout = aiohttp.ClientTimeout(
+        total=timeout,
+        sock_connect=min(timeout, CONNECT_TIMEOUT_SECONDS),
+        sock_read=min(timeout, READ_TIMEOUT_SECONDS),
+    )
     try:
         async with session.get(
             url, headers=headers, timeout=client_timeout, max_redirects=MAX_REDIRECTS
@@ -99,12 +119,20 @@ async def fetch(
                 last_modified=resp.headers.get("Last-Modified") or state.last_modified,
             )
             return FetchResult(url, 200, body=b"".join(chunks), state=new_state, final_url=final_url)
+    except aiohttp.ServerTimeoutError as exc:  # sock_connect or sock_read: says which
+        return FetchResult(url, 0, state=state, error=f"timed out: {exc}"[:200])
     except TimeoutError:
         return FetchResult(url, 0, state=state, error=f"timed out after {timeout:g}s")
     except aiohttp.TooManyRedirects:
         return FetchResult(url, 0, state=state, error=f"more than {MAX_REDIRECTS} redirects")
     except aiohttp.ClientConnectorError as exc:
+        if isinstance(exc.os_error, BlockedAddress):
+            return FetchResult(url, 0, state=state, error=str(exc.os_error))
         return FetchResult(url, 0, state=state, error=f"cannot connect: {exc.os_error or exc}")
+    except (aiohttp.NonHttpUrlRedirectClientError, aiohttp.InvalidUrlRedirectClientError) as exc:
+        return FetchResult(
+            url, 0, state=state, error=f"refused: redirect to a non-http(s) or invalid URL {str(exc)[:120]}"
+        )
     except aiohttp.ClientError as exc:
         return FetchResult(url, 0, state=state, error=f"{type(exc).__name__}: {exc}"[:200])
     except (ValueError, asyncio.CancelledError) as exc:
@@ -113,7 +141,27 @@ async def fetch(
         return FetchResult(url, 0, state=state, error=f"bad URL: {exc}"[:200])
 
 
-def new_session(limit: int = 20) -> aiohttp.ClientSession:
-    """A client session with a connection cap; gzip and deflate are decoded automatically."""
-    connector = aiohttp.TCPConnector(limit=limit, limit_per_host=2, ttl_dns_cache=300)
+def new_session(
+    limit: int = 20,
+    *,
+    allow_private: bool = False,
+    policy: AddressPolicy | None = None,
+    resolver: AbstractResolver | None = None,
+) -> aiohttp.ClientSession:
+    """A client session for fetching feeds: a connection cap, gzip and deflate decoded, and every
+    connection (redirect hops included) checked against the address policy when it is made.
+
+    Loopback, private, link-local and other non-public addresses are refused unless `allow_private`;
+    cloud metadata addresses always. `policy` and `resolver` (the DNS lookup wrapped by the check)
+    are for callers that need another policy or name service. Proxy settings from the environment are
+    ignored (aiohttp's default), so the address checked is the address connected to.
+    """
+    policy = policy or AddressPolicy(allow_private=allow_private)
+    connector = aiohttp.TCPConnector(
+        limit=limit,
+        limit_per_host=2,
+        ttl_dns_cache=300,
+        resolver=GuardedResolver(policy, resolver),
+        socket_factory=guarded_socket_factory(policy),
+    )
     return aiohttp.ClientSession(connector=connector, auto_decompress=True)

@@ -7,7 +7,7 @@ import html
 import re
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 _BLOCK_TAGS = {"p", "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
 _SKIP_TAGS = {"script", "style", "noscript", "template", "iframe", "object"}
@@ -72,10 +72,44 @@ def one_line(value: str | None) -> str:
     return " ".join(html_to_text(value).split())
 
 
+def truncate(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, at a word boundary where one is near, with '…'."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ", max(0, limit - 200))
+    return (cut[:space] if space > 0 else cut).rstrip() + "…"
+
+
+# Characters that are legal in no URL, or that chat markup reads as link syntax (Slack's <url|text>,
+# Markdown's [text](url)): percent-encoded so that a link can neither break out nor be disguised.
+_URL_SAFE = "/:@!$&'*+,;=-._~%?#"
+
+
+def _clean_host(netloc: str) -> str | None:
+    """The host[:port] part without user info, lower-cased and IDNA-encoded; None when unusable."""
+    hostport = netloc.rpartition("@")[2].lower()  # user info in a news link only serves to disguise it
+    if hostport.startswith("["):
+        return hostport if re.fullmatch(r"\[[0-9a-f:.]+\](:\d{1,5})?", hostport) else None
+    host, colon, port = hostport.partition(":")
+    if colon and not port.isdigit():
+        return None
+    try:
+        ascii_host = host.encode("idna").decode("ascii")  # shows a look-alike host for what it is
+    except UnicodeError:
+        return None
+    if not ascii_host or not re.fullmatch(r"[a-z0-9.\-_]+", ascii_host):
+        return None
+    return ascii_host + (colon + port if colon else "")
+
+
 def canonical_link(url: str | None) -> str:
     """The link with scheme and host lower-cased, tracking parameters and the fragment removed.
 
-    Only http and https links are kept: anything else (javascript:, data:, ...) becomes "".
+    Only http and https links with a host are kept: anything else (javascript:, data:, ...) becomes "".
+    User info is dropped, international host names are IDNA-encoded, and spaces, quotes, angle
+    brackets, pipes and other characters outside printable ASCII are percent-encoded, so the result
+    is always plain printable ASCII that chat markup cannot misread.
     """
     if not url:
         return ""
@@ -87,17 +121,42 @@ def canonical_link(url: str | None) -> str:
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.netloc:
         return ""
-    query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)]
-    )
-    netloc = parts.netloc.lower()
-    path = parts.path or "/"
+    netloc = _clean_host(parts.netloc)
+    if not netloc:
+        return ""
+    try:
+        query = urlencode(
+            [
+                (k, v)
+                for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                if not _TRACKING_PARAMS.match(k)
+            ]
+        )
+        path = quote(parts.path or "/", safe=_URL_SAFE)
+    except (UnicodeError, ValueError):  # lone surrogates and the like: not a link we can show
+        return ""
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
-def article_id(guid: str | None, link: str | None) -> str:
-    """A stable 16-hex-digit id from the item's guid, else its canonical link."""
-    key = (guid or "").strip() or canonical_link(link) or (link or "").strip()
+_GLOBAL_GUID = re.compile(r"^(https?://|tag:|urn:)", re.I)
+
+
+def article_id(guid: str | None, link: str | None, feed_url: str = "") -> str:
+    """A stable 16-hex-digit id from the item's guid, else its canonical link.
+
+    A guid that is a URI (http(s)://, tag:, urn:) is globally unique by construction and is used as
+    it is. Any other guid ("1234", "post-7") is only unique within its site, so it is keyed by the
+    feed's host: two sites that both number their items from 1 never shadow each other's stories.
+    """
+    key = (guid or "").strip()
+    if key and not _GLOBAL_GUID.match(key):
+        try:
+            host = urlsplit(feed_url).hostname or ""
+        except ValueError:
+            host = ""
+        if host:
+            key = f"{host} {key}"
+    key = key or canonical_link(link) or (link or "").strip()
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,6 +12,8 @@ import aiohttp
 from feeds.fetch import fetch, is_url, read_local
 from feeds.models import Article, FeedError, FetchState
 from feeds.parse import parse_feed
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -24,6 +27,7 @@ class SourceResult:
     not_modified: bool = False
     error: str | None = None
     status: int = 0
+    warning: str | None = None  # the feed was read, but not all of it (item cap, malformed items)
 
 
 async def read_source(
@@ -54,6 +58,14 @@ async def read_source(
     except FeedError as exc:
         # Keep the old validators: a body we could not parse must be fetched in full next time.
         return SourceResult(source, state=state, error=str(exc), status=fetched.status)
+    if parsed.warning:
+        log.warning("feed %s: %s", source, parsed.warning)
     return SourceResult(
-        source, parsed.articles, fetched.state, parsed.title, status=fetched.status, error=None
+        source,
+        parsed.articles,
+        fetched.state,
+        parsed.title,
+        status=fetched.status,
+        error=None,
+        warning=parsed.warning,
     )

@@ -24,6 +24,9 @@ from rules.text import Doc
 MAX_EVIDENCE_PER_RULE = 3
 MAX_HITS_PER_RULE = 20
 EVIDENCE_CHARS = 100
+# Occurrences kept per term: a hostile feed can repeat a word thousands of times; real articles stay
+# far below, and every rule decision needs only a few.
+MAX_HITS_PER_TERM = 200
 
 
 @dataclass(slots=True)
@@ -177,7 +180,9 @@ class Matcher:
             if not stem_terms:
                 end = end_idx - 1
                 if exact_id >= 0:
-                    spans[exact_id].append((start, end))
+                    held = spans[exact_id]
+                    if len(held) < MAX_HITS_PER_TERM:
+                        held.append((start, end))
                 if is_name:
                     names.append((low[start:end], start, end))
                 continue
@@ -185,6 +190,8 @@ class Matcher:
             while word_end < n and low[word_end] != " ":
                 word_end += 1
             for rest, tid in stem_terms:
+                if len(spans.get(tid, ())) >= MAX_HITS_PER_TERM:
+                    continue
                 if not rest:
                     spans[tid].append((start, word_end))
                     continue

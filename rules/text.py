@@ -201,6 +201,10 @@ class Doc:
         i = bisect.bisect_right(starts, pos) - 1
         start = starts[i]
         end = starts[i + 1] if i + 1 < len(starts) else len(self.text)
+        # Only a window around `pos` is tidied: a "sentence" can be a whole 100 KB body without a
+        # full stop, and this runs once per rule hit.
+        if end - start > 4 * limit:
+            start, end = max(start, pos - 2 * limit), min(end, pos + 2 * limit)
         text = " ".join(self.text[start:end].split())
         if len(text) > limit:
             centre = pos - start

@@ -101,6 +101,18 @@ def watched(db: sqlite_utils.Database) -> dict[str, list[str]]:
     return out
 
 
+def names_by_target(db: sqlite_utils.Database, ticker: str) -> dict[str, list[str]]:
+    """The extra company names each target gave for `ticker` (targets that gave none are left out)."""
+    out: dict[str, list[str]] = {}
+    for target, names in db.execute(
+        "select target, names from subscriptions where ticker = ?", [ticker.upper()]
+    ):
+        given = json.loads(names) if names else []
+        if given:
+            out[target] = given
+    return out
+
+
 def mark_broken(db: sqlite_utils.Database, target: str, reason: str) -> int:
     """Mark every subscription of `target` broken (the channel cannot be posted to)."""
     cursor = db.execute(

@@ -101,7 +101,13 @@ async def test_poll_uses_the_model_summary_before_delivery(db, llm: FakeLlm, fee
         db, feed_server.serve("/llm.xml", rss([seed_item(pub=recent_pub())])), "2026-11-27T00:00:00+00:00"
     )
     service.watch(db, service.Scope(parse_target("console")), ["AMZN"])
-    settings = Settings(db_path=":memory:", llm_api_key=Secret(KEY), llm_url=llm.url, llm_timeout=5.0)
+    settings = Settings(
+        db_path=":memory:",
+        allow_private_feeds=True,
+        llm_api_key=Secret(KEY),
+        llm_url=llm.url,
+        llm_timeout=5.0,
+    )
     out = io.StringIO()
     report = await poll_once(db, settings, {"console": ConsoleNotifier(out)})
     assert report.delivered.sent == 1 and len(llm.requests) == 1

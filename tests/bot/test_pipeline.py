@@ -27,7 +27,7 @@ async def test_poll_twice_creates_nothing_new(feed_server, db) -> None:
     service.watch(db, scope, ["AMZN", "SHEL"])
     out = io.StringIO()
     notifiers = {"console": ConsoleNotifier(out)}
-    settings = Settings(db_path=":memory:")
+    settings = Settings(db_path=":memory:", allow_private_feeds=True)
 
     first = await poll_once(db, settings, notifiers)
     assert first.ok and first.processed.new == 2
@@ -55,7 +55,11 @@ async def test_a_failing_feed_does_not_stop_others(feed_server, db) -> None:
     for url in (bad, junk, good):
         feed_store.add(db, url, "2026-01-01T00:00:00+00:00")
     service.watch(db, service.Scope(parse_target("console")), ["AMZN"])
-    report = await poll_once(db, Settings(db_path=":memory:"), {"console": ConsoleNotifier(io.StringIO())})
+    report = await poll_once(
+        db,
+        Settings(db_path=":memory:", allow_private_feeds=True),
+        {"console": ConsoleNotifier(io.StringIO())},
+    )
     assert {u for u, _ in report.failures} == {bad, junk}
     assert len(report.processed.alerts) == 1
     status = {r["url"]: r for r in feed_store.all_feeds(db)}
@@ -69,7 +73,9 @@ async def test_old_items_are_stored_but_not_posted(feed_server, db) -> None:
     service.watch(db, service.Scope(parse_target("console")), ["AMZN"])
     out = io.StringIO()
     report = await poll_once(
-        db, Settings(db_path=":memory:", baseline_hours=72), {"console": ConsoleNotifier(out)}
+        db,
+        Settings(db_path=":memory:", baseline_hours=72, allow_private_feeds=True),
+        {"console": ConsoleNotifier(out)},
     )
     assert len(report.processed.alerts) == 1 and report.delivered.sent == 0 and out.getvalue() == ""
     (row,) = db["deliveries"].rows

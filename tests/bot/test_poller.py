@@ -55,7 +55,9 @@ async def test_fault_injection_healthy_feed_delivers_and_the_others_back_off(fee
     for url in (healthy, error, hang, broken):
         feed_store.add(db, url, "2026-01-01T00:00:00+00:00")
     service.watch(db, service.Scope(parse_target("console")), ["AMZN", "AAPL"])
-    settings = Settings(db_path=":memory:", host_gap=0, fetch_timeout=0.3, feed_failure_limit=3)
+    settings = Settings(
+        db_path=":memory:", allow_private_feeds=True, host_gap=0, fetch_timeout=0.3, feed_failure_limit=3
+    )
     clock, out = Clock(), io.StringIO()
     poller = FeedPoller(db, settings, now=clock)
     polled: list[tuple[datetime, str]] = []
@@ -121,7 +123,7 @@ async def test_tick_starts_due_feeds_once_and_drains(feed_server, db) -> None:
     urls = [feed_server.serve(f"/t{i}.xml", rss([]), delay=0.2) for i in range(3)]
     for url in urls:
         feed_store.add(db, url, "2026-01-01T00:00:00+00:00")
-    poller = FeedPoller(db, Settings(db_path=":memory:", host_gap=0))
+    poller = FeedPoller(db, Settings(db_path=":memory:", allow_private_feeds=True, host_gap=0))
     try:
         assert poller.tick() == 3
         assert poller.tick() == 0 and poller.in_flight == 3  # still in flight: not started twice

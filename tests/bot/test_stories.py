@@ -125,7 +125,11 @@ async def test_the_same_story_from_three_feeds_is_one_alert_and_two_linked_repor
         feed_store.add(db, url, "2026-01-01T00:00:00+00:00")
     service.watch(db, service.Scope(parse_target("console")), ["AMZN"])
     out = io.StringIO()
-    report = await poll_once(db, Settings(db_path=":memory:", host_gap=0), {"console": ConsoleNotifier(out)})
+    report = await poll_once(
+        db,
+        Settings(db_path=":memory:", allow_private_feeds=True, host_gap=0),
+        {"console": ConsoleNotifier(out)},
+    )
 
     assert len(report.processed.alerts) == 1 and report.processed.linked == 2
     assert db["alerts"].count == 1 and db["deliveries"].count == 1
@@ -159,3 +163,34 @@ async def test_a_new_development_after_the_story_is_a_new_alert_and_old_stories_
     later = clock + timedelta(hours=73)  # outside the window the copy starts a story of its own
     assert len(process(article("f", REWRITE[0], REWRITE[1] + " More."), at=later).alerts) == 1
     assert db["alerts"].count == 4 and db["reports"].count == 1
+
+
+def test_a_channel_that_never_had_the_story_gets_the_copy_as_an_alert(db) -> None:
+    early, late = service.Scope(parse_target("slack:T1/C1")), service.Scope(parse_target("slack:T2/C2"))
+    service.watch(db, early, ["AMZN"])
+    now = datetime.now(UTC)
+    first = Article(
+        id="first",
+        link="https://a.example.com/1",
+        title=REWRITE[0],
+        summary=REWRITE[1],
+        published=now,
+        source="A news",
+    )
+    copy = Article(
+        id="copy",
+        link="https://b.example.com/2",
+        title=REWRITE_2[0],
+        summary=REWRITE_2[1],
+        published=now,
+        source="B news",
+    )
+    process_articles(db, [first], matcher_for({"AMZN": []}))
+    service.watch(db, late, ["AMZN"])  # joins after the story was alerted
+    report = process_articles(db, [copy], matcher_for({"AMZN": []}))
+    assert report.linked == 1 and len(report.alerts) == 1  # linked for T1, a new alert for T2 alone
+    rows = {(r["alert_id"], r["target"]) for r in db.table("deliveries").rows}
+    (copy_alert,) = report.alerts
+    assert (copy_alert.id, "slack:T2/C2") in rows and (copy_alert.id, "slack:T1/C1") not in rows
+    (update,) = db.table("report_deliveries").rows
+    assert update["target"] == "slack:T1/C1"  # the channel that had the story gets "also reported by"

@@ -48,7 +48,10 @@ async def test_watch_with_topics_and_minimum_severity(db) -> None:
     [
         ("watch AMZN NOPEQX", "NOPEQX"),
         ("watch AMZM", "did you mean AMZN"),
-        ("watch AMZN topics:sanctions,surveilance", "Unknown topic(s): surveilance"),
+        (
+            "watch AMZN topics:sanctions,surveilance",
+            "Unknown topic(s): 'surveilance'. Did you mean surveillance?",
+        ),
         ("watch AMZN min:extreme", "min: must be one of low, medium, high, critical"),
         ("watch AMZN colour:red", "Unknown option colour:"),
         ("watch AMZN topcs:sanctions", "Did you mean topics:?"),
