@@ -32,6 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts import Alert
 from bot.delivery.base import DeliveryRef, Report, SendResult, current_delivery
+from bot.delivery.outbox import SEND_TIMEOUT
 from bot.digest import Digest
 from bot.render import topic_labels
 from bot.settings import Settings
@@ -72,9 +73,9 @@ UPDATE_EVENT = "riskwire_update"
 DIGEST_EVENT = "riskwire_digest"
 HISTORY_SCOPES = "channels:history (public channels) and groups:history (private channels)"
 # The window searched around an interrupted attempt: our clock and Slack's may differ a little, and a
-# send lasts at most the outbox's SEND_TIMEOUT (60 s) before its outcome is unknown.
+# send lasts at most the outbox's SEND_TIMEOUT before its outcome is unknown.
 FIND_BEFORE = 300.0
-FIND_AFTER = 360.0
+FIND_AFTER = FIND_BEFORE + SEND_TIMEOUT
 FIND_PAGE = 200  # Slack may return fewer (15 for some non-Marketplace apps); cursors page on
 FIND_MAX_PAGES = 40
 # "not there": the message cannot exist (no history to read, channel or thread gone, bot not in it)

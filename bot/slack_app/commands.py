@@ -67,10 +67,12 @@ HELP = f"""*Riskwire* watches the news for ESG and legal risk on the stocks this
 `{COMMAND} list` what this channel follows (and whether delivery works)
 `{COMMAND} summary TICKER [7d|30d|90d]` counts by topic and severity, top stories, and a chart
 `{COMMAND} history [TICKER] [topic:ID] [severity:high+] [open|reviewed] [30d] [since:DATE] [page:N]` \
-past alerts for this channel, e.g. `{COMMAND} history AMZN topic:sanctions severity:high+ open`
+past alerts here
+      e.g. `{COMMAND} history AMZN topic:sanctions severity:high+ open`
 `{COMMAND} search TEXT [ticker:TICKER]` find past alerts for this channel ("a phrase", word*, a OR b)
-`{COMMAND} digest daily 08:00 Europe/London` a daily round-up here \
-(or `digest weekly mon 08:00 Europe/London`; `digest` shows it, `digest off` stops it)
+`{COMMAND} digest daily 08:00 Europe/London` a round-up of this channel's alerts every day
+      or `{COMMAND} digest weekly mon 08:00 Europe/London`; `{COMMAND} digest` shows it, \
+`{COMMAND} digest off` stops it
 `{COMMAND} topics` the risk topics Riskwire tags
 `{COMMAND} feeds [add|remove URL...]` news feeds (adding and removing needs a workspace admin)
 `{COMMAND} help` this text
@@ -319,6 +321,7 @@ def _notes(ctx: CommandContext, alerts: list[Any]) -> dict[str, list[str]]:
 
 
 _HISTORY_OPTIONS = {
+    "ticker": "ticker",  # for a ticker spelt like a filter word (OPEN is Opendoor's)
     "topic": "topic",
     "topics": "topic",
     "severity": "severity",
@@ -378,7 +381,11 @@ def parse_history(ctx: CommandContext, args: list[str]) -> HistoryRequest:
                 raise UsageError(f"{key}: is given twice.")
             if not value.strip():
                 raise UsageError(f"{key}: needs a value, e.g. topic:sanctions or severity:high+.")
-            if option == "severity":
+            if option == "ticker":
+                if req.ticker is not None:
+                    raise UsageError(f"One ticker at a time. Usage: {USAGE['history']}")
+                req.ticker = _known_ticker(ctx, value)
+            elif option == "severity":
                 service.parse_severity(value)  # checked here, so the message names the option
                 req.options[option] = value.strip().lower()
             elif option == "topic":

@@ -82,6 +82,8 @@ def alerts(db):  # type: ignore[no-untyped-def]
         ),
         ("history AAPL", ["apple sanctions"]),
         ("history days:2 open", ["open high sanctions"]),
+        ("history ticker:aapl reviewed", []),  # ticker: for a ticker spelt like a filter word
+        ("history open ticker:amzn 30d", ["open high sanctions", "low sanctions", "critical surveillance"]),
     ],
 )
 async def test_history_filters(db, alerts, text: str, expected: list[str]) -> None:
@@ -117,6 +119,7 @@ async def test_history_since_until_and_pages(db) -> None:
         ("history since:yesterday", "since must be a date like 2026-03-31"),
         ("history topic:sanctions topic:surveillance", "given twice"),
         ("history AMZN AAPL", "One ticker at a time"),
+        ("history AMZN ticker:AAPL", "One ticker at a time"),
         ("history 7d 30d", "time window once"),
         ("search ticker:AMZN", "Usage: `/riskwire search TEXT [ticker:TICKER]`"),
         ("search sanctions ticker:NOPEQX", "Unknown ticker NOPEQX"),

@@ -231,3 +231,30 @@ def test_a_big_digest_stays_inside_slacks_limits() -> None:
     footer = blocks[-1]["elements"][0]["text"]
     assert f"{360 - listed} more stories" in footer and "10 more tickers" in footer
     assert len(digest_fallback(digest)) < 4000
+
+
+async def test_a_feed_added_in_slack_that_fails_is_paused_and_resumed_with_notices_there(
+    frontend, events_url, slack_api, http_settings, db, feed_server
+) -> None:
+    from dataclasses import replace
+
+    from tests.bot.slack_app.test_end_to_end import command
+
+    slack_api.users["U1"] = {"is_admin": True}
+    url = feed_server.url("/later.xml")  # nothing served there yet: 404
+    added = await command(events_url, slack_api, f"feeds add {url}")
+    assert "Added feed" in added["text"]
+    settings = replace(http_settings, feed_failure_limit=1, host_gap=0)
+    notifiers = {"slack": frontend.notifier}
+
+    report = await poll_once(db, settings, notifiers)
+    assert report.delivered.notices_sent == 1
+    (paused,) = slack_api.posted("C1")
+    assert "is paused after 1 failures in a row" in paused.params["text"] and url in paused.params["text"]
+
+    feed_server.serve("/later.xml", rss([seed_item(pub=recent_pub())]))
+    later = datetime.now(UTC) + timedelta(days=1)  # the paused feed's next probe
+    report = await poll_once(db, settings, notifiers, now=lambda: later)
+    assert report.delivered.notices_sent == 1
+    resumed = slack_api.posted("C1")[-1]
+    assert "works again" in resumed.params["text"] and url in resumed.params["text"]
