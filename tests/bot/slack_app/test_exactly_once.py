@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 import sys
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ from bot.settings import Secret, Settings
 from bot.targets import parse_target
 from storage import alerts as alert_store
 from storage import deliveries
+from storage.db import open_db
 from tests.fakes.slack_api import FakeSlackApi
 from tests.feedkit import recent_pub, rss, seed_item
 from tests.slackkit import queue_alert, slack_notifier_for
@@ -207,8 +209,6 @@ async def test_poll_once_killed_mid_post_then_run_again_posts_once(
     assert await asyncio.to_thread(cli_main, ["feeds", "add", url]) == 0
 
     slack_api.hold_posts = True
-    import os
-
     child_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RISKWIRE_"))}
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -228,8 +228,6 @@ async def test_poll_once_killed_mid_post_then_run_again_posts_once(
         await proc.wait()
     slack_api.hold_posts = False
     slack_api.release()
-    from storage.db import open_db
-
     db = open_db(db_path)
     (row,) = db["deliveries"].rows
     assert row["state"] == "sending"
