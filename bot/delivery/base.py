@@ -12,7 +12,8 @@ methods (looked up with getattr, so a notifier without them keeps working):
   To make messages findable, tag them with `delivery.alert_id` (and, for updates,
   `delivery.report_id`): Slack `chat.postMessage(metadata={"event_type": "riskwire_alert",
   "event_payload": {"alert_id": ..., "delivery_id": ...}})` found again through
-  `conversations.history(include_all_metadata=True, oldest=delivery.started - margin)`;
+  `conversations.history(include_all_metadata=True, oldest=delivery.started - margin)` (an update is
+  a thread reply: `conversations.replies` under `delivery.parent_ref`);
   Discord `nonce` (<= 25 chars, e.g. the alert id) with `enforce_nonce: true`, which makes a repeated
   create return the first message for a few minutes. (alert_id, target) is unique: the outbox
   writes one delivery per alert and target. While `send`, `send_update` or `find_sent` runs,
@@ -79,6 +80,7 @@ class DeliveryRef:
     attempt_id: str
     started: str | None = None  # ISO time the (interrupted) attempt began
     report_id: int | None = None
+    parent_ref: str | None = None  # an update's story alert message in that target (where to look)
 
     @property
     def kind(self) -> str:

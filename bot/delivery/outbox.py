@@ -311,8 +311,10 @@ class Outbox:
         attempt = new_attempt_id()
         if not deliveries.claim(self.db, row["id"], attempt, _iso(self.now()), table="report_deliveries"):
             return True
-        ref = DeliveryRef(row["id"], alert.id, target, attempt, _iso(self.now()), report_id=copy.id)
         parent_ref = row.get("parent_ref")
+        ref = DeliveryRef(
+            row["id"], alert.id, target, attempt, _iso(self.now()), report_id=copy.id, parent_ref=parent_ref
+        )
         result = await self._call(
             ref, notifier, lambda: send_update(alert, copy, target, parent_ref), "update"
         )
@@ -376,8 +378,18 @@ class Outbox:
                 continue  # that platform is not running here: leave it for a run that has it
             attempt = row["attempt_id"] or ""
             report_id = row.get("report_id") if table == "report_deliveries" else None
+            parent = None
+            if report_id is not None:  # an update went under its story alert's message there
+                parent = next(
+                    (
+                        d["message_ref"]
+                        for d in deliveries.for_alert(self.db, row["alert_id"])
+                        if d["target"] == row["target"]
+                    ),
+                    None,
+                )
             ref = DeliveryRef(
-                row["id"], row["alert_id"], target, attempt, row.get("sending_since"), report_id
+                row["id"], row["alert_id"], target, attempt, row.get("sending_since"), report_id, parent
             )
             finder = getattr(notifier, "find_sent", None)
             found: str | None = None

@@ -1,9 +1,20 @@
-"""The Slack notifier: one chat.postMessage per alert, Block Kit with a plain-text fallback.
+"""The Slack notifier: alerts, story updates (thread replies), notices and digests through
+chat.postMessage, and crash recovery through message metadata.
 
 Slack's answers map onto SendResult: `ratelimited` is retried after Retry-After; errors that mean
 the channel can never be posted to (gone, bot not in it, token revoked) mark the target broken so
 it is not retried forever; server trouble is retried with backoff by the outbox. Posts to one
 channel are paced (Slack allows about one message per second per channel).
+
+Exactly once: the client makes no retries of its own (`retry_handlers=[]`: a POST retried after a
+dropped connection may post twice; the outbox retries instead). Every alert and update carries
+metadata `{"event_type": "riskwire_alert" | "riskwire_update", "event_payload": {"alert_id",
+"delivery_id"[, "report_id"]}}`. After a crash the outbox asks `find_sent`, which reads the channel
+(conversations.history, or conversations.replies under the story's alert for an update) with
+`include_all_metadata` in a narrow window around the interrupted attempt, and returns the message
+found. Reading needs the channels:history (public channels) and groups:history (private channels)
+scopes; without them `find_sent` says "not found" (the delivery is sent again, at least once, as
+before) and logs that once.
 """
 
 from __future__ import annotations
@@ -11,7 +22,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -19,10 +31,21 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts import Alert
-from bot.delivery.base import SendResult
+from bot.delivery.base import DeliveryRef, Report, SendResult, current_delivery
+from bot.delivery.outbox import SEND_TIMEOUT
+from bot.digest import Digest
 from bot.render import topic_labels
 from bot.settings import Settings
-from bot.slack_app.blocks import alert_blocks, alert_fallback
+from bot.slack_app.blocks import (
+    alert_blocks,
+    alert_fallback,
+    notice_text,
+    text_blocks,
+    update_blocks,
+    update_fallback,
+)
+from bot.slack_app.digest_blocks import digest_blocks, digest_fallback
+from bot.slack_app.escape import escape_text, truncate
 from bot.targets import Target
 
 log = logging.getLogger(__name__)
@@ -45,10 +68,39 @@ BROKEN: dict[str, str] = {
 TRANSIENT = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 MIN_INTERVAL = 1.0
 
+ALERT_EVENT = "riskwire_alert"
+UPDATE_EVENT = "riskwire_update"
+DIGEST_EVENT = "riskwire_digest"
+HISTORY_SCOPES = "channels:history (public channels) and groups:history (private channels)"
+# The window searched around an interrupted attempt: our clock and Slack's may differ a little, and a
+# send lasts at most the outbox's SEND_TIMEOUT before its outcome is unknown.
+FIND_BEFORE = 300.0
+FIND_AFTER = FIND_BEFORE + SEND_TIMEOUT
+FIND_PAGE = 200  # Slack may return fewer (15 for some non-Marketplace apps); cursors page on
+FIND_MAX_PAGES = 40
+# "not there": the message cannot exist (no history to read, channel or thread gone, bot not in it)
+NOT_THERE = {"missing_scope", "not_in_channel", "channel_not_found", "thread_not_found", "is_archived"}
+
+
+class CannotTell(RuntimeError):
+    """Slack cannot say now whether a message was posted (rate limited, down, too much to read)."""
+
 
 def message_ref(channel: str, ts: str) -> str:
     """How a posted message is remembered ('CHANNEL:TS'), so buttons and threads can find it."""
     return f"{channel}:{ts}"
+
+
+def parse_message_ref(ref: str | None, channel: str | None = None) -> tuple[str, str] | None:
+    """('CHANNEL', 'TS') from 'CHANNEL:TS' (a bare 'TS' is taken to be in `channel`); None if unusable."""
+    if not ref:
+        return None
+    where, sep, ts = ref.rpartition(":")
+    if not sep:
+        where, ts = channel or "", ref
+    if not where or not ts or not ts.replace(".", "", 1).isdigit():
+        return None
+    return where, ts
 
 
 def _retry_after(exc: SlackApiError) -> float | None:
@@ -62,8 +114,20 @@ def _retry_after(exc: SlackApiError) -> float | None:
     return None
 
 
+def _error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+
+
+def _metadata(event: str, **payload: Any) -> dict[str, Any]:
+    """Message metadata naming the delivery being worked on (see bot/delivery/base.py)."""
+    ref = current_delivery.get()
+    body = {k: v for k, v in payload.items() if v is not None}
+    body["delivery_id"] = ref.id if ref else None
+    return {"event_type": event, "event_payload": body}
+
+
 class SlackNotifier:
-    """Posts alerts to Slack channels through the real AsyncWebClient (its base URL is a setting)."""
+    """Posts to Slack channels through the real AsyncWebClient (its base URL is a setting)."""
 
     platform = "slack"
 
@@ -82,9 +146,66 @@ class SlackNotifier:
         self._labels = topic_labels()
         self._last_post: dict[str, float] = {}
         self._blocked_until: dict[str, float] = {}
+        self._history_blocked_until = 0.0
+        self._scope_warned = False
+
+    # --- posting ------------------------------------------------------------------------------------
 
     async def send(self, alert: Alert, target: Target) -> SendResult:
         """Post `alert` to the target's channel; never raises for Slack or network trouble."""
+        return await self._post(
+            target,
+            text=alert_fallback(alert, self._labels),
+            blocks=alert_blocks(alert, self._labels),
+            metadata=_metadata(ALERT_EVENT, alert_id=alert.id),
+        )
+
+    async def send_update(
+        self, alert: Alert, report: Report, target: Target, message_ref: str | None
+    ) -> SendResult:
+        """Post "also reported by SOURCE: headline" as a thread reply under the story's alert
+        (`message_ref`, 'CHANNEL:TS'); a top-level message naming the story when that is unknown."""
+        parent = parse_message_ref(message_ref, target.channel)
+        threaded = parent is not None and parent[0] == target.channel
+        return await self._post(
+            target,
+            text=update_fallback(alert, report, threaded=threaded),
+            blocks=update_blocks(alert, report, threaded=threaded),
+            metadata=_metadata(UPDATE_EVENT, alert_id=alert.id, report_id=report.id),
+            thread_ts=parent[1] if threaded and parent else None,
+        )
+
+    async def send_notice(self, target: Target, text: str) -> SendResult:
+        """Post a one-off notice (a feed this channel added was paused or works again)."""
+        shown = notice_text(text)
+        return await self._post(target, text=shown, blocks=text_blocks(shown))
+
+    async def send_digest(self, digest: Digest, target: Target) -> SendResult:
+        """Post a digest as Block Kit: grouped by ticker and topic, one linked line per story."""
+        return await self._post(
+            target,
+            text=digest_fallback(digest, self._labels),
+            blocks=digest_blocks(digest, self._labels),
+            metadata=_metadata(
+                DIGEST_EVENT, start=digest.start.isoformat(), end=digest.end.isoformat(), alerts=digest.total
+            ),
+        )
+
+    async def send_text(self, text: str, target: Target) -> SendResult:
+        """Post plain text (escaped: it is never read as Slack markup)."""
+        return await self._post(target, text=truncate(escape_text(text), 3900))
+
+    async def _post(
+        self,
+        target: Target,
+        *,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        metadata: dict[str, Any] | None = None,
+        thread_ts: str | None = None,
+    ) -> SendResult:
+        """One chat.postMessage, paced per channel, link previews off; never raises for Slack or
+        network trouble."""
         if target.platform != "slack" or not target.channel:
             return SendResult.fail(f"not a Slack channel target: {target}")
         key = target.key
@@ -94,13 +215,16 @@ class SlackNotifier:
         wait = self._last_post.get(key, float("-inf")) + self.min_interval - self._clock()
         if wait > 0:
             await self._sleep(wait)
+        extra: dict[str, Any] = {}
+        if blocks is not None:
+            extra["blocks"] = blocks
+        if metadata is not None:
+            extra["metadata"] = metadata
+        if thread_ts:
+            extra["thread_ts"] = thread_ts
         try:
             response = await self.client.chat_postMessage(
-                channel=target.channel,
-                text=alert_fallback(alert, self._labels),
-                blocks=alert_blocks(alert, self._labels),
-                unfurl_links=False,
-                unfurl_media=False,
+                channel=target.channel, text=text, unfurl_links=False, unfurl_media=False, **extra
             )
         except SlackApiError as exc:
             return self._failure(exc, key)
@@ -113,7 +237,7 @@ class SlackNotifier:
         )
 
     def _failure(self, exc: SlackApiError, key: str) -> SendResult:
-        error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+        error = _error(exc)
         status = exc.response.status_code
         if error == "ratelimited" or status == 429:
             wait = _retry_after(exc)
@@ -126,8 +250,90 @@ class SlackNotifier:
             return SendResult.retry(error)
         return SendResult.fail(error)
 
+    # --- crash recovery -----------------------------------------------------------------------------
+
+    async def find_sent(self, delivery: DeliveryRef) -> str | None:
+        """The message ('CHANNEL:TS') an interrupted delivery posted, found by its metadata; None when
+        it certainly is not there (or the app may not read the channel: then it is sent again).
+
+        Raises CannotTell when Slack cannot answer now (rate limited, down, too many messages in
+        the window); the outbox then asks again later and never sends blindly.
+        """
+        channel = delivery.target.channel
+        if delivery.target.platform != "slack" or not channel:
+            return None
+        wait = self._history_blocked_until - self._clock()
+        if wait > 0:
+            raise CannotTell(f"Slack asked us to wait {wait:.0f}s before reading history")
+        event = UPDATE_EVENT if delivery.report_id is not None else ALERT_EVENT
+        parent = parse_message_ref(delivery.parent_ref, channel) if delivery.report_id is not None else None
+        try:
+            async for message in self._messages(channel, parent[1] if parent else None, delivery.started):
+                meta = message.get("metadata") or {}
+                payload = meta.get("event_payload") or {}
+                if meta.get("event_type") != event or payload.get("alert_id") != delivery.alert_id:
+                    continue
+                if delivery.report_id is None or payload.get("report_id") == delivery.report_id:
+                    return message_ref(channel, str(message.get("ts")))
+        except SlackApiError as exc:
+            return self._find_failure(exc, delivery)
+        return None
+
+    async def _messages(
+        self, channel: str, thread_ts: str | None, started: str | None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The channel's top-level messages (or one thread's) posted around `started`, page by page."""
+        window: dict[str, Any] = {"include_all_metadata": True, "limit": FIND_PAGE}
+        if started:
+            try:
+                begun = datetime.fromisoformat(started).timestamp()
+            except ValueError:
+                begun = None
+            if begun is not None:
+                window.update(
+                    oldest=f"{begun - FIND_BEFORE:.6f}", latest=f"{begun + FIND_AFTER:.6f}", inclusive=True
+                )
+        cursor: str | None = None
+        for _ in range(FIND_MAX_PAGES):
+            if thread_ts:
+                response = await self.client.conversations_replies(
+                    channel=channel, ts=thread_ts, cursor=cursor, **window
+                )
+            else:
+                response = await self.client.conversations_history(channel=channel, cursor=cursor, **window)
+            for message in response.get("messages") or []:
+                yield message
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return
+        raise CannotTell(f"more than {FIND_MAX_PAGES} pages of messages in the window")
+
+    def _find_failure(self, exc: SlackApiError, delivery: DeliveryRef) -> str | None:
+        error = _error(exc)
+        if error == "ratelimited" or exc.response.status_code == 429:
+            wait = _retry_after(exc)
+            self._history_blocked_until = self._clock() + (60.0 if wait is None else wait)
+            raise CannotTell("ratelimited reading the channel history") from None
+        if error == "missing_scope" and not self._scope_warned:
+            self._scope_warned = True
+            log.warning(
+                "Slack: cannot read channel history to check interrupted posts (missing_scope); add "
+                "the %s scopes, or an interrupted post may be posted twice",
+                HISTORY_SCOPES,
+            )
+        if error in NOT_THERE:
+            log.info("Slack: %s to %s treated as not posted (%s)", delivery.kind, delivery.target, error)
+            return None
+        raise CannotTell(f"reading the channel history failed: {error}") from None
+
+
+def slack_client(settings: Settings) -> AsyncWebClient:
+    """The AsyncWebClient for the bot token and Web API base URL in `settings`, without client-side
+    retries (a POST retried after a dropped connection can post twice; the outbox retries)."""
+    base = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+    return AsyncWebClient(token=settings.slack_bot_token.value, base_url=base, retry_handlers=[])
+
 
 def slack_notifier(settings: Settings) -> SlackNotifier:
     """A notifier using the bot token and Web API base URL from `settings` (no app token needed)."""
-    base = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
-    return SlackNotifier(AsyncWebClient(token=settings.slack_bot_token.value, base_url=base))
+    return SlackNotifier(slack_client(settings))

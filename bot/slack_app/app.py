@@ -22,6 +22,7 @@ from bot.slack_app import blocks as render
 from bot.slack_app.commands import COMMAND, CommandContext, Reply, run_command
 from bot.slack_app.escape import escape_text
 from bot.slack_app.permissions import bot_in_channel, is_feed_admin
+from bot.slack_app.uploads import upload_chart
 from bot.targets import TargetError, parse_target
 from rules.directory import CompanyDirectory
 
@@ -69,7 +70,21 @@ def build_app(
             directory=directory,
             labels=labels,
         )
-        return await run_command(str(body.get("text") or ""), ctx)
+        reply = await run_command(str(body.get("text") or ""), ctx)
+        if reply.chart is not None:
+            await attach_chart(reply, reply.chart, channel)
+        return reply
+
+    async def attach_chart(reply: Reply, chart: service.Chart, channel: str) -> None:
+        """Post the chart in the channel; say in the reply whether that worked."""
+        problem = await upload_chart(client, channel, chart, reply.chart_comment)
+        note = (
+            f":warning: The chart could not be attached: {escape_text(problem)}."
+            if problem
+            else ":bar_chart: The chart is posted in this channel."
+        )
+        reply.text += "\n" + note
+        reply.blocks = (reply.blocks or []) + render.text_blocks(note)
 
     @app.command(COMMAND)
     async def on_command(ack: Any, body: dict[str, Any], respond: Any) -> None:

@@ -13,6 +13,7 @@ from bot.render import SEVERITY_MARK, evidence_line
 from bot.render_summary import render_summary_text
 from bot.service import Summary
 from bot.slack_app.escape import escape_text, link, mention, safe_url, truncate
+from bot.stories import Report
 
 Block = dict[str, Any]
 
@@ -234,3 +235,35 @@ def alert_list_fallback(heading: str, alerts: Sequence[Alert]) -> str:
 def text_blocks(text: str) -> list[Block]:
     """One section of our own mrkdwn (already escaped where it holds user text)."""
     return [_section(text)]
+
+
+# --- story updates and notices -----------------------------------------------------------------------
+
+
+def _update_line(alert: Alert, report: Report, *, threaded: bool) -> str:
+    source = escape_text(truncate(report.source, 100)) or "another source"
+    headline = link(report.link, truncate(report.title, 300) or "(no headline)")
+    line = f":link: Also reported by *{source}*: {headline}"
+    if not threaded:  # not under the alert, so say which story it belongs to
+        story = escape_text(truncate(alert.title, 200))
+        line = f"*{escape_text(alert.ticker)}* · {story}\n{line}"
+    return line
+
+
+def update_blocks(alert: Alert, report: Report, *, threaded: bool = True) -> list[Block]:
+    """Another outlet's copy of an alerted story: "Also reported by SOURCE: <link|headline>"."""
+    when = slack_date(report.published)
+    blocks = [_section(_update_line(alert, report, threaded=threaded))]
+    if when:
+        blocks.append(_context(when))
+    return blocks
+
+
+def update_fallback(alert: Alert, report: Report, *, threaded: bool = True) -> str:
+    """The plain-text version of a story update, escaped like the blocks."""
+    return truncate(_update_line(alert, report, threaded=threaded), FALLBACK_LIMIT)
+
+
+def notice_text(text: str) -> str:
+    """A notice from Riskwire (a feed paused or working again), as our own mrkdwn around escaped text."""
+    return truncate(f":information_source: *Riskwire:* {escape_text(text)}", SECTION_LIMIT)

@@ -7,6 +7,7 @@ with a helpful message; nothing is half-applied because the service functions ar
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 import shlex
 from collections.abc import Awaitable, Callable
@@ -17,12 +18,15 @@ from typing import Any
 import sqlite_utils
 
 from bot import feed_service, interactions, service
+from bot.fts_query import QueryError, to_fts_query
 from bot.render import topic_labels
 from bot.settings import Settings
 from bot.slack_app import blocks as render
 from bot.slack_app.escape import escape_text, mention, unescape_command
 from rules.directory import CompanyDirectory
 from rules.models import SEVERITIES
+
+log = logging.getLogger(__name__)
 
 COMMAND = "/riskwire"
 HISTORY_LIMIT = 10
@@ -35,6 +39,8 @@ class Reply:
     text: str
     blocks: list[dict[str, Any]] | None = None
     in_channel: bool = False
+    chart: service.Chart | None = None  # posted to the channel (files_upload_v2) before answering
+    chart_comment: str = ""  # our own mrkdwn, shown with the chart
 
 
 @dataclass
@@ -59,9 +65,14 @@ HELP = f"""*Riskwire* watches the news for ESG and legal risk on the stocks this
       e.g. `{COMMAND} watch AMZN AAPL topics:sanctions,surveillance min:high`
 `{COMMAND} unwatch TICKER...` stop following them
 `{COMMAND} list` what this channel follows (and whether delivery works)
-`{COMMAND} summary TICKER [7d|30d|90d]` counts by topic and severity, top stories
-`{COMMAND} history [TICKER]` recent alerts for this channel
-`{COMMAND} search TEXT` find past alerts for this channel
+`{COMMAND} summary TICKER [7d|30d|90d]` counts by topic and severity, top stories, and a chart
+`{COMMAND} history [TICKER] [topic:ID] [severity:high+] [open|reviewed] [30d] [since:DATE] [page:N]` \
+past alerts here
+      e.g. `{COMMAND} history AMZN topic:sanctions severity:high+ open`
+`{COMMAND} search TEXT [ticker:TICKER]` find past alerts for this channel ("a phrase", word*, a OR b)
+`{COMMAND} digest daily 08:00 Europe/London` a round-up of this channel's alerts every day
+      or `{COMMAND} digest weekly mon 08:00 Europe/London`; `{COMMAND} digest` shows it, \
+`{COMMAND} digest off` stops it
 `{COMMAND} topics` the risk topics Riskwire tags
 `{COMMAND} feeds [add|remove URL...]` news feeds (adding and removing needs a workspace admin)
 `{COMMAND} help` this text
@@ -71,8 +82,15 @@ USAGE = {
     "watch": f"`{COMMAND} watch TICKER... [topics:t1,t2] [min:low|medium|high|critical]`",
     "unwatch": f"`{COMMAND} unwatch TICKER...`",
     "summary": f"`{COMMAND} summary TICKER [7d|30d|90d]`",
-    "history": f"`{COMMAND} history [TICKER]`",
-    "search": f"`{COMMAND} search TEXT`",
+    "history": (
+        f"`{COMMAND} history [TICKER] [topic:ID] [severity:LEVEL[+]] [open|reviewed] [7d|30d|90d|days:N] "
+        "[since:YYYY-MM-DD] [until:YYYY-MM-DD] [page:N]`"
+    ),
+    "search": f"`{COMMAND} search TEXT [ticker:TICKER]`",
+    "digest": (
+        f"`{COMMAND} digest daily HH:MM [TIME_ZONE]`, `{COMMAND} digest weekly DAY HH:MM [TIME_ZONE]`, "
+        f"`{COMMAND} digest off` or `{COMMAND} digest`"
+    ),
     "feeds": f"`{COMMAND} feeds`, `{COMMAND} feeds add URL...` or `{COMMAND} feeds remove URL...`",
 }
 
@@ -107,6 +125,11 @@ def _error(message: str) -> Reply:
 async def run_command(text: str, ctx: CommandContext) -> Reply:
     """Answer one `/riskwire` command; never raises for bad input."""
     try:
+        raw = unescape_command(text).strip()
+        first = raw.split(maxsplit=1)[0] if raw else ""
+        if first.lower() in RAW_TEXT:
+            # keep the user's own spacing and quotes (search syntax): everything after the first word
+            return await HANDLERS[first.lower()](ctx, [raw[len(first) :].strip()])
         words = split_words(text)
         if not words:
             return Reply(HELP)
@@ -114,10 +137,6 @@ async def run_command(text: str, ctx: CommandContext) -> Reply:
         handler = HANDLERS.get(name)
         if handler is None:
             return _unknown_command(words[0])
-        if name == "search":
-            # keep the user's own spacing and quotes: everything after the word `search`
-            raw = unescape_command(text).strip()
-            args = [raw[len(words[0]) :].strip()]
         return await handler(ctx, args)
     except service.ServiceError as exc:
         return _error(str(exc))
@@ -270,7 +289,19 @@ async def cmd_summary(ctx: CommandContext, args: list[str]) -> Reply:
     ticker = _known_ticker(ctx, args[0])
     days = service.parse_window(args[1] if len(args) > 1 else None)
     result = service.summary(ctx.db, ctx.scope, ticker, days, directory=ctx.directory)
-    return Reply(render.summary_fallback(result), render.summary_blocks(result, ctx.labels))
+    reply = Reply(render.summary_fallback(result), render.summary_blocks(result, ctx.labels))
+    if result.total:  # like the CLI: a chart only when there is something to draw
+        try:
+            reply.chart = service.summary_chart(ctx.db, ctx.scope, ticker, days)
+        except Exception:  # the numbers still answer the question
+            log.exception("drawing the %s chart failed", ticker)
+            reply.blocks = (reply.blocks or []) + render.text_blocks("_The chart could not be drawn._")
+        else:
+            reply.chart_comment = (
+                f"{mention(ctx.scope.user)} asked for *{escape_text(ticker)}*: alerts per week by topic, "
+                f"last {days} days ({result.total} alert{'s' if result.total != 1 else ''} in this channel)."
+            )
+    return reply
 
 
 def _notes(ctx: CommandContext, alerts: list[Any]) -> dict[str, list[str]]:
@@ -289,30 +320,173 @@ def _notes(ctx: CommandContext, alerts: list[Any]) -> dict[str, list[str]]:
     return out
 
 
+_HISTORY_OPTIONS = {
+    "ticker": "ticker",  # for a ticker spelt like a filter word (OPEN is Opendoor's)
+    "topic": "topic",
+    "topics": "topic",
+    "severity": "severity",
+    "sev": "severity",
+    "min": "severity",
+    "since": "since",
+    "from": "since",
+    "until": "until",
+    "to": "until",
+    "days": "days",
+    "page": "page",
+}
+_STATES = {"open": False, "unreviewed": False, "reviewed": True, "closed": True}
+_WINDOW = re.compile(r"^(\d{1,5})d$", re.IGNORECASE)
+
+
+@dataclass
+class HistoryRequest:
+    """What `history` was asked for: the service.history filters, and how to describe them."""
+
+    ticker: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def describe(self, labels: dict[str, str]) -> str:
+        o = self.options
+        parts = [f"for *{escape_text(self.ticker)}*"] if self.ticker else []
+        if "topic" in o:
+            parts.append(f"about {escape_text(labels.get(o['topic'], o['topic']))}")
+        if "severity" in o:
+            parts.append(f"severity {escape_text(o['severity'])}")
+        if "reviewed" in o:
+            parts.append("reviewed" if o["reviewed"] else "still open")
+        if "days" in o:
+            parts.append(f"in the last {o['days']} days")
+        if "since" in o:
+            parts.append(f"since {escape_text(o['since'])}")
+        if "until" in o:
+            parts.append(f"until {escape_text(o['until'])}")
+        return (" " + ", ".join(parts)) if parts else ""
+
+
+def _int_option(key: str, value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise UsageError(f"{key}: must be a whole number of 1 or more; got {value[:20]!r}.")
+    return int(value)
+
+
+def parse_history(ctx: CommandContext, args: list[str]) -> HistoryRequest:
+    """The ticker, `key:value` filters and bare words (open, reviewed, 30d) after `history`."""
+    req = HistoryRequest()
+    for word in args:
+        key, sep, value = word.partition(":")
+        low = key.lower()
+        if sep and low in _HISTORY_OPTIONS:
+            option = _HISTORY_OPTIONS[low]
+            if option in req.options:
+                raise UsageError(f"{key}: is given twice.")
+            if not value.strip():
+                raise UsageError(f"{key}: needs a value, e.g. topic:sanctions or severity:high+.")
+            if option == "ticker":
+                if req.ticker is not None:
+                    raise UsageError(f"One ticker at a time. Usage: {USAGE['history']}")
+                req.ticker = _known_ticker(ctx, value)
+            elif option == "severity":
+                service.parse_severity(value)  # checked here, so the message names the option
+                req.options[option] = value.strip().lower()
+            elif option == "topic":
+                req.options[option] = value.strip().lower()
+            elif option in ("days", "page"):
+                req.options[option] = _int_option(key, value.strip().lower().removesuffix("d"))
+            else:
+                req.options[option] = value.strip()
+        elif sep:
+            close = difflib.get_close_matches(low, list(_HISTORY_OPTIONS), n=1)
+            hint = f" Did you mean {close[0]}:?" if close else ""
+            raise UsageError(f"Unknown option {key[:20]}:.{hint} Usage: {USAGE['history']}")
+        elif low in _STATES:
+            if "reviewed" in req.options:
+                raise UsageError("Say open or reviewed, not both.")
+            req.options["reviewed"] = _STATES[low]
+        elif _WINDOW.match(word):
+            if "days" in req.options:
+                raise UsageError("Give the time window once (e.g. 30d or days:30).")
+            req.options["days"] = _int_option("days", _WINDOW.match(word).group(1))  # type: ignore[union-attr]
+        elif req.ticker is None:
+            req.ticker = _known_ticker(ctx, word)
+        else:
+            raise UsageError(f"One ticker at a time. Usage: {USAGE['history']}")
+    return req
+
+
 async def cmd_history(ctx: CommandContext, args: list[str]) -> Reply:
-    if len(args) > 1:
-        raise UsageError(f"Usage: {USAGE['history']}")
-    ticker = _known_ticker(ctx, args[0]) if args else None
-    alerts = service.history(ctx.db, ctx.scope, ticker=ticker, limit=HISTORY_LIMIT)
-    what = f" for *{escape_text(ticker)}*" if ticker else ""
+    req = parse_history(ctx, args)
+    alerts = service.history(ctx.db, ctx.scope, ticker=req.ticker, limit=HISTORY_LIMIT, **req.options)
+    what = req.describe(ctx.labels)
+    page = int(req.options.get("page") or 1)
     if not alerts:
+        if page > 1:
+            return Reply(f"No more alerts for this channel{what} (page {page}).")
         return Reply(f"No alerts for this channel yet{what}.")
-    heading = f"*Latest {len(alerts)} alert{'s' if len(alerts) != 1 else ''} for this channel{what}:*"
+    count = f"{len(alerts)} alert{'s' if len(alerts) != 1 else ''}"
+    heading = f"*{'Latest ' if page == 1 else ''}{count} for this channel{what}"
+    heading += f" (page {page}):*" if page > 1 else ":*"
     blocks = render.alert_list_blocks(heading, alerts, ctx.labels, _notes(ctx, alerts))
+    if len(alerts) == HISTORY_LIMIT:
+        blocks += render.text_blocks(f"_Older ones: add_ `page:{page + 1}`")
     return Reply(render.alert_list_fallback(heading, alerts), blocks)
+
+
+_SEARCH_TICKER = re.compile(r"(?:^|\s)ticker:(\S*)(?=\s|$)", re.IGNORECASE)
 
 
 async def cmd_search(ctx: CommandContext, args: list[str]) -> Reply:
     text = args[0] if args else ""
+    tickers = [m.group(1) for m in _SEARCH_TICKER.finditer(text)]
+    text = _SEARCH_TICKER.sub(" ", text).strip()
+    if len(tickers) > 1 or any(not t for t in tickers):
+        raise UsageError(f"Give one ticker, e.g. ticker:AMZN. Usage: {USAGE['search']}")
+    ticker = _known_ticker(ctx, tickers[0]) if tickers else None
     if not text.strip():
         raise UsageError(f"Usage: {USAGE['search']}")
-    alerts = service.search(ctx.db, ctx.scope, text, limit=HISTORY_LIMIT)
+    if len(" ".join(text.split())) <= 200:
+        try:
+            to_fts_query(" ".join(text.split()))
+        except QueryError as exc:  # only punctuation: say so rather than "no match"
+            raise UsageError(f"{exc} Usage: {USAGE['search']}") from None
+    alerts = service.search(ctx.db, ctx.scope, text, limit=HISTORY_LIMIT, ticker=ticker)
     shown = escape_text(" ".join(text.split())[:80])
+    where = f" for *{escape_text(ticker)}*" if ticker else ""
     if not alerts:
-        return Reply(f"No alerts for this channel match “{shown}”.")
-    heading = f"*{len(alerts)} alert{'s' if len(alerts) != 1 else ''} for this channel match “{shown}”:*"
+        return Reply(f"No alerts for this channel{where} match “{shown}”.")
+    heading = (
+        f"*{len(alerts)} alert{'s' if len(alerts) != 1 else ''} for this channel{where} match “{shown}”:*"
+    )
     blocks = render.alert_list_blocks(heading, alerts, ctx.labels, _notes(ctx, alerts))
     return Reply(render.alert_list_fallback(heading, alerts), blocks)
+
+
+# --- digest -------------------------------------------------------------------------------------------
+
+
+async def cmd_digest(ctx: CommandContext, args: list[str]) -> Reply:
+    """`digest` (status), `digest off`, `digest daily 08:00 Europe/London`, `digest weekly mon 08:00 UTC`."""
+    text = " ".join(args).strip()
+    words = text.split()
+    if not words:
+        info = service.digest_status(ctx.db, ctx.scope)
+        if info is None:
+            start = f"`{COMMAND} digest daily 08:00 Europe/London`"
+            return Reply(f"No digest in this channel. Start one with {start}.")
+        return Reply(f"{escape_text(info.describe())} Stop it with `{COMMAND} digest off`.")
+    if words[0].lower() == "off":
+        if len(words) > 1:
+            raise UsageError(f"Usage: {USAGE['digest']}")
+        if service.digest_off(ctx.db, ctx.scope):
+            return Reply(f"{mention(ctx.scope.user)} stopped this channel's digest.", in_channel=True)
+        return Reply("There was no digest in this channel.")
+    if words[0].lower() not in ("daily", "weekly"):
+        raise UsageError(f"A digest is daily or weekly. Usage: {USAGE['digest']}")
+    answer = service.digest_command(ctx.db, ctx.scope, text)
+    return Reply(
+        f"{mention(ctx.scope.user)} set up a digest for this channel: alerts posted here, grouped by "
+        f"ticker and topic. {escape_text(answer)}",
+        in_channel=True,
+    )
 
 
 async def cmd_topics(ctx: CommandContext, args: list[str]) -> Reply:
@@ -380,6 +554,7 @@ def _feed_line(row: dict[str, Any]) -> str:
 
 
 Handler = Callable[[CommandContext, list[str]], Awaitable[Reply]]
+RAW_TEXT = frozenset({"search"})  # commands given the raw text after their name (quotes kept as typed)
 
 HANDLERS: dict[str, Handler] = {
     "watch": cmd_watch,
@@ -388,6 +563,7 @@ HANDLERS: dict[str, Handler] = {
     "summary": cmd_summary,
     "history": cmd_history,
     "search": cmd_search,
+    "digest": cmd_digest,
     "topics": cmd_topics,
     "feeds": cmd_feeds,
     "help": cmd_help,
