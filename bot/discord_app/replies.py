@@ -141,12 +141,20 @@ def topics_embed(topics: list[tuple[str, str, str]]) -> discord.Embed:
     return embed
 
 
+NO_CHART = "The weekly chart could not be drawn this time (logged); the counts above are complete."
+NO_DIGEST = (
+    "No digest in this channel. Set one with `/riskwire digest cadence:daily time:08:00 tz:Europe/London`."
+)
+
 HELP = """Riskwire watches the news for ESG and legal risk on the stocks this channel follows.
 `/riskwire watch tickers:AMZN AAPL` follow tickers here (Manage Channels)
 `/riskwire unwatch tickers:AMZN` stop following them (Manage Channels)
 `/riskwire list` what this channel follows, and whether Riskwire can post here
-`/riskwire summary ticker:AMZN window:30d` counts by topic and severity, top stories
-`/riskwire history [ticker]` recent alerts posted here
-`/riskwire search text:…` find past alerts posted here
+`/riskwire summary ticker:AMZN window:30d` counts by topic and severity, top stories, a weekly chart
+`/riskwire history [ticker] [topic] [severity] [status] [window]` recent alerts posted here
+`/riskwire search text:… [ticker]` find past alerts posted here ("a phrase", word*, OR)
+`/riskwire digest cadence:daily time:08:00 tz:Europe/London` a daily or weekly round-up here \
+(Manage Channels; no options: show it; cadence:off: stop it)
 `/riskwire topics` the risk topics Riskwire tags
-Buttons on each alert: Mark reviewed, False positive, Mute 24h (kept in the history with who and when)."""
+Buttons on each alert: Mark reviewed, False positive, Mute 24h (kept in the history with who and when).
+Other outlets' copies of a story are posted as replies to its alert."""
