@@ -12,16 +12,17 @@ import io
 import logging
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import discord
 import sqlite_utils
 from discord import app_commands
 
-from bot import service
+from bot import feed_service, service
 from bot.discord_app import replies
 from bot.discord_app.autocomplete import TickerIndex, complete, complete_zone
 from bot.discord_app.embeds import NO_MENTIONS, alert_embed, with_review
-from bot.discord_app.permissions import check_flag, require
+from bot.discord_app.permissions import MANAGE_FEEDS, check_flag, require
 from bot.discord_app.views import alert_view
 from bot.fts_query import QueryError, to_fts_query
 from bot.settings import Settings
@@ -54,6 +55,11 @@ CADENCE_CHOICES = [
 WEEKDAY_CHOICES = [
     app_commands.Choice(name=day, value=day[:3].lower())
     for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+]
+FEED_ACTIONS = [
+    app_commands.Choice(name="list: the feeds this server added, with their health", value="list"),
+    app_commands.Choice(name="add: poll these feed URLs (Manage Server)", value="add"),
+    app_commands.Choice(name="remove: stop polling feeds this server added (Manage Server)", value="remove"),
 ]
 _CLOCK = re.compile(r"([01]?\d|2[0-3]):[0-5]\d")
 
@@ -119,7 +125,7 @@ def _choices(suggestions: list) -> list[app_commands.Choice[str]]:
 
 
 class RiskwireGroup(app_commands.Group):
-    """`/riskwire watch|unwatch|list|summary|history|search|digest|topics|help`."""
+    """`/riskwire watch|unwatch|list|summary|history|search|digest|feeds|topics|help`."""
 
     def __init__(
         self, db: sqlite_utils.Database, settings: Settings, index: Callable[[], TickerIndex]
@@ -133,6 +139,7 @@ class RiskwireGroup(app_commands.Group):
         )
         self.db = db
         self.manage_flag = check_flag(settings.discord_manage_permission)
+        self.allow_private_feeds = settings.allow_private_feeds
         self._index = index
 
     def _watched_here(self, interaction: discord.Interaction) -> list[str]:
@@ -390,6 +397,45 @@ class RiskwireGroup(app_commands.Group):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return _choices(complete_zone(current))
+
+    # --- feeds ------------------------------------------------------------------------------------
+
+    @app_commands.command(
+        name="feeds", description="The news feeds this server added, or add and remove some"
+    )
+    @app_commands.describe(
+        action="list (default), add or remove",
+        urls="Feed URLs (http or https), separated by spaces",
+    )
+    @app_commands.choices(action=FEED_ACTIONS)
+    async def feeds(
+        self,
+        interaction: discord.Interaction,
+        action: app_commands.Choice[str] | None = None,
+        urls: app_commands.Range[str, 1, 1900] | None = None,
+    ) -> None:
+        scope = scope_of(interaction)
+        doing = action.value if action else "list"
+        if doing == "list":
+            own, others = feed_service.list_feeds(self.db, scope)
+            await interaction.response.send_message(
+                embed=replies.feeds_embed(own, others), ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+            return
+        require(interaction, MANAGE_FEEDS, "Adding or removing feeds")
+        given = (urls or "").split()
+        if not given:
+            raise service.ServiceError("Give one or more feed URLs in `urls`.")
+        if doing == "add":
+            stamp = datetime.now(UTC).isoformat(timespec="seconds")
+            change = feed_service.add_feeds(
+                self.db, scope, given, stamp, allow_private=self.allow_private_feeds
+            )
+        else:
+            change = feed_service.remove_feeds(self.db, scope, given)
+        await interaction.response.send_message(
+            replies.feeds_change_text(doing, change), allowed_mentions=NO_MENTIONS, suppress_embeds=True
+        )
 
     @app_commands.command(name="topics", description="The risk topics Riskwire tags")
     async def topics(self, interaction: discord.Interaction) -> None:

@@ -62,7 +62,7 @@ async def two_outlets(db, settings: Settings, feeds: FeedServer, notifiers) -> N
         "/b.xml",
         rss([Item(REWRITE[0], REWRITE_LINK, REWRITE[1], pub=recent_pub(2))], title="@everyone Outlet *B*"),
     )
-    report = await poll_once(db, replace(settings, feeds=(first, second)), notifiers)
+    report = await poll_once(db, replace(settings, feeds=(first, second), host_gap=0), notifiers)
     assert report.processed.linked == 1, report
 
 
@@ -217,7 +217,9 @@ async def test_an_update_cut_off_after_discord_posted_it_is_found_not_resent(
     second = feed_server.serve(
         "/b.xml", rss([Item(REWRITE[0], REWRITE_LINK, REWRITE[1], pub=recent_pub(2))], title="Outlet B")
     )
-    await poll_once(db, replace(discord_settings, feeds=(first, second)), {})  # the copy is linked
+    await poll_once(
+        db, replace(discord_settings, feeds=(first, second), host_gap=0), {}
+    )  # the copy is linked
     await crash_during_send(fake_discord, db, notifiers, MESSAGES)
     assert row(db, "report_deliveries")["state"] == "sending"
     later = datetime.now(UTC) + timedelta(minutes=20)
