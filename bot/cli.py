@@ -221,7 +221,7 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def _notifiers(settings: Settings) -> dict[str, Any]:
+def _notifiers(settings: Settings, db: sqlite_utils.Database | None = None) -> dict[str, Any]:
     from bot.delivery.console import ConsoleNotifier
 
     notifiers: dict[str, Any] = {"console": ConsoleNotifier()}
@@ -229,6 +229,13 @@ def _notifiers(settings: Settings) -> dict[str, Any]:
         from bot.delivery.slack import slack_notifier
 
         notifiers["slack"] = slack_notifier(settings)
+    if db is not None:  # Discord webhooks need no bot token (the bot's channels wait for `run`)
+        from bot.discord_app.webhook_targets import webhook_targets_exist
+
+        if webhook_targets_exist(db):
+            from bot.delivery.discord import webhooks_without_bot
+
+            notifiers["discord"] = webhooks_without_bot(settings)
     return notifiers
 
 
@@ -238,7 +245,7 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     if not args.once:
         raise CliError("poll needs --once (for continuous polling use: riskwire run)")
     db = _db(settings)
-    report = asyncio.run(poll_once(db, settings, _notifiers(settings)))
+    report = asyncio.run(poll_once(db, settings, _notifiers(settings, db)))
     for url, error in report.failures:
         _err(f"feed {url}: {error}")
     p, d = report.processed, report.delivered

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlite_utils
 
 from bot.alerts import Alert
-from bot.delivery.base import SendResult
+from bot.delivery.base import SendResult, notifier_for
 from bot.delivery.outbox import backoff
 from bot.service import Scope, ServiceError
 from bot.targets import Target, TargetError, parse_target
@@ -374,7 +374,7 @@ async def _run_one(
         advance(last_error=str(exc))
         report.failed += 1
         return
-    notifier = notifiers.get(target.platform)
+    notifier = notifier_for(notifiers, target)
     if not (hasattr(notifier, "send_digest") or hasattr(notifier, "send_text")):
         store.update(db, key, {"retry_at": row["retry_at"]})  # release the claim; wait for the platform
         report.waiting += 1

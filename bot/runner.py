@@ -78,6 +78,10 @@ async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> 
     db = open_db(settings.db_path)
     frontends = load_frontends(settings, db)
     notifiers: dict[str, Notifier] = {"console": ConsoleNotifier()}
+    if all(f.platform != "discord" for f in frontends):  # Discord webhooks need no bot token
+        from bot.delivery.discord import webhooks_without_bot
+
+        notifiers["discord"] = webhooks_without_bot(settings)  # (the bot's channels wait for one)
     for frontend in frontends:
         await frontend.start()
         notifiers[frontend.platform] = frontend.notifier

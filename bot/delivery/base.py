@@ -25,19 +25,23 @@ methods (looked up with getattr, so a notifier without them keeps working):
   updates to that platform are recorded as skipped.
 - `async def send_notice(self, target: Target, text: str) -> SendResult` -- a one-off message to a
   channel (a feed it owns was paused or has recovered). Without it, the notice is logged instead.
+- `def serves(self, target: Target) -> bool` -- False when this notifier cannot post to that target
+  in this process (e.g. Discord webhooks posted without a bot token, while `discord:GUILD/CHANNEL`
+  targets need the bot): the target's work then waits as if its platform were not running.
 """
 
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.alerts import Alert
 from bot.stories import Report
 from bot.targets import Target
 
-__all__ = ["DeliveryRef", "Notifier", "Report", "SendResult", "current_delivery"]
+__all__ = ["DeliveryRef", "Notifier", "Report", "SendResult", "current_delivery", "notifier_for"]
 
 
 @dataclass(frozen=True)
@@ -98,3 +102,12 @@ class Notifier(Protocol):
     platform: str
 
     async def send(self, alert: Alert, target: Target) -> SendResult: ...
+
+
+def notifier_for(notifiers: Mapping[str, Any], target: Target) -> Any | None:
+    """The notifier that posts to `target` here: its platform's, unless that one `serves` not it."""
+    notifier = notifiers.get(target.platform)
+    serves = getattr(notifier, "serves", None)
+    if notifier is not None and serves is not None and not serves(target):
+        return None
+    return notifier

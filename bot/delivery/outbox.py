@@ -36,7 +36,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.alerts import Alert
-from bot.delivery.base import DeliveryRef, Notifier, SendResult, current_delivery
+from bot.delivery.base import DeliveryRef, Notifier, SendResult, current_delivery, notifier_for
 from bot.metrics import NULL, Metrics
 from bot.stories import Report
 from bot.targets import Target, TargetError, parse_target
@@ -263,7 +263,7 @@ class Outbox:
         target = self._target(row, report, "deliveries")
         if target is None:
             return True
-        notifier = self.notifiers.get(target.platform)
+        notifier = notifier_for(self.notifiers, target)
         if notifier is None:
             report.waiting += 1
             return True
@@ -291,7 +291,7 @@ class Outbox:
         target = self._target(row, report, "report_deliveries")
         if target is None:
             return True
-        notifier = self.notifiers.get(target.platform)
+        notifier = notifier_for(self.notifiers, target)
         if notifier is None:
             report.waiting += 1
             return True
@@ -373,7 +373,7 @@ class Outbox:
                 target = parse_target(row["target"])
             except TargetError:
                 continue
-            notifier = self.notifiers.get(target.platform)
+            notifier = notifier_for(self.notifiers, target)
             if notifier is None:
                 continue  # that platform is not running here: leave it for a run that has it
             attempt = row["attempt_id"] or ""
@@ -421,7 +421,7 @@ class Outbox:
                 target = parse_target(row["target"])
             except TargetError:
                 target = Target("console")
-            notifier = self.notifiers.get(target.platform)
+            notifier = notifier_for(self.notifiers, target)
             sender = getattr(notifier, "send_notice", None)
             if sender is None:
                 target = Target("console")

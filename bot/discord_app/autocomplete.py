@@ -1,10 +1,12 @@
-"""Ticker suggestions for the commands' autocomplete, from the company directory."""
+"""Suggestions for the commands' autocomplete: tickers from the company directory, time zones."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from zoneinfo import available_timezones
 
 from rules.directory import CompanyDirectory
 
@@ -86,3 +88,39 @@ def complete(
         label = f"{value} · {company}" if not head else f"{value} ({company})"
         out.append(Suggestion(label[:VALUE_MAX], value))
     return out
+
+
+COMMON_ZONES = (
+    "UTC",
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Asia/Tokyo",
+    "Asia/Singapore",
+    "Asia/Hong_Kong",
+    "Australia/Sydney",
+)
+
+
+@cache
+def _zones() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
+
+
+def complete_zone(current: str) -> list[Suggestion]:
+    """IANA time zones for what is typed ("lon", "new york", "Europe/"): names with a part starting
+    with it first, then names containing it; common zones while nothing is typed."""
+    key = (current or "").strip().lower().replace(" ", "_")
+    if not key:
+        return [Suggestion(z, z) for z in COMMON_ZONES if z in _zones()][:MAX_CHOICES]
+    starts, contains = [], []
+    for zone in _zones():
+        low = zone.lower()
+        if low.startswith(key) or any(part.startswith(key) for part in low.split("/")):
+            starts.append(zone)
+        elif key in low:
+            contains.append(zone)
+    return [Suggestion(z, z) for z in (starts + contains)[:MAX_CHOICES]]

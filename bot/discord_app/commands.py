@@ -8,19 +8,23 @@ up, after their input is checked, so a typo still gets a quick private answer.
 
 from __future__ import annotations
 
+import io
 import logging
+import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import discord
 import sqlite_utils
 from discord import app_commands
 
-from bot import service
+from bot import feed_service, service
 from bot.discord_app import replies
-from bot.discord_app.autocomplete import TickerIndex, complete
+from bot.discord_app.autocomplete import TickerIndex, complete, complete_zone
 from bot.discord_app.embeds import NO_MENTIONS, alert_embed, with_review
-from bot.discord_app.permissions import check_flag, require
+from bot.discord_app.permissions import MANAGE_FEEDS, check_flag, require
 from bot.discord_app.views import alert_view
+from bot.fts_query import QueryError, to_fts_query
 from bot.settings import Settings
 from bot.targets import Target
 
@@ -33,6 +37,31 @@ MUTE_HOURS = 24
 WINDOW_CHOICES = [app_commands.Choice(name=f"last {d} days", value=k) for k, d in service.WINDOWS.items()]
 TOPIC_CHOICES = [app_commands.Choice(name=label[:100], value=tid) for tid, label, _ in service.topics()][:25]
 SEVERITY_CHOICES = [app_commands.Choice(name=s, value=s) for s in ("medium", "high", "critical")]
+SEVERITY_FILTERS = [
+    app_commands.Choice(name="critical only", value="critical"),
+    app_commands.Choice(name="high and above", value="high+"),
+    app_commands.Choice(name="medium and above", value="medium+"),
+    app_commands.Choice(name="low only", value="low"),
+]
+STATUS_CHOICES = [
+    app_commands.Choice(name="open (not reviewed yet)", value="open"),
+    app_commands.Choice(name="reviewed (or marked false positive)", value="reviewed"),
+]
+CADENCE_CHOICES = [
+    app_commands.Choice(name="daily", value="daily"),
+    app_commands.Choice(name="weekly", value="weekly"),
+    app_commands.Choice(name="off (stop the digest)", value="off"),
+]
+WEEKDAY_CHOICES = [
+    app_commands.Choice(name=day, value=day[:3].lower())
+    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+]
+FEED_ACTIONS = [
+    app_commands.Choice(name="list: the feeds this server added, with their health", value="list"),
+    app_commands.Choice(name="add: poll these feed URLs (Manage Server)", value="add"),
+    app_commands.Choice(name="remove: stop polling feeds this server added (Manage Server)", value="remove"),
+]
+_CLOCK = re.compile(r"([01]?\d|2[0-3]):[0-5]\d")
 
 GENERIC_ERROR = "Something went wrong on Riskwire's side; it has been logged. Please try again later."
 
@@ -96,7 +125,7 @@ def _choices(suggestions: list) -> list[app_commands.Choice[str]]:
 
 
 class RiskwireGroup(app_commands.Group):
-    """`/riskwire watch|unwatch|list|summary|history|search|topics|help`."""
+    """`/riskwire watch|unwatch|list|summary|history|search|digest|feeds|topics|help`."""
 
     def __init__(
         self, db: sqlite_utils.Database, settings: Settings, index: Callable[[], TickerIndex]
@@ -110,6 +139,7 @@ class RiskwireGroup(app_commands.Group):
         )
         self.db = db
         self.manage_flag = check_flag(settings.discord_manage_permission)
+        self.allow_private_feeds = settings.allow_private_feeds
         self._index = index
 
     def _watched_here(self, interaction: discord.Interaction) -> list[str]:
@@ -195,7 +225,27 @@ class RiskwireGroup(app_commands.Group):
         days = service.parse_window(window.value if window else None)
         await interaction.response.defer(thinking=True)
         result = service.summary(self.db, scope, symbol, days, directory=self._index().directory)
-        await interaction.followup.send(embed=replies.summary_embed(result), allowed_mentions=NO_MENTIONS)
+        embed = replies.summary_embed(result)
+        chart = self._chart(scope, symbol, days) if result.total else None
+        if chart is None:
+            if result.total:
+                embed.set_footer(text=replies.NO_CHART)
+            await interaction.followup.send(embed=embed, allowed_mentions=NO_MENTIONS)
+            return
+        embed.set_image(url=f"attachment://{chart.filename}")
+        await interaction.followup.send(
+            embed=embed,
+            file=discord.File(io.BytesIO(chart.png), filename=chart.filename),
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    def _chart(self, scope: service.Scope, ticker: str, days: int) -> service.Chart | None:
+        """The weekly chart for the summary, or None (logged) when it cannot be drawn."""
+        try:
+            return service.summary_chart(self.db, scope, ticker, days)
+        except Exception:
+            log.exception("summary chart for %s (%d days, %s) failed", ticker, days, scope.key)
+            return None
 
     @summary.autocomplete("ticker")
     async def _summary_ticker(
@@ -204,16 +254,56 @@ class RiskwireGroup(app_commands.Group):
         return _choices(complete(self._index(), current, preferred=self._watched_here(interaction)))
 
     @app_commands.command(name="history", description="Recent alerts posted in this channel")
-    @app_commands.describe(ticker="Only this ticker (default: all)")
+    @app_commands.describe(
+        ticker="Only this ticker (default: all)",
+        topic="Only alerts tagged with this topic",
+        severity="Only alerts this severe",
+        status="Only open alerts, or only reviewed ones (default: both)",
+        window="How far back (default: all time)",
+    )
+    @app_commands.choices(
+        topic=TOPIC_CHOICES, severity=SEVERITY_FILTERS, status=STATUS_CHOICES, window=WINDOW_CHOICES
+    )
     async def history(
-        self, interaction: discord.Interaction, ticker: app_commands.Range[str, 1, 20] | None = None
+        self,
+        interaction: discord.Interaction,
+        ticker: app_commands.Range[str, 1, 20] | None = None,
+        topic: app_commands.Choice[str] | None = None,
+        severity: app_commands.Choice[str] | None = None,
+        status: app_commands.Choice[str] | None = None,
+        window: app_commands.Choice[str] | None = None,
     ) -> None:
         scope = scope_of(interaction)
         symbol = service.parse_ticker_list(ticker)[0] if ticker else None
+        days = service.parse_window(window.value) if window else None
+        reviewed = None if status is None else status.value == "reviewed"
+        # checked before deferring, so a bad option gets a quick private answer
+        service.alert_filter(scope, topic=topic.value if topic else None, days=days)
         await interaction.response.defer(thinking=True)
-        alerts = service.history(self.db, scope, ticker=symbol, limit=HISTORY_LIMIT)
-        title = f"Recent alerts here{' on ' + symbol if symbol else ''}"
-        embed = replies.alerts_embed(alerts, title, "No alerts have been posted here yet.")
+        alerts = service.history(
+            self.db,
+            scope,
+            ticker=symbol,
+            limit=HISTORY_LIMIT,
+            topic=topic.value if topic else None,
+            severity=severity.value if severity else None,
+            reviewed=reviewed,
+            days=days,
+        )
+        filters = [
+            part
+            for part in (
+                symbol,
+                topic.name if topic else None,
+                severity.name if severity else None,
+                status.value if status else None,
+                window.name if window else None,
+            )
+            if part
+        ]
+        title = " · ".join(["Recent alerts here", *filters])
+        empty = "No alert posted here matches." if filters else "No alerts have been posted here yet."
+        embed = replies.alerts_embed(alerts, title, empty)
         await interaction.followup.send(embed=embed, allowed_mentions=NO_MENTIONS)
 
     @history.autocomplete("ticker")
@@ -223,16 +313,129 @@ class RiskwireGroup(app_commands.Group):
         return _choices(complete(self._index(), current, preferred=self._watched_here(interaction)))
 
     @app_commands.command(name="search", description="Find past alerts posted in this channel")
-    @app_commands.describe(text="Words in the headline, summary or company name")
-    async def search(self, interaction: discord.Interaction, text: app_commands.Range[str, 1, 200]) -> None:
+    @app_commands.describe(
+        text='Words in the headline, summary or company ("a phrase", word*, OR)',
+        ticker="Only this ticker (default: all)",
+    )
+    async def search(
+        self,
+        interaction: discord.Interaction,
+        text: app_commands.Range[str, 1, 200],
+        ticker: app_commands.Range[str, 1, 20] | None = None,
+    ) -> None:
         scope = scope_of(interaction)
-        if not " ".join(text.split()):
+        words = " ".join(text.split())
+        if not words:
             raise service.ServiceError("Give some words to search for.")
+        try:
+            to_fts_query(words)
+        except QueryError as exc:  # only punctuation: say what to type rather than "nothing found"
+            raise service.ServiceError(str(exc)) from None
+        symbol = service.parse_ticker_list(ticker)[0] if ticker else None
         await interaction.response.defer(thinking=True)
-        alerts = service.search(self.db, scope, text, limit=SEARCH_LIMIT)
-        title = f"Alerts here matching “{' '.join(text.split())[:80]}”"
+        alerts = service.search(self.db, scope, words, limit=SEARCH_LIMIT, ticker=symbol)
+        title = f"Alerts here matching “{words[:80]}”" + (f" · {symbol}" if symbol else "")
         embed = replies.alerts_embed(alerts, title, "No alert posted here matches.")
         await interaction.followup.send(embed=embed, allowed_mentions=NO_MENTIONS)
+
+    @search.autocomplete("ticker")
+    async def _search_ticker(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return _choices(complete(self._index(), current, preferred=self._watched_here(interaction)))
+
+    # --- digests ----------------------------------------------------------------------------------
+
+    @app_commands.command(name="digest", description="A daily or weekly round-up of this channel's alerts")
+    @app_commands.describe(
+        cadence="daily, weekly, or off (leave empty to see this channel's digest)",
+        at="When, as HH:MM on a 24-hour clock (e.g. 08:00)",
+        tz="Time zone (default UTC), e.g. Europe/London",
+        weekday="Day of a weekly digest (default Monday)",
+    )
+    @app_commands.rename(at="time")
+    @app_commands.choices(cadence=CADENCE_CHOICES, weekday=WEEKDAY_CHOICES)
+    async def digest(
+        self,
+        interaction: discord.Interaction,
+        cadence: app_commands.Choice[str] | None = None,
+        at: app_commands.Range[str, 1, 5] | None = None,
+        tz: app_commands.Range[str, 1, 64] | None = None,
+        weekday: app_commands.Choice[str] | None = None,
+    ) -> None:
+        scope = scope_of(interaction)
+        if cadence is None:
+            if at or tz or weekday:
+                raise service.ServiceError("Choose a cadence (daily or weekly) to set a digest.")
+            info = service.digest_status(self.db, scope)
+            text = info.describe() if info else replies.NO_DIGEST
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        require(interaction, self.manage_flag, "Changing this channel's digest")
+        if cadence.value == "off":
+            stopped = service.digest_off(self.db, scope)
+            text = "Digest stopped for this channel." if stopped else "This channel had no digest."
+        else:
+            text = self._set_digest(scope, cadence.value, at, tz, weekday.value if weekday else None)
+        await interaction.response.send_message(text, allowed_mentions=NO_MENTIONS)
+
+    def _set_digest(
+        self, scope: service.Scope, cadence: str, at: str | None, tz: str | None, weekday: str | None
+    ) -> str:
+        if not at or not _CLOCK.fullmatch(at.strip()):
+            raise service.ServiceError(
+                f"Give the time as HH:MM on a 24-hour clock, e.g. `time:08:00` (got {(at or '')[:10]!r})."
+            )
+        if weekday and cadence != "weekly":
+            raise service.ServiceError("A weekday only applies to weekly digests.")
+        zone = (tz or "UTC").strip().replace(" ", "_")
+        info = service.set_digest(self.db, scope, cadence, at.strip(), zone, weekday=weekday)
+        return f"{info.describe()} It rounds up the alerts posted here, by ticker and topic."
+
+    @digest.autocomplete("tz")
+    async def _digest_tz(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return _choices(complete_zone(current))
+
+    # --- feeds ------------------------------------------------------------------------------------
+
+    @app_commands.command(
+        name="feeds", description="The news feeds this server added, or add and remove some"
+    )
+    @app_commands.describe(
+        action="list (default), add or remove",
+        urls="Feed URLs (http or https), separated by spaces",
+    )
+    @app_commands.choices(action=FEED_ACTIONS)
+    async def feeds(
+        self,
+        interaction: discord.Interaction,
+        action: app_commands.Choice[str] | None = None,
+        urls: app_commands.Range[str, 1, 1900] | None = None,
+    ) -> None:
+        scope = scope_of(interaction)
+        doing = action.value if action else "list"
+        if doing == "list":
+            own, others = feed_service.list_feeds(self.db, scope)
+            await interaction.response.send_message(
+                embed=replies.feeds_embed(own, others), ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+            return
+        require(interaction, MANAGE_FEEDS, "Adding or removing feeds")
+        given = (urls or "").split()
+        if not given:
+            raise service.ServiceError("Give one or more feed URLs in `urls`.")
+        if doing == "add":
+            stamp = datetime.now(UTC).isoformat(timespec="seconds")
+            change = feed_service.add_feeds(
+                self.db, scope, given, stamp, allow_private=self.allow_private_feeds
+            )
+        else:
+            change = feed_service.remove_feeds(self.db, scope, given)
+        await interaction.response.send_message(
+            replies.feeds_change_text(doing, change), allowed_mentions=NO_MENTIONS, suppress_embeds=True
+        )
 
     @app_commands.command(name="topics", description="The risk topics Riskwire tags")
     async def topics(self, interaction: discord.Interaction) -> None:

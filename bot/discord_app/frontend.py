@@ -38,7 +38,7 @@ class DiscordFrontend:
         self.client = RiskwireClient(
             settings, db, sync_commands=sync_commands, guild_ready_timeout=guild_ready_timeout
         )
-        self.discord_notifier = DiscordNotifier(self.client, DiscordWebhookNotifier())
+        self.discord_notifier = DiscordNotifier(self.client, DiscordWebhookNotifier(), db)
         self.notifier: Notifier = self.discord_notifier
         self._task: asyncio.Task[None] | None = None
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import discord
 
-from bot import service
+from bot import feed_service, service
 from bot.alerts import Alert
 from bot.discord_app.embeds import SEVERITY_COLOURS, clip, labels, link, safe_text
 from bot.render import SEVERITY_MARK
@@ -141,12 +141,55 @@ def topics_embed(topics: list[tuple[str, str, str]]) -> discord.Embed:
     return embed
 
 
+def feeds_embed(own: list[dict[str, Any]], others: int) -> discord.Embed:
+    """The feeds this server added, each with its health, and how many the operator set up."""
+    embed = discord.Embed(title="News feeds", colour=LIST_COLOUR)
+    lines = [f"Riskwire polls {others} feed{'s' if others != 1 else ''} set up by its operator."]
+    if own:
+        lines.append("**Added from this server:**")
+    for row in own:
+        if row.get("paused"):
+            health = f"paused: {safe_text(row.get('paused_reason') or '', 200)}"
+        elif not row.get("last_fetch"):
+            health = "not fetched yet"
+        elif row.get("consecutive_failures"):
+            failing = f"failing ({row['consecutive_failures']} in a row)"
+            health = f"{failing}: {safe_text(row.get('last_error') or '', 200)}"
+        else:
+            health = "ok"
+        lines.append(f"• {safe_text(row['url'], 300)}: {health}")
+    embed.description = clip("\n".join(lines), DESCRIPTION_MAX)
+    return embed
+
+
+def feeds_change_text(action: str, change: feed_service.FeedChange) -> str:
+    """What an add or remove did, URL by URL (paused or recovered feeds are announced in this channel)."""
+    if action == "add":
+        lines = [f"Added feed {safe_text(u, 300)}" for u in change.changed]
+        lines += [f"{safe_text(u, 300)} is already on the feed list" for u in change.unchanged]
+        if change.changed:
+            lines.append("If a feed added here stops working, Riskwire says so in this channel.")
+    else:
+        lines = [f"Removed feed {safe_text(u, 300)}" for u in change.changed]
+        lines += [f"{safe_text(u, 300)} is not a feed this server added" for u in change.unchanged]
+    return clip("\n".join(lines), 2000)
+
+
+NO_CHART = "The weekly chart could not be drawn this time (logged); the counts above are complete."
+NO_DIGEST = (
+    "No digest in this channel. Set one with `/riskwire digest cadence:daily time:08:00 tz:Europe/London`."
+)
+
 HELP = """Riskwire watches the news for ESG and legal risk on the stocks this channel follows.
 `/riskwire watch tickers:AMZN AAPL` follow tickers here (Manage Channels)
 `/riskwire unwatch tickers:AMZN` stop following them (Manage Channels)
 `/riskwire list` what this channel follows, and whether Riskwire can post here
-`/riskwire summary ticker:AMZN window:30d` counts by topic and severity, top stories
-`/riskwire history [ticker]` recent alerts posted here
-`/riskwire search text:…` find past alerts posted here
+`/riskwire summary ticker:AMZN window:30d` counts by topic and severity, top stories, a weekly chart
+`/riskwire history [ticker] [topic] [severity] [status] [window]` recent alerts posted here
+`/riskwire search text:… [ticker]` find past alerts posted here ("a phrase", word*, OR)
+`/riskwire digest cadence:daily time:08:00 tz:Europe/London` a daily or weekly round-up here \
+(Manage Channels; no options: show it; cadence:off: stop it)
+`/riskwire feeds [action] [urls]` news feeds this server added (adding and removing: Manage Server)
 `/riskwire topics` the risk topics Riskwire tags
-Buttons on each alert: Mark reviewed, False positive, Mute 24h (kept in the history with who and when)."""
+Buttons on each alert: Mark reviewed, False positive, Mute 24h (kept in the history with who and when).
+Other outlets' copies of a story are posted as replies to its alert."""

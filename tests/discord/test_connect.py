@@ -27,9 +27,16 @@ async def test_login_follows_the_configured_gateway_and_registers_commands(
     assert group["contexts"] == [0] and group["dm_permission"] is False  # server channels only
     options = {o["name"]: [p["name"] for p in o["options"]] for o in group["options"]}
     assert options["watch"][0] == "tickers" and options["unwatch"] == ["tickers"]
-    assert options["summary"] == ["ticker", "window"] and options["history"] == ["ticker"]
-    assert options["search"] == ["text"]
+    assert options["summary"] == ["ticker", "window"]
+    assert options["history"] == ["ticker", "topic", "severity", "status", "window"]
+    assert options["search"] == ["text", "ticker"]
+    assert options["digest"] == ["cadence", "time", "tz", "weekday"]
     assert {"list", "topics", "help"} <= set(options)
+    digest = next(o for o in group["options"] if o["name"] == "digest")
+    kinds = {p["name"]: p for p in digest["options"]}
+    assert [c["value"] for c in kinds["cadence"]["choices"]] == ["daily", "weekly", "off"]
+    assert kinds["tz"]["autocomplete"] is True and len(kinds["weekday"]["choices"]) == 7
+    assert all(len(o["description"]) <= 100 for o in group["options"])
 
 
 async def test_only_unprivileged_intents_are_requested(

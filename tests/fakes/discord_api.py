@@ -6,7 +6,15 @@ exactly (discord.py only decodes JSON when the content type is exactly that), se
 gateway (HELLO, IDENTIFY -> READY, heartbeat ACK, and `dispatch()` for events such as
 INTERACTION_CREATE), channel messages, interaction callbacks and followups, command sync and
 webhooks. Every request is recorded; any route can be told to answer with an error next
-(`fail_next`, `rate_limit_next`, `forbid_next`).
+(`fail_next`, `rate_limit_next`, `forbid_next`) or to hold its answer back (`hold_next`, for a
+process that dies after Discord acted on a request but before it heard the answer).
+
+Channels keep their messages (`GET /channels/ID/messages` with after/before/limit, newest first as
+Discord answers); message ids are snowflakes made from the fake's clock (`now`). A message sent with
+`enforce_nonce` and a nonce its author used within `nonce_window` seconds is not created again: the
+first one is returned, as Discord does. Replies honour `message_reference` (an unknown message is
+an error unless `fail_if_not_exists` is false, when the reply is posted without it). Multipart
+requests (file uploads) are decoded: `Call.json` is their payload_json and `Call.files` the files.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -24,6 +33,7 @@ from aiohttp import WSMsgType, web
 APP_ID = "1100000000000000001"
 BOT_ID = "1100000000000000002"
 OWNER_ID = "1100000000000000003"
+DISCORD_EPOCH_MS = 1420070400000
 BOT_USER = {
     "id": BOT_ID,
     "username": "Riskwire",
@@ -48,6 +58,8 @@ class Call:
     headers: dict[str, str]
     status: int = 200
     response: Any = None  # what the fake answered
+    files: list[tuple[str, bytes]] = field(default_factory=list)  # (filename, content) of uploads
+    deduplicated: bool = False  # answered with an earlier message (same nonce within the window)
 
 
 @dataclass
@@ -68,7 +80,13 @@ class FakeDiscord:
         self.identify: dict[str, Any] | None = None
         self.heartbeats = 0
         self._canned: list[tuple[str, re.Pattern[str], Canned]] = []
-        self._ids = itertools.count(1200000000000000001)
+        self._held: list[tuple[str, re.Pattern[str], asyncio.Event]] = []
+        self._last_id = 0
+        self._counter = itertools.count()
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.nonce_window = 300.0  # seconds; Discord says "the past few minutes"
+        self.messages: dict[str, list[dict[str, Any]]] = {}  # channel id -> messages, oldest first
+        self._nonces: dict[tuple[str, str], dict[str, Any]] = {}  # (author id, nonce) -> message
         self._seq = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
         self._changed = asyncio.Condition()
@@ -86,7 +104,18 @@ class FakeDiscord:
         return self.base + self.prefix
 
     def next_id(self) -> str:
-        return str(next(self._ids))
+        """A snowflake for the fake's current time (increasing even if the clock is set back)."""
+        ms = int(self.now().timestamp() * 1000) - DISCORD_EPOCH_MS
+        value = max((ms << 22) | (next(self._counter) & 0xFFF), self._last_id + 1)
+        self._last_id = value
+        return str(value)
+
+    def hold_next(self, method: str, path_regex: str) -> asyncio.Event:
+        """The next matching request is carried out but not answered until the returned event is set
+        (or the client gives up); `release` it to let the answer go."""
+        event = asyncio.Event()
+        self._held.append((method, re.compile(path_regex), event))
+        return event
 
     def fail_next(
         self,
@@ -126,8 +155,12 @@ class FakeDiscord:
         return [c for c in self.calls if c.method == method and pattern.fullmatch(c.path)]
 
     def posted(self, channel_id: str) -> list[Call]:
-        """Messages the bot posted successfully in a channel."""
-        return [c for c in self.requests("POST", rf"/channels/{channel_id}/messages") if c.status == 200]
+        """Messages the bot posted successfully in a channel (a repeated nonce posts nothing)."""
+        return [
+            c
+            for c in self.requests("POST", rf"/channels/{channel_id}/messages")
+            if c.status == 200 and not c.deduplicated
+        ]
 
     def callbacks(self, interaction_id: str | None = None) -> list[Call]:
         """Interaction responses (type 4 message, 5 deferred, 7 update message, 8 autocomplete)."""
@@ -170,6 +203,8 @@ class FakeDiscord:
         return self
 
     async def stop(self) -> None:
+        for _, _, event in self._held:
+            event.set()
         for ws in list(self._sockets):
             await ws.close()
         if self._runner is not None:
@@ -185,10 +220,14 @@ class FakeDiscord:
     async def _handle(self, request: web.Request) -> web.Response:
         path = request.path[len(self.prefix) :]
         body: Any = None
-        raw = await request.read()
-        if raw and request.content_type == "application/json":
-            body = json.loads(raw)
-        call = Call(request.method, path, dict(request.query), body, dict(request.headers))
+        files: list[tuple[str, bytes]] = []
+        if request.content_type.startswith("multipart/"):
+            body, files = await self._multipart(request)
+        else:
+            raw = await request.read()
+            if raw and request.content_type == "application/json":
+                body = json.loads(raw)
+        call = Call(request.method, path, dict(request.query), body, dict(request.headers), files=files)
         canned = self._take(request.method, path)
         if canned is not None:
             call.status = canned.status
@@ -200,12 +239,35 @@ class FakeDiscord:
             call.status = 401
             await self._record(call)
             return self._json({"message": "401: Unauthorized", "code": 0}, 401)
-        status, answer = self._answer(request.method, path, body, dict(request.query))
+        status, answer = self._answer(request.method, path, body, dict(request.query), call)
         call.status, call.response = status, answer
         await self._record(call)
+        held = self._take_held(request.method, path)
+        if held is not None:
+            await held.wait()
         if status == 204:
             return web.Response(status=204)
         return self._json(answer, status)
+
+    @staticmethod
+    async def _multipart(request: web.Request) -> tuple[Any, list[tuple[str, bytes]]]:
+        body: Any = None
+        files: list[tuple[str, bytes]] = []
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            data = await part.read()  # type: ignore[union-attr]
+            if part.name == "payload_json":  # type: ignore[union-attr]
+                body = json.loads(data)
+            else:
+                files.append((part.filename or "", bytes(data)))  # type: ignore[union-attr]
+        return body, files
+
+    def _take_held(self, method: str, path: str) -> asyncio.Event | None:
+        for i, (m, pattern, event) in enumerate(self._held):
+            if m == method and pattern.fullmatch(path):
+                del self._held[i]
+                return event
+        return None
 
     def _take(self, method: str, path: str) -> Canned | None:
         for i, (m, pattern, canned) in enumerate(self._canned):
@@ -224,7 +286,9 @@ class FakeDiscord:
             headers={"Content-Type": "application/json", **(headers or {})},
         )
 
-    def _answer(self, method: str, path: str, body: Any, query: dict[str, str]) -> tuple[int, Any]:
+    def _answer(
+        self, method: str, path: str, body: Any, query: dict[str, str], call: Call
+    ) -> tuple[int, Any]:
         if method == "GET" and path == "/users/@me":
             return 200, BOT_USER
         if method == "GET" and path == "/oauth2/applications/@me":
@@ -245,7 +309,9 @@ class FakeDiscord:
                 dict(c, id=self.next_id(), application_id=m.group(1), version="1") for c in body or []
             ]
         if method == "POST" and (m := re.fullmatch(r"/channels/(\d+)/messages", path)):
-            return 200, self._message(m.group(1), body or {}, author=BOT_USER)
+            return self._create(m.group(1), body or {}, BOT_USER, call)
+        if method == "GET" and (m := re.fullmatch(r"/channels/(\d+)/messages", path)):
+            return 200, self._history(m.group(1), query)
         if method == "PATCH" and (m := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path)):
             return 200, self._message(m.group(1), body or {}, author=BOT_USER, message_id=m.group(2))
         if method == "POST" and re.fullmatch(r"/interactions/\d+/[^/]+/callback", path):
@@ -256,7 +322,9 @@ class FakeDiscord:
                 "id": m.group(1),
                 "username": (body or {}).get("username") or "hook",
             }
-            message = self._message("1300000000000000001", body or {}, author=webhook_author)
+            status, message = self._create("1300000000000000001", body or {}, webhook_author, call)
+            if status != 200:
+                return status, message
             message["webhook_id"] = m.group(1)
             return (200, message) if query.get("wait") in ("true", "1", "True") else (204, None)
         if method == "PATCH" and (m := re.fullmatch(r"/webhooks/(\d+)/([^/]+)/messages/([^/]+)", path)):
@@ -281,6 +349,70 @@ class FakeDiscord:
             "bot": BOT_USER,
         }
 
+    def _create(
+        self, channel_id: str, body: dict[str, Any], author: dict[str, Any], call: Call
+    ) -> tuple[int, Any]:
+        """A new message in the channel, or the earlier one with the same enforced nonce."""
+        nonce = body.get("nonce")
+        key = (str(author["id"]), str(nonce))
+        if nonce is not None and body.get("enforce_nonce"):
+            earlier = self._nonces.get(key)
+            if earlier is not None:
+                age = (self.now() - datetime.fromisoformat(earlier["timestamp"])).total_seconds()
+                if age <= self.nonce_window:
+                    call.deduplicated = True
+                    return 200, earlier
+        reference = body.get("message_reference")
+        if reference:
+            known = any(
+                m["id"] == str(reference.get("message_id"))
+                for m in self.messages.get(str(reference.get("channel_id") or channel_id), [])
+            )
+            if not known:
+                if reference.get("fail_if_not_exists", True):
+                    return 400, {
+                        "message": "Invalid Form Body",
+                        "code": 50035,
+                        "errors": {
+                            "message_reference": {"_errors": [{"code": "MESSAGE_REFERENCE_UNKNOWN_MESSAGE"}]}
+                        },
+                    }
+                reference = None
+        message = self._message(channel_id, body, author=author)
+        if reference:
+            message["message_reference"] = {
+                "type": 0,
+                "message_id": str(reference["message_id"]),
+                "channel_id": str(reference.get("channel_id") or channel_id),
+                **({"guild_id": str(reference["guild_id"])} if reference.get("guild_id") else {}),
+            }
+            message["type"] = 19  # a reply
+        if call.files:
+            message["attachments"] = [
+                {"id": self.next_id(), "filename": name, "size": len(data), "url": f"{self.base}/a/{name}"}
+                for name, data in call.files
+            ]
+        if nonce is not None:
+            message["nonce"] = str(nonce)
+            self._nonces[key] = message
+        self.messages.setdefault(channel_id, []).append(message)
+        return 200, message
+
+    def _history(self, channel_id: str, query: dict[str, str]) -> list[dict[str, Any]]:
+        """Like Discord: at most `limit` (1-100, default 50) messages, newest first; with `after`, the
+        ones right after it; with `before`, the ones right before it."""
+        limit = max(1, min(int(query.get("limit") or 50), 100))
+        ordered = sorted(self.messages.get(channel_id, []), key=lambda m: int(m["id"]))
+        if query.get("after"):
+            after = int(query["after"])
+            picked = [m for m in ordered if int(m["id"]) > after][:limit]
+        else:
+            if query.get("before"):
+                before = int(query["before"])
+                ordered = [m for m in ordered if int(m["id"]) < before]
+            picked = ordered[-limit:]
+        return [{k: v for k, v in m.items() if k != "nonce"} for m in reversed(picked)]
+
     def _message(
         self, channel_id: str, body: dict[str, Any], *, author: dict[str, Any], message_id: str | None = None
     ) -> dict[str, Any]:
@@ -289,7 +421,7 @@ class FakeDiscord:
             "channel_id": channel_id,
             "author": author,
             "content": body.get("content") or "",
-            "timestamp": "2026-11-27T00:00:00.000000+00:00",
+            "timestamp": self.now().isoformat(timespec="microseconds"),
             "edited_timestamp": None,
             "tts": False,
             "mention_everyone": False,
