@@ -54,7 +54,9 @@ async def test_other_outlets_copies_are_thread_replies_under_the_alert(db, slack
         feed_store.add(db, feed_server.serve(path, rss([item], title=title)), "2026-01-01T00:00:00+00:00")
     service.watch(db, C1, ["AMZN"])
     note = slack_notifier_for(slack_api.api_url, slack_api.bot_token)
-    report = await poll_once(db, Settings(db_path=":memory:", host_gap=0), {"slack": note})
+    report = await poll_once(
+        db, Settings(db_path=":memory:", allow_private_feeds=True, host_gap=0), {"slack": note}
+    )
     assert report.delivered.sent == 1 and report.delivered.updates_sent == 2
 
     alert_post, *replies = slack_api.posted("C1")
