@@ -36,15 +36,21 @@ def evidence_line(alert: Alert, per_topic: int = 3) -> str:
     )
 
 
-def render_text(alert: Alert, labels: dict[str, str] | None = None) -> str:
-    """A readable multi-line alert: ticker and company, topics, severity, headline, summary, link, why."""
-    labels = labels or {}
-    topics = ", ".join(labels.get(t, t) for t in alert.topics) or "no risk topic"
+def status_parts(alert: Alert) -> list[str]:
+    """['HIGH', 'stage: lawsuit', 'company denies']: severity, then stage and denial where known."""
     status = [alert.severity.upper()]
     if alert.stage:
         status.append(f"stage: {alert.stage}")
     if alert.denied:
         status.append("company denies")
+    return status
+
+
+def render_text(alert: Alert, labels: dict[str, str] | None = None) -> str:
+    """A readable multi-line alert: ticker and company, topics, severity, headline, summary, link, why."""
+    labels = labels or {}
+    topics = ", ".join(labels.get(t, t) for t in alert.topics) or "no risk topic"
+    status = status_parts(alert)
     lines = [
         f"{SEVERITY_MARK.get(alert.severity, '')} {alert.ticker} · {alert.company} · {topics}",
         f"  [{' · '.join(status)}] {alert.title}",

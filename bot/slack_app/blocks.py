@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.alerts import Alert
 from bot.interactions import AlertAction
-from bot.render import SEVERITY_MARK, evidence_line
+from bot.render import SEVERITY_MARK, evidence_line, status_parts
 from bot.render_summary import render_summary_text
 from bot.service import Summary
 from bot.slack_app.escape import escape_text, link, mention, safe_url, truncate
@@ -91,11 +91,7 @@ def action_line(action: AlertAction, ticker: str) -> str:
 def alert_fallback(alert: Alert, labels: Mapping[str, str] | None = None) -> str:
     """The plain-text version (notifications, clients without blocks), escaped like the blocks."""
     labels = labels or {}
-    status = [alert.severity.upper()]
-    if alert.stage:
-        status.append(f"stage: {alert.stage}")
-    if alert.denied:
-        status.append("company denies")
+    status = status_parts(alert)
     lines = [
         f"{SEVERITY_MARK.get(alert.severity, '')} {alert.ticker} · {alert.company} · "
         + ", ".join(labels.get(t, t) for t in alert.topics),
