@@ -175,8 +175,10 @@ def synthetic_companies(count: int, rnd: random.Random) -> list[Company]:
     return companies
 
 
-def synthetic_articles(count: int, companies: list[Company], rnd: random.Random) -> list[tuple[str, str]]:
-    """(title, body) pairs of 2-3 KB shaped like a company-news feed: each article is about one watched
+def synthetic_articles(
+    count: int, companies: list[Company], rnd: random.Random
+) -> list[tuple[str, str, str]]:
+    """(title, lead, body) of 2-3 KB shaped like a company-news feed: each article is about one watched
     company (named in the headline and a few times in the text), half of them name one or two other
     companies in passing, and one in five carries risk vocabulary (one to three risk phrases)."""
     out = []
@@ -207,7 +209,8 @@ def synthetic_articles(count: int, companies: list[Company], rnd: random.Random)
             text = " ".join(sentence).capitalize() + "."
             parts.append(text)
             size += len(text) + 1
-        out.append((title, " ".join(parts)))
+        lead, _, body = " ".join(parts).partition(". ")
+        out.append((title, f"{name} {lead}.", body))
     return out
 
 
@@ -239,7 +242,7 @@ def main() -> int:
     rnd = random.Random(args.seed)
     companies = synthetic_companies(args.names, rnd)
     articles = synthetic_articles(args.articles, companies, rnd)
-    avg = sum(len(t) + len(b) for t, b in articles) / len(articles)
+    avg = sum(len(t) + len(le) + len(b) for t, le, b in articles) / len(articles)
     watched_names = sum(len(c.names) + len(c.ambiguous) for c in companies)
     print(
         f"{len(articles)} articles (average {avg / 1024:.1f} KB), {len(companies)} companies, "
@@ -253,8 +256,8 @@ def main() -> int:
 
     started = time.perf_counter()
     links = risky = 0
-    for title, body in articles:
-        for match in matcher.match_text(title, "", body):
+    for title, lead, body in articles:
+        for match in matcher.match_text(title, lead, body):
             links += 1
             risky += bool(match.topics)
     match_s = time.perf_counter() - started
@@ -266,8 +269,8 @@ def main() -> int:
     gc.collect()
     tracemalloc.start()
     matcher = Matcher(companies)
-    for title, body in articles[:1000]:
-        matcher.match_text(title, "", body)
+    for title, lead, body in articles[:1000]:
+        matcher.match_text(title, lead, body)
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
@@ -275,8 +278,8 @@ def main() -> int:
     sample = articles[: args.sample]
     started = time.perf_counter()
     naive_hits = 0
-    for title, body in sample:
-        text = title + "\n" + body
+    for title, lead, body in sample:
+        text = title + "\n" + lead + "\n" + body
         for pattern in patterns:
             naive_hits += sum(1 for _ in pattern.finditer(text))
     naive_s = time.perf_counter() - started

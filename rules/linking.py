@@ -306,13 +306,11 @@ def _passing(m: Mention, doc: Doc, words: LinkingWords) -> bool:
 
 
 def _is_lead_subject(m: Mention, doc: Doc) -> bool:
+    """Named within the first five words of the lead's first sentence (its grammatical subject, mostly)."""
     lead_start, lead_end = doc.spans["lead"]
-    if not lead_start <= m.start <= lead_end:
+    if not lead_start <= m.start <= lead_end or m.start - lead_start > 80:
         return False
-    sentence_start = doc.sentence_starts[doc.sentence_index(m.start)]
-    if doc.sentence_index(m.start) != doc.sentence_index(lead_start):
-        return False
-    return len(_WORDS.findall(doc.low[sentence_start : m.start])) <= 5
+    return _same_sentence(doc.text, lead_start, m.start) and len(doc.low[lead_start : m.start].split()) <= 5
 
 
 def _same_sentence(text: str, a: int, b: int) -> bool:

@@ -169,10 +169,11 @@ class Doc:
         return cls.from_parts(article.title, lead, body)
 
     def field_at(self, pos: int) -> str:
-        for name in FIELDS:
-            start, end = self.spans[name]
-            if start <= pos <= end:
-                return name
+        """The field (title, lead, body) an offset falls in."""
+        if pos <= self.spans["title"][1]:
+            return "title"
+        if pos <= self.spans["lead"][1]:
+            return "lead"
         return "body"
 
     @property
