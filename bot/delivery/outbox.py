@@ -259,14 +259,24 @@ class Outbox:
             current_delivery.reset(token)
             _IN_FLIGHT.discard(ref.attempt_id)
 
-    async def _send_alert(self, row: dict[str, Any], report: DeliveryReport) -> bool:
-        target = self._target(row, report, "deliveries")
+    def _route(
+        self, row: dict[str, Any], report: DeliveryReport, table: str
+    ) -> tuple[Target, Notifier] | None:
+        """The row's target and the running notifier for it; None (counted) when it cannot go now."""
+        target = self._target(row, report, table)
         if target is None:
-            return True
+            return None
         notifier = notifier_for(self.notifiers, target)
         if notifier is None:
-            report.waiting += 1
+            report.waiting += 1  # that platform's front-end is not running: the row waits
+            return None
+        return target, notifier
+
+    async def _send_alert(self, row: dict[str, Any], report: DeliveryReport) -> bool:
+        routed = self._route(row, report, "deliveries")
+        if routed is None:
             return True
+        target, notifier = routed
         stored = alert_store.get_alert(self.db, row["alert_id"])
         if stored is None:
             deliveries.mark_failed(self.db, row["id"], "alert no longer exists")
@@ -288,13 +298,10 @@ class Outbox:
         return result.retry_after is None or result.ok
 
     async def _send_update(self, row: dict[str, Any], report: DeliveryReport) -> bool:
-        target = self._target(row, report, "report_deliveries")
-        if target is None:
+        routed = self._route(row, report, "report_deliveries")
+        if routed is None:
             return True
-        notifier = notifier_for(self.notifiers, target)
-        if notifier is None:
-            report.waiting += 1
-            return True
+        target, notifier = routed
         send_update = getattr(notifier, "send_update", None)
         stored = alert_store.get_alert(self.db, row["alert_id"])
         linked = report_store.get(self.db, row["report_id"])
