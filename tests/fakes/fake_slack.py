@@ -18,6 +18,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.threaded import ThreadedApp
+
 TOKEN = "xoxb-test-token"
 
 
@@ -49,9 +51,7 @@ class FakeSlack:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _requests: int = 0
     _clock: float = 1_700_000_000.0
-    _loop: asyncio.AbstractEventLoop | None = None
-    _runner: web.AppRunner | None = None
-    _thread: threading.Thread | None = None
+    _server: ThreadedApp = field(init=False, repr=False)
 
     @property
     def url(self) -> str:
@@ -143,31 +143,10 @@ class FakeSlack:
         )
 
     def start(self) -> FakeSlack:
-        ready = threading.Event()
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            app = web.Application()
-            app.router.add_route("*", "/api/{method}", self._handle)
-            self._runner = web.AppRunner(app, access_log=None)
-            loop.run_until_complete(self._runner.setup())
-            site = web.TCPSite(self._runner, "127.0.0.1", 0)
-            loop.run_until_complete(site.start())
-            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(self._runner.cleanup())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, daemon=True)
-        self._thread.start()
-        ready.wait(10)
+        self._server = ThreadedApp(self._handle, "/api/{method}", "127.0.0.1")
+        self.port = self._server.start()
         return self
 
     def stop(self) -> None:
         self._release.set()
-        if self._loop:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread:
-            self._thread.join(10)
+        self._server.stop()
