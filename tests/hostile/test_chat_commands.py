@@ -6,6 +6,7 @@ result, never a traceback or a generic "something went wrong", and a refusal cha
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 from typing import Any
 
@@ -30,6 +31,7 @@ inputs = pytest.mark.parametrize("given", INPUT_VALUES, ids=INPUT_IDS)
 _channels = itertools.count(500)
 EPHEMERAL = 64
 SLACK_LIMIT = 3000  # a section's text; a longer answer is not "clear"
+REFUSAL_MAX = 600  # a refusal says what is wrong and how to write it, it does not repeat the input
 
 SLACK_COMMANDS = [
     "watch {}",
@@ -70,6 +72,7 @@ async def test_slack_command_holds(slack_rig, caplog, command: str, given: str) 
     assert all(len(t) <= SLACK_LIMIT for t in texts), [len(t) for t in texts]
     assert slack_problems(texts, Allowed(users={"UADMIN"})) == []
     refused = answer["text"].startswith(":warning:")
+    assert not refused or len(answer["text"]) <= REFUSAL_MAX, "a refusal should be a short line"
     if refused or snapshot(slack_rig.db) != before:
         assert answer["response_type"] == "ephemeral" or not refused
     if refused:
@@ -123,6 +126,8 @@ async def test_discord_command_holds(
         assert not any(b in shown for b in BROKEN), shown[:500]
         assert len(data.get("content") or "") <= 2000
         assert discord_problems(data, Allowed(users=set())) == []
+        if (data.get("flags") or 0) & EPHEMERAL and data.get("content"):  # a refusal: one short line
+            assert len(data["content"]) <= REFUSAL_MAX, data["content"][:200]
         if changed:  # only a public answer saying what was done may go with a change
             assert not (data.get("flags") or 0) & EPHEMERAL, f"refused, yet the database changed: {shown}"
     _no_crash_logged(caplog)
@@ -135,3 +140,15 @@ async def test_discord_commands_without_input_hold(discord_rig, caplog, sub: str
     assert (data.get("flags") or 0) & EPHEMERAL
     assert not any(b in str(data) for b in BROKEN)
     _no_crash_logged(caplog)
+
+
+async def test_slack_apostrophe_is_a_letter_not_a_quote(slack_rig) -> None:
+    channel = f"CC{next(_channels)}"
+    answer = await slack_command(
+        slack_rig.events_url, slack_rig.fake, "watch MCDX names:McDonald's", channel=channel, user="UADMIN"
+    )
+    assert "MCDX" in answer["text"] and not answer["text"].startswith(":warning:"), answer["text"]
+    (row,) = [r for r in slack_rig.db["subscriptions"].rows if r["channel"] == channel]
+    assert json.loads(row["names"]) == ["McDonald's"]
+    sql = await slack_command(slack_rig.events_url, slack_rig.fake, "watch ' OR 1=1 --", channel=channel)
+    assert '"\'" is not a ticker symbol' in sql["text"]  # read as words, not as an open quote
