@@ -145,7 +145,8 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
         if not rows:
             print("Nothing is watched yet. Add a ticker: riskwire watch add AMZN --to console")
         for r in rows:
-            status = r["status"] if r["status"] == "active" else f"BROKEN: {r.get('broken_reason') or ''}"
+            reason = redact.scrub(r.get("broken_reason") or "")  # a library's error may quote a webhook URL
+            status = r["status"] if r["status"] == "active" else f"BROKEN: {reason}"
             extra = f" names: {', '.join(r['names'])}" if r.get("names") else ""
             shown = str(parse_target(r["target"]))
             print(f"{r['ticker']:<8} {shown:<32} {status}{extra}")

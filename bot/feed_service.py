@@ -86,6 +86,8 @@ def add_feeds(
 
 def remove_feeds(db: sqlite_utils.Database, scope: service.Scope, urls: list[str]) -> FeedChange:
     """Remove the feeds this workspace added; others (another workspace's, the operator's) are refused."""
+    if len(urls) > MAX_FEEDS_PER_COMMAND:
+        raise service.ServiceError(f"At most {MAX_FEEDS_PER_COMMAND} feeds at a time.")
     prefix = workspace_of(scope)
     result = FeedChange()
     with db.atomic():

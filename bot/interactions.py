@@ -75,3 +75,10 @@ def delivery_state(db: sqlite_utils.Database, scope: service.Scope, alert_id: st
     """
     row = next((d for d in deliveries.for_alert(db, alert_id) if d["target"] == scope.key), None)
     return (row["state"], row.get("last_error")) if row else ("none", None)
+
+
+def posted_message(db: sqlite_utils.Database, scope: service.Scope, alert_id: str) -> str | None:
+    """The message_ref ('CHANNEL:TS') of the alert's message in the scope's target, when it was posted
+    there; None otherwise (never delivered here, or no message recorded)."""
+    row = next((d for d in deliveries.for_alert(db, alert_id) if d["target"] == scope.key), None)
+    return row.get("message_ref") if row else None

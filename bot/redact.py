@@ -23,7 +23,8 @@ _base_factory = logging.getLogRecordFactory()
 # Credentials recognisable by their shape, masked even when no setting holds them: Discord webhook
 # tokens live inside delivery targets, and a Slack token may arrive in a library's error text.
 _SHAPES = (
-    (re.compile(r"(/api/webhooks/\d+/)[\w\-]+"), r"\1" + MASK),
+    # discord.py logs the URL it calls, with the API version: /api/v10/webhooks/ID/TOKEN
+    (re.compile(r"(/api/(?:v\d+/)?webhooks/\d+/)[\w\-.]+"), r"\1" + MASK),
     (re.compile(r"\bxox[abposr]-[\w\-]+|\bxapp-[\w\-]+"), MASK),
 )
 

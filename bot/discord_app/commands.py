@@ -21,7 +21,7 @@ from discord import app_commands
 from bot import feed_service, service
 from bot.discord_app import replies
 from bot.discord_app.autocomplete import TickerIndex, complete, complete_zone
-from bot.discord_app.embeds import NO_MENTIONS, alert_embed, with_review
+from bot.discord_app.embeds import NO_MENTIONS, alert_embed, inert, safe_text, with_review
 from bot.discord_app.permissions import MANAGE_FEEDS, check_flag, require
 from bot.discord_app.views import alert_view
 from bot.fts_query import QueryError, to_fts_query
@@ -76,6 +76,7 @@ def scope_of(interaction: discord.Interaction) -> service.Scope:
 
 async def send_error(interaction: discord.Interaction, message: str) -> None:
     """Show `message` to the asker only, whatever state the interaction's response is in."""
+    message = inert(message)
     response = interaction.response
     if not response.is_done():
         await response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
@@ -89,12 +90,17 @@ async def send_error(interaction: discord.Interaction, message: str) -> None:
     await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
+NOT_A_CHOICE = "That is not one of the values this option offers; pick one from Discord's list."
+
+
 def user_message(error: BaseException) -> str | None:
     """The user-facing text of an error raised by a handler, or None when it is a bug."""
     original = getattr(error, "original", None) or error.__cause__ or error
     if isinstance(original, service.ServiceError):
         return str(original)
-    if isinstance(error, app_commands.TransformerError | app_commands.CheckFailure):
+    if isinstance(error, app_commands.TransformerError):
+        return NOT_A_CHOICE  # discord.py's own text repeats the whole value, whatever its size or content
+    if isinstance(error, app_commands.CheckFailure):
         return str(error)
     return None
 
@@ -334,7 +340,7 @@ class RiskwireGroup(app_commands.Group):
         symbol = service.parse_ticker_list(ticker)[0] if ticker else None
         await interaction.response.defer(thinking=True)
         alerts = service.search(self.db, scope, words, limit=SEARCH_LIMIT, ticker=symbol)
-        title = f"Alerts here matching “{words[:80]}”" + (f" · {symbol}" if symbol else "")
+        title = f"Alerts here matching “{safe_text(words, 80)}”" + (f" · {symbol}" if symbol else "")
         embed = replies.alerts_embed(alerts, title, "No alert posted here matches.")
         await interaction.followup.send(embed=embed, allowed_mentions=NO_MENTIONS)
 

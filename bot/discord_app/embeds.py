@@ -1,8 +1,10 @@
 """Alerts as Discord embeds, and the escaping that keeps feed text inert.
 
 Feed text is untrusted: a headline may carry `@everyone`, `<@&role>`, masked links or markdown. Every
-piece of it goes through `safe_text` (markdown and mentions escaped), links through `safe_url`, and
-every message is also sent with `NO_MENTIONS`, so even a missed escape pings nobody.
+piece of it goes through `safe_text` (invisible and direction characters dropped, markdown and
+mentions escaped), plain-text places (footers) through `plain`, links through `safe_url`, and every
+message is also sent with `NO_MENTIONS`, so even a missed escape pings nobody. A headline that shows
+another address than its link leads to is never made the link's label.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from functools import cache
+from urllib.parse import quote
 
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
 from bot.alerts import Alert
+from bot.chat_text import names_other_address, visible
 from bot.render import SEVERITY_MARK, evidence_line, topic_labels
 
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -36,6 +40,12 @@ URL_MAX = 2000
 # these even in embeds; a zero-width space after `<` shows them as the plain text they were.
 _ANGLE_TOKEN = re.compile(r"<(?=[@#/:]|a:|t:)")
 _URL = re.compile(r"^https?://[^\s<>]+$", re.IGNORECASE)
+_NUMBERED = re.compile(r"^(\d+)\.(?=\s)")  # "1. item" opening a line starts a list
+# A bracket not already escaped (after an even run of backslashes): discord.py's escape_markdown
+# escapes one masked link per text, so "[a](x) [b](y)" would keep the second one live.
+_BRACKET = re.compile(r"(?<!\\)((?:\\\\)*)([\[\]])")
+# characters a URL keeps as they are; anything else (non-ASCII, direction marks) is percent-encoded
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
 
 
 @cache
@@ -51,8 +61,9 @@ def clip(text: str, limit: int) -> str:
 
 def safe_text(text: str | None, limit: int = FIELD_MAX) -> str:
     """Untrusted text fit to show: markdown and mentions escaped, whitespace collapsed, clipped."""
-    text = " ".join((text or "").split())
-    text = escape_mentions(escape_markdown(text))
+    text = " ".join(visible(text).split())
+    text = _NUMBERED.sub(r"\1\\.", escape_mentions(escape_markdown(text)))
+    text = _BRACKET.sub(r"\1\\\2", text)
     text = _ANGLE_TOKEN.sub("<\u200b", text)
     # Clip before Discord does, without cutting an escape in half (a dangling backslash).
     out = clip(text, limit)
@@ -61,21 +72,42 @@ def safe_text(text: str | None, limit: int = FIELD_MAX) -> str:
     return out
 
 
+def plain(text: str | None, limit: int = 200) -> str:
+    """Untrusted text for places Discord shows as plain text (embed footers): invisible and direction
+    characters dropped, mentions defused, whitespace collapsed, clipped; no markdown escapes, which
+    would show there as backslashes."""
+    text = escape_mentions(" ".join(visible(text).split()))
+    return clip(_ANGLE_TOKEN.sub("<\u200b", text), limit)
+
+
+def inert(message: str, limit: int = 1900) -> str:
+    """One of our own messages, which may quote user input: its markdown kept (usage hints), but
+    invisible and direction characters dropped and mentions defused; clipped to fit a message."""
+    text = escape_mentions(visible(message))
+    return clip(_ANGLE_TOKEN.sub("<\u200b", text), limit)
+
+
 def safe_url(url: str | None) -> str | None:
-    """`url` when it is a plain http(s) link Discord will accept, else None (never a javascript: link)."""
+    """`url` when it is a plain http(s) link Discord will accept, else None (never a javascript: link);
+    characters outside printable ASCII are percent-encoded, so nothing in it is invisible."""
     url = (url or "").strip()
-    if len(url) > URL_MAX or not _URL.match(url):
+    if not _URL.match(url):
         return None
-    return url
+    url = quote(url, safe=_URL_SAFE)
+    return url if len(url) <= URL_MAX else None
 
 
 def link(text: str, url: str | None, limit: int = 200) -> str:
-    """A masked link `[text](url)` with the text escaped, or the escaped text alone when the URL is unsafe."""
-    shown = safe_text(text, limit).replace("[", "\\[").replace("]", "\\]")
+    """A masked link `[text](url)` with the text escaped; the escaped text alone when the URL is unsafe;
+    the text followed by the bare URL when the text shows another address than the URL's."""
+    shown = safe_text(text, limit)  # brackets escaped: the label cannot end our link early
     safe = safe_url(url)
     if not safe:
         return shown
-    return f"[{shown}]({safe.replace('(', '%28').replace(')', '%29')})"
+    safe = safe.replace("(", "%28").replace(")", "%29")
+    if names_other_address(text, safe):
+        return f"{shown} <{safe}>"  # Discord shows the address itself: nothing is disguised
+    return f"[{shown}]({safe})"
 
 
 def _when(alert: Alert) -> datetime | None:
@@ -92,9 +124,11 @@ def alert_embed(alert: Alert) -> discord.Embed:
     """The alert card: title linked to the source, colour by severity, ticker/topics/stage/evidence fields,
     footer with the source and the story's time."""
     names = labels()
+    url = safe_url(alert.link)
+    disguised = url is not None and names_other_address(alert.title, url)
     embed = discord.Embed(
         title=safe_text(f"{SEVERITY_MARK.get(alert.severity, '')} {alert.title}".strip(), TITLE_MAX),
-        url=safe_url(alert.link),
+        url=None if disguised else url,  # the title would show another address than it leads to
         colour=SEVERITY_COLOURS.get(alert.severity, SEVERITY_COLOURS["low"]),
         timestamp=_when(alert),
     )
@@ -111,7 +145,9 @@ def alert_embed(alert: Alert) -> discord.Embed:
     why = evidence_line(alert)
     if why:
         embed.add_field(name="Evidence", value=safe_text(why, FIELD_MAX), inline=False)
-    embed.set_footer(text=clip(" ".join((alert.source or "source").split()), 200))
+    if disguised:
+        embed.add_field(name="Link", value=clip(url or "", FIELD_MAX), inline=False)
+    embed.set_footer(text=plain(alert.source or "source", 200))
     return embed
 
 

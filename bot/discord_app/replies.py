@@ -98,7 +98,7 @@ def summary_embed(s: service.Summary) -> discord.Embed:
     """Counts by topic and severity, the change against the previous window, and the top stories."""
     worst = next(iter(s.by_severity), "low")
     embed = discord.Embed(
-        title=clip(f"{s.ticker} · {s.company}: last {s.days} days", 256),
+        title=safe_text(f"{s.ticker} · {s.company}: last {s.days} days", 256),
         colour=SEVERITY_COLOURS.get(worst, LIST_COLOUR) if s.total else LIST_COLOUR,
     )
     delta = s.total - s.previous_total

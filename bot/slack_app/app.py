@@ -65,7 +65,7 @@ def build_app(
             db=db,
             scope=scope,
             settings=settings,
-            is_admin=lambda: is_feed_admin(client, settings, scope.user),
+            is_admin=lambda: is_feed_admin(client, settings, scope.user, scope.target.workspace),
             bot_in_channel=lambda: bot_in_channel(client, channel),
             directory=directory,
             labels=labels,
@@ -127,7 +127,15 @@ def build_app(
         scope = scope_from(team, channel, (body.get("user") or {}).get("id"))
         ts = container.get("message_ts")
         ref = f"{channel}:{ts}" if ts else None
-        alert, _done = interactions.act_on_alert(db, scope, str(action.get("value") or ""), verb)
+        alert_id = str(action.get("value") or "")
+        posted = interactions.posted_message(db, scope, alert_id)
+        if posted is not None and ref is not None and posted != ref:
+            # Another workspace's copy of the alert (a channel id shared through Slack Connect, or a
+            # copied payload): acting would record here but edit their message.
+            raise service.ServiceError(
+                "This button is not on this channel's alert message; nothing was changed."
+            )
+        alert, _done = interactions.act_on_alert(db, scope, alert_id, verb)
         if not ts:
             return
         history = interactions.actions_on(db, scope, alert.id)

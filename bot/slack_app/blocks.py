@@ -12,7 +12,7 @@ from bot.interactions import AlertAction
 from bot.render import SEVERITY_MARK, evidence_line, status_parts
 from bot.render_summary import render_summary_text
 from bot.service import Summary
-from bot.slack_app.escape import escape_text, link, mention, safe_url, truncate
+from bot.slack_app.escape import escape_text, link, mention, plain_text, safe_url, truncate
 from bot.stories import Report
 
 Block = dict[str, Any]
@@ -56,18 +56,18 @@ def slack_date(iso: str | None) -> str:
 
 
 def _source(alert: Alert) -> str:
-    return escape_text(truncate(alert.source, 100)) or "source"
+    return plain_text(truncate(alert.source, 100)) or "source"
 
 
 def _topics(alert: Alert, labels: Mapping[str, str]) -> str:
-    return ", ".join(escape_text(labels.get(t, t)) for t in alert.topics) or "no risk topic"
+    return ", ".join(plain_text(labels.get(t, t)) for t in alert.topics) or "no risk topic"
 
 
 def _headline(alert: Alert) -> str:
     emoji = SEVERITY_EMOJI.get(alert.severity, "")
     return (
         f"{emoji} *{escape_text(alert.severity.upper())}* · *{escape_text(alert.ticker)}* · "
-        f"{escape_text(alert.company)}"
+        f"{plain_text(alert.company)}"
     )
 
 
@@ -99,7 +99,7 @@ def alert_fallback(alert: Alert, labels: Mapping[str, str] | None = None) -> str
     ]
     if alert.summary and alert.summary.strip() != alert.title.strip():
         lines.append(alert.summary)
-    text = escape_text("\n".join(lines))
+    text = plain_text("\n".join(lines))
     url = safe_url(alert.link)
     source = _source(alert)
     return truncate(text, FALLBACK_LIMIT - 2100) + (f"\n{source}: <{url}>" if url else "")
@@ -115,20 +115,20 @@ def alert_blocks(
     """An alert as Block Kit: who and how bad, the linked headline, the summary, why, source and
     time, stage and denial, the review buttons and what has been done to it so far."""
     labels = labels or {}
-    title = escape_text(truncate(alert.title, 500)) or "(no headline)"
+    title = plain_text(truncate(alert.title, 500)) or "(no headline)"
     headline = link(alert.link, truncate(alert.title, 500) or "(no headline)") if alert.link else title
     blocks: list[Block] = [_section(f"{_headline(alert)}\n*{headline}*")]
     if alert.summary and alert.summary.strip() != alert.title.strip():
-        blocks.append(_section(escape_text(alert.summary)))
+        blocks.append(_section(plain_text(alert.summary)))
     facts = [f"*Topics:* {_topics(alert, labels)}"]
     if alert.stage:
-        facts.append(f"*Stage:* {escape_text(alert.stage)}")
+        facts.append(f"*Stage:* {plain_text(alert.stage)}")
     if alert.denied:
         facts.append("*Company denies*")
     blocks.append(_context(" · ".join(facts)))
     why = evidence_line(alert)
     if why:
-        blocks.append(_context(f"*Why:* {escape_text(why)}"))
+        blocks.append(_context(f"*Why:* {plain_text(why)}"))
     source = _source(alert)
     when = slack_date(alert.published) or slack_date(alert.created)
     blocks.append(_context(f"{source}{' · ' + when if when else ''}"))
@@ -164,14 +164,14 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 def summary_blocks(s: Summary, labels: Mapping[str, str] | None = None) -> list[Block]:
     """A ticker's summary: totals and trend, counts by topic and severity, top stories with links."""
     labels = labels or {}
-    head = f"*{escape_text(s.ticker)}* ({escape_text(s.company)}) · last {s.days} days"
+    head = f"*{escape_text(s.ticker)}* ({plain_text(s.company)}) · last {s.days} days"
     if s.total == 0:
         before = f" (previous {s.days} days: {s.previous_total})" if s.previous_total else ""
         return [_section(f"{head}: no alerts{before}.")]
     delta = s.total - s.previous_total
     trend = f"{'+' if delta >= 0 else ''}{delta} vs previous {s.days} days"
     blocks = [_section(f"{head}: *{s.total} alert{'s' if s.total != 1 else ''}* ({trend})")]
-    by_topic = "\n".join(f"{escape_text(labels.get(t, t))}: {n}" for t, n in s.by_topic.items()) or "-"
+    by_topic = "\n".join(f"{plain_text(labels.get(t, t))}: {n}" for t, n in s.by_topic.items()) or "-"
     by_sev = "\n".join(f"{SEVERITY_EMOJI.get(k, '')} {k}: {n}" for k, n in s.by_severity.items())
     blocks.append(
         {
@@ -188,12 +188,12 @@ def summary_blocks(s: Summary, labels: Mapping[str, str] | None = None) -> list[
 
 
 def summary_fallback(s: Summary) -> str:
-    return truncate(escape_text(render_summary_text(s)), FALLBACK_LIMIT)
+    return truncate(plain_text(render_summary_text(s)), FALLBACK_LIMIT)
 
 
 def _list_line(alert: Alert, labels: Mapping[str, str]) -> str:
     emoji = SEVERITY_EMOJI.get(alert.severity, "")
-    headline = link(alert.link, truncate(alert.title, 200)) if alert.link else escape_text(alert.title)
+    headline = link(alert.link, truncate(alert.title, 200)) if alert.link else plain_text(alert.title)
     when = slack_date(alert.published) or slack_date(alert.created)
     return (
         f"{emoji} *{escape_text(alert.ticker)}* {headline}\n"
@@ -222,7 +222,7 @@ def alert_list_blocks(
 
 def alert_list_fallback(heading: str, alerts: Sequence[Alert]) -> str:
     lines = [heading] + [
-        f"[{a.severity}] {escape_text(a.ticker)}: {escape_text(a.title)} {escape_text(a.link)}"
+        f"[{a.severity}] {escape_text(a.ticker)}: {plain_text(a.title)} {escape_text(a.link)}"
         for a in alerts[:MAX_LIST]
     ]
     return truncate("\n".join(lines), FALLBACK_LIMIT)
@@ -237,11 +237,11 @@ def text_blocks(text: str) -> list[Block]:
 
 
 def _update_line(alert: Alert, report: Report, *, threaded: bool) -> str:
-    source = escape_text(truncate(report.source, 100)) or "another source"
+    source = plain_text(truncate(report.source, 100)) or "another source"
     headline = link(report.link, truncate(report.title, 300) or "(no headline)")
     line = f":link: Also reported by *{source}*: {headline}"
     if not threaded:  # not under the alert, so say which story it belongs to
-        story = escape_text(truncate(alert.title, 200))
+        story = plain_text(truncate(alert.title, 200))
         line = f"*{escape_text(alert.ticker)}* · {story}\n{line}"
     return line
 
@@ -262,4 +262,4 @@ def update_fallback(alert: Alert, report: Report, *, threaded: bool = True) -> s
 
 def notice_text(text: str) -> str:
     """A notice from Riskwire (a feed paused or working again), as our own mrkdwn around escaped text."""
-    return truncate(f":information_source: *Riskwire:* {escape_text(text)}", SECTION_LIMIT)
+    return truncate(f":information_source: *Riskwire:* {plain_text(text)}", SECTION_LIMIT)

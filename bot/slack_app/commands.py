@@ -22,7 +22,7 @@ from bot.fts_query import QueryError, to_fts_query
 from bot.render import topic_labels
 from bot.settings import Settings
 from bot.slack_app import blocks as render
-from bot.slack_app.escape import escape_text, mention, unescape_command
+from bot.slack_app.escape import escape_text, mention, plain_text, unescape_command
 from rules.directory import CompanyDirectory
 from rules.models import SEVERITIES
 
@@ -109,9 +109,12 @@ _SLACK_LINK = re.compile(r"^<([^<>|]+)(?:\|[^<>]*)?>$")
 
 
 def split_words(text: str) -> list[str]:
-    """Words of the command text; quotes group words (Slack's curly quotes count too)."""
+    """Words of the command text; double quotes group words (Slack's curly ones count too). An
+    apostrophe is a letter (McDonald's), not a quote."""
+    lexer = shlex.shlex(unescape_command(text).translate(_SMART_QUOTES), posix=True)
+    lexer.whitespace_split, lexer.quotes, lexer.commenters = True, '"', ""
     try:
-        return shlex.split(unescape_command(text).translate(_SMART_QUOTES))
+        return list(lexer)
     except ValueError:
         raise UsageError(
             'A quote is not closed. Put names in straight quotes: names:"Name A, Name B"'
@@ -529,15 +532,20 @@ async def cmd_feeds(ctx: CommandContext, args: list[str]) -> Reply:
         result = feed_service.add_feeds(
             ctx.db, ctx.scope, urls, stamp, allow_private=ctx.settings.allow_private_feeds
         )
-        lines = [f"Added feed {escape_text(u)}" for u in result.changed]
-        lines += [f"{escape_text(u)} is already on the feed list" for u in result.unchanged]
+        lines = [f"Added feed {_shown_url(u)}" for u in result.changed]
+        lines += [f"{_shown_url(u)} is already on the feed list" for u in result.unchanged]
         return Reply("\n".join(lines))
     if not urls:
         raise UsageError(f"Usage: {USAGE['feeds']}")
     result = feed_service.remove_feeds(ctx.db, ctx.scope, urls)
-    lines = [f"Removed feed {escape_text(u)}" for u in result.changed]
-    lines += [f"{escape_text(u)} is not a feed this workspace added" for u in result.unchanged]
+    lines = [f"Removed feed {_shown_url(u)}" for u in result.changed]
+    lines += [f"{_shown_url(u)} is not a feed this workspace added" for u in result.unchanged]
     return Reply("\n".join(lines))
+
+
+def _shown_url(url: str) -> str:
+    """A URL as typed, escaped and cut to a readable length (a refusal need not repeat 10,000 characters)."""
+    return escape_text(url if len(url) <= 200 else url[:199] + "…")
 
 
 def _feed_line(row: dict[str, Any]) -> str:
@@ -545,9 +553,7 @@ def _feed_line(row: dict[str, Any]) -> str:
     if not row.get("last_fetch"):
         health = "not fetched yet"
     elif failures:
-        health = (
-            f":warning: failing ({failures} in a row): {escape_text((row.get('last_error') or '')[:200])}"
-        )
+        health = f":warning: failing ({failures} in a row): {plain_text((row.get('last_error') or '')[:200])}"
     else:
         health = "ok"
     return f"• {escape_text(row['url'])}: {health}"

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.digest import MAX_LINES, Digest, TickerGroup
 from bot.slack_app.blocks import FALLBACK_LIMIT, SECTION_LIMIT, SEVERITY_EMOJI, Block
-from bot.slack_app.escape import escape_text, link, truncate
+from bot.slack_app.escape import escape_text, link, plain_text, truncate
 
 MAX_TICKERS = 20  # two blocks each (a section and a divider): with the header and footer, under 50
 COMMAND_HINT = "`/riskwire history`"
@@ -27,11 +27,11 @@ def _window(digest: Digest) -> str:
 
 def _ticker_section(group: TickerGroup, labels: Mapping[str, str], budget: int) -> tuple[str, int]:
     """One ticker's text and how many story lines it shows (at most `budget`, and what fits)."""
-    ticker, company = escape_text(group.ticker), escape_text(group.company)
+    ticker, company = escape_text(group.ticker), plain_text(group.company)
     lines = [f"*{ticker}* · {company} · {_plural(group.count, 'alert')}"]
     size, shown = len(lines[0]), 0
     for topic, alerts in group.topics:
-        heading = f"*{escape_text(labels.get(topic, topic))}* ({len(alerts)})"
+        heading = f"*{plain_text(labels.get(topic, topic))}* ({len(alerts)})"
         if size + len(heading) + 1 > SECTION_LIMIT - 10:
             break
         lines.append(heading)
@@ -39,8 +39,8 @@ def _ticker_section(group: TickerGroup, labels: Mapping[str, str], budget: int) 
         for alert in alerts:
             emoji = SEVERITY_EMOJI.get(alert.severity, "")
             title = truncate(alert.title, 200)
-            headline = link(alert.link, title) if alert.link else escape_text(title)
-            source = escape_text(truncate(alert.source, 60))
+            headline = link(alert.link, title) if alert.link else plain_text(title)
+            source = plain_text(truncate(alert.source, 60))
             line = f"{emoji} {headline}{' · ' + source if source else ''}"
             if shown >= budget or size + len(line) + 1 > SECTION_LIMIT - 10:
                 break  # the rest is counted in the footer

@@ -14,8 +14,12 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 
-async def is_feed_admin(client: AsyncWebClient, settings: Settings, user_id: str | None) -> bool:
-    """True for a user on `settings.admin_users` or a Slack workspace admin/owner (users.info)."""
+async def is_feed_admin(
+    client: AsyncWebClient, settings: Settings, user_id: str | None, team_id: str | None = None
+) -> bool:
+    """True for a user on `settings.admin_users` or a Slack workspace admin/owner (users.info); with
+    `team_id`, only an admin of that workspace (an admin of another one, met in a shared channel, is
+    not an admin here)."""
     if not user_id:
         return False
     if user_id in settings.admin_users:
@@ -29,6 +33,8 @@ async def is_feed_admin(client: AsyncWebClient, settings: Settings, user_id: str
         log.warning("users.info for %s failed: %s", user_id, type(exc).__name__)
         return False
     user = response.get("user") or {}
+    if team_id and user.get("team_id") and user["team_id"] != team_id:
+        return False
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
 

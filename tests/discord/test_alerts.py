@@ -87,7 +87,7 @@ async def test_mentions_and_markdown_in_feed_text_ping_nobody(
         assert live not in text, live  # ...but inert
     title = post.json["embeds"][0]["title"]
     assert re.search(r"(?<!\\)\[click\]\(", title) is None  # no live masked link
-    assert "\\[click]" in title
+    assert "\\[click\\]" in title
 
 
 async def test_short_rate_limit_is_waited_out_and_posts_once(

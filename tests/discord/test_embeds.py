@@ -82,8 +82,11 @@ def test_a_clipped_escape_never_leaves_a_dangling_backslash() -> None:
 
 
 def test_masked_links_escape_their_text_and_url() -> None:
+    out = link("Deal [done] (2)", "https://n.example/a_(b)")
+    assert out == "[Deal \\[done\\] (2)](https://n.example/a_%28b%29)"
+    # a label showing another address is never the visible part of a link: text, then the bare URL
     out = link("Deal [done](https://evil.example)", "https://n.example/a_(b)")
-    assert out.endswith("(https://n.example/a_%28b%29)")
+    assert out.endswith(" <https://n.example/a_%28b%29>")
     assert "[done](" not in out.replace("\\[done\\](", "")
 
 

@@ -389,7 +389,13 @@ class FakeDiscord:
             message["type"] = 19  # a reply
         if call.files:
             message["attachments"] = [
-                {"id": self.next_id(), "filename": name, "size": len(data), "url": f"{self.base}/a/{name}"}
+                {
+                    "id": self.next_id(),
+                    "filename": name,
+                    "size": len(data),
+                    "url": f"{self.base}/a/{name}",
+                    "proxy_url": f"{self.base}/a/{name}",
+                }
                 for name, data in call.files
             ]
         if nonce is not None:
