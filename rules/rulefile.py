@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -322,8 +323,21 @@ def builtin_rules_dir() -> Path:
 
 
 def load_topics(directory: str | Path | None = None) -> list[TopicSpec]:
-    """Every topic file in `directory` (default: the built-in rules), sorted by topic id."""
-    folder = Path(directory) if directory else builtin_rules_dir()
+    """Every topic file in `directory` (default: the built-in rules), sorted by topic id.
+
+    The built-in rules ship with the package and are read once per process; a folder given by the
+    user is read each time, so edits to it are seen."""
+    if not directory:
+        return list(_builtin_topics())
+    return _read_topics(Path(directory))
+
+
+@cache
+def _builtin_topics() -> tuple[TopicSpec, ...]:
+    return tuple(_read_topics(builtin_rules_dir()))
+
+
+def _read_topics(folder: Path) -> list[TopicSpec]:
     if not folder.is_dir():
         raise RuleFileError(str(folder), None, "is not a folder of rule files")
     specs = [load_topic_file(str(p), p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.toml"))]
