@@ -21,6 +21,7 @@ from bot.alerts import Alert, article_text
 from bot.settings import Settings
 from bot.summarise import MAX_CHARS, _cut, _same
 from feeds.models import Article
+from storage import alerts as alert_store
 from storage import articles as article_store
 
 log = logging.getLogger(__name__)
@@ -153,6 +154,6 @@ async def apply_llm_summaries(
         if summary is None:
             log.info("LLM summary for alert %s not used (empty, too long or only the headline)", alert.id)
             continue
-        db.execute("update alerts set summary = ? where id = ?", [summary, alert.id])
+        alert_store.set_summary(db, alert.id, summary)
         replaced += 1
     return replaced

@@ -14,25 +14,69 @@ EVIDENCE_COLUMNS = ("evidence", "company_evidence")
 EVIDENCE_KEYS = ("rule", "text", "sentence", "field", "topic")
 
 
-def _pack(item: Any, title: str) -> Any:
-    """An evidence item without what `_unpack` can restore: empty values, field 'body', and the
-    sentence of a headline hit (it is the headline). Stored evidence is most of an alert's size."""
+def _pack(item: Any, title: str, summary: str = "", previous: str | None = None) -> Any:
+    """An evidence item without what `_unpack` can restore: empty values, field 'body', a topic its rule
+    id names, the rule 'company.name', the sentence of a headline hit (it is the headline), a sentence
+    the summary quotes (kept as its place in the summary), and a sentence the item before had too.
+    Stored evidence is most of an alert's size."""
     if not isinstance(item, dict):
         return item
     out = {k: v for k, v in item.items() if v is not None}
     if out.get("field") == "body":
         del out["field"]
-    if out.get("field") == "title" and title and out.get("sentence") == title:
+    rule = str(out.get("rule") or "")
+    if out.get("topic") and rule.startswith(f"{out['topic']}."):
+        del out["topic"]  # 'sanctions.breach' names its topic
+    if rule == "company.name":
+        del out["rule"]
+    sentence = out.get("sentence")
+    if not sentence:
+        return out
+    if out.get("field") == "title" and title and sentence == title:
         del out["sentence"]
+    elif sentence == previous:
+        del out["sentence"]
+        out["same"] = 1
+    elif summary and len(sentence) > 24 and sentence in summary:
+        del out["sentence"]
+        out["at"] = [summary.index(sentence), len(sentence)]
     return out
 
 
-def _unpack(item: Any, title: str) -> Any:
+def _unpack(item: Any, title: str, summary: str = "", previous: str = "") -> Any:
     if not isinstance(item, dict):
         return item
     out = {"rule": "", "text": "", "sentence": "", "field": "body", "topic": None, **item}
-    if "sentence" not in item and out["field"] == "title":
-        out["sentence"] = title
+    if "rule" not in item:
+        out["rule"] = "company.name"  # only a company mention's rule is ever left out
+    if out["topic"] is None and "." in out["rule"] and not out["rule"].startswith("company."):
+        out["topic"] = out["rule"].split(".", 1)[0]
+    if "sentence" not in item:
+        at = out.pop("at", None)
+        if out.pop("same", None):
+            out["sentence"] = previous
+        elif isinstance(at, list) and len(at) == 2:
+            out["sentence"] = summary[at[0] : at[0] + at[1]]
+        elif out["field"] == "title":
+            out["sentence"] = title
+    return out
+
+
+def _pack_all(items: list[Any], title: str, summary: str) -> list[Any]:
+    packed, previous = [], None
+    for item in items:
+        packed.append(_pack(item, title, summary, previous))
+        previous = item.get("sentence") if isinstance(item, dict) else None
+    return packed
+
+
+def _unpack_all(items: list[Any], title: str, summary: str) -> list[Any]:
+    out: list[Any] = []
+    previous = ""
+    for item in items:
+        full = _unpack(item, title, summary, previous)
+        previous = full.get("sentence", "") if isinstance(full, dict) else ""
+        out.append(full)
     return out
 
 
@@ -42,9 +86,9 @@ def decode(row: dict[str, Any]) -> dict[str, Any]:
     for col in JSON_COLUMNS:
         value = out.get(col)
         out[col] = json.loads(value) if isinstance(value, str) and value else []
-    title = out.get("title") or ""
+    title, summary = out.get("title") or "", out.get("summary") or ""
     for col in EVIDENCE_COLUMNS:
-        out[col] = [_unpack(e, title) for e in out[col]]
+        out[col] = _unpack_all(out[col], title, summary)
     out["denied"] = bool(out.get("denied"))
     return out
 
@@ -60,10 +104,10 @@ def encode(alert: dict[str, Any]) -> dict[str, Any]:
     """A row to store: JSON columns encoded, flags as integers, `terms` filled from the evidence."""
     row = dict(alert)
     row["terms"] = terms_text(row.get("evidence"))
-    title = row.get("title") or ""
+    title, summary = row.get("title") or "", row.get("summary") or ""
     for col in EVIDENCE_COLUMNS:
         if isinstance(row.get(col), list):
-            row[col] = [_pack(e, title) for e in row[col]]
+            row[col] = _pack_all(row[col], title, summary)
     for col in JSON_COLUMNS:
         if not isinstance(row.get(col), str):
             # compact separators: evidence is most of a stored alert, and there are millions of them
@@ -117,3 +161,24 @@ def query_alerts(
     cursor = db.execute(sql, params)
     cols = [c[0] for c in cursor.description]
     return [decode(dict(zip(cols, r, strict=True))) for r in cursor.fetchall()]
+
+
+def set_summary(db: sqlite_utils.Database, alert_id: str, summary: str) -> bool:
+    """Replace an alert's summary, re-storing its evidence (which may quote the old summary)."""
+    stored = get_alert(db, alert_id)
+    if stored is None:
+        return False
+    stored["summary"] = summary
+    packed = encode(
+        {
+            "title": stored["title"],
+            "summary": summary,
+            "evidence": stored["evidence"],
+            "company_evidence": stored["company_evidence"],
+        }
+    )
+    db.execute(
+        "update alerts set summary = ?, evidence = ?, company_evidence = ? where id = ?",
+        [summary, packed["evidence"], packed["company_evidence"], alert_id],
+    )
+    return True
