@@ -149,7 +149,7 @@ def backtest(
         for row in rows:
             report.articles += 1
             article = _article(row)
-            now_alerts = {m.ticker: m for m in matcher.match(article) if m.is_risk}
+            now_alerts = {m.ticker: m for m in matcher.risk_matches(article)}
             keys = {t for (a, t) in stored if a == article.id} | set(now_alerts)
             for ticker in sorted(keys):
                 before = stored.get((article.id, ticker))

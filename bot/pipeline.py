@@ -182,7 +182,7 @@ def process_articles(
         if article.id in known:
             continue
         known.add(article.id)
-        matches = [m for m in matcher.match(article) if m.is_risk]
+        matches = matcher.risk_matches(article)
         if cutoff is None:
             old = False
         elif article.published is None:

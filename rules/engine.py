@@ -124,17 +124,24 @@ class Matcher:
         for idx, compiled in enumerate(self._rules):
             for tid in compiled.groups[0]:
                 self._rules_by_term[tid].append(idx)
-        # Two automatons. The primary one holds company names and the terms that can start a topic rule;
-        # it runs on every article. The secondary one holds every other term (proximity partners,
-        # cancelling terms, stage and denial words); it runs only when a topic rule has something to
-        # check, which most articles never need.
-        primary = {tid for c in self._rules[: self._first_stage_rule] for tid in c.groups[0]}
+        # Three automatons. The primary one holds company names, the terms that can start a topic rule
+        # and the article-wide cancelling terms; it runs on every article. The partner one holds the
+        # other terms of topic rules (proximity partners, same-sentence cancelling terms), which only
+        # matter in a sentence where a rule started, so it runs on those sentences alone. The stage one
+        # holds the stage and denial words, which only matter once a topic is tagged.
+        topic_rules = self._rules[: self._first_stage_rule]
+        primary = {tid for c in topic_rules for tid in c.groups[0]}
+        self._topic_triggers = frozenset(primary)
+        primary |= {tid for c in topic_rules for tid in c.none_article}
+        partner = {
+            tid for c in topic_rules for tid in (*[t for g in c.groups[1:] for t in g], *c.none)
+        } - primary
+        stage = set(self._term_id.values()) - primary - partner
         self._automaton = self._build_automaton(
             {t: i for t, i in self._term_id.items() if i in primary}, set(self.companies.name_keys())
         )
-        self._secondary = self._build_automaton(
-            {t: i for t, i in self._term_id.items() if i not in primary}, set()
-        )
+        self._partner = self._build_automaton({t: i for t, i in self._term_id.items() if i in partner}, set())
+        self._stage = self._build_automaton({t: i for t, i in self._term_id.items() if i in stage}, set())
 
     @staticmethod
     def _build_automaton(terms: dict[Term, int], name_keys: set[str]) -> ahocorasick.Automaton:
@@ -165,17 +172,23 @@ class Matcher:
     # -- scanning ---------------------------------------------------------------------------------
 
     def _scan(
-        self, doc: Doc, automaton: ahocorasick.Automaton | None = None, spans: Spans | None = None
+        self,
+        doc: Doc,
+        automaton: ahocorasick.Automaton | None = None,
+        spans: Spans | None = None,
+        start_at: int = 0,
+        end_at: int | None = None,
     ) -> tuple[Spans, list[tuple[str, int, int]]]:
-        """Every term occurrence (by term id) and every name key occurrence, as whole words."""
+        """Every term occurrence (by term id) and every name key occurrence, as whole words, in
+        doc.low[start_at:end_at] (the whole text by default), with offsets into the whole text."""
         low = doc.low
         n = len(low)
         spans = spans if spans is not None else defaultdict(list)
         names: list[tuple[str, int, int]] = []
-        # offsets in the padded text are one more than in `low`
-        for end_idx, (length, exact_id, stem_terms, is_name) in (automaton or self._automaton).iter(
-            f" {low} "
-        ):
+        base = start_at  # the piece starts with a space, so its offsets are those of `low` less start_at
+        piece = f" {low[start_at:end_at]} " if start_at or end_at is not None else f" {low} "
+        for end_idx, (length, exact_id, stem_terms, is_name) in (automaton or self._automaton).iter(piece):
+            end_idx += base
             start = end_idx - length + 1  # = offset in low of the word's first character
             if not stem_terms:
                 end = end_idx - 1
@@ -252,24 +265,35 @@ class Matcher:
         spans, names = self._scan(doc)
         return self._analyse(doc, spans, names)
 
+    def _scan_partners(self, doc: Doc, spans: Spans) -> None:
+        """Scan for partner terms in the sentences where a topic rule can start (where they count)."""
+        ranges = sorted(
+            doc.sentence_bounds(start)
+            for tid in self._topic_triggers & spans.keys()
+            for start, _ in spans[tid]
+        )
+        merged: list[list[int]] = []
+        for lo, hi in ranges:
+            if merged and lo <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        for lo, hi in merged:
+            self._scan(doc, self._partner, spans, lo, hi)
+
     def _analyse(
         self, doc: Doc, spans: Spans, names: list[tuple[str, int, int]], decide_only: bool = False
     ) -> Analysis:
         candidates: set[int] = set()
         for tid in spans:
             candidates.update(self._rules_by_term.get(tid, ()))
-        if candidates or not decide_only:
-            self._scan(doc, self._secondary, spans)  # the partner terms those rules need
-            for tid in spans:
-                candidates.update(self._rules_by_term.get(tid, ()))
+        if candidates:
+            self._scan_partners(doc, spans)
         by_cls: dict[str, list[RuleHit]] = defaultdict(list)
-        stage_rules: list[_CompiledRule] = []
         for idx in sorted(candidates):
-            compiled = self._rules[idx]
-            if idx >= self._first_stage_rule:
-                stage_rules.append(compiled)
-                continue
-            by_cls[compiled.rule.cls].extend(self._eval_rule(compiled, doc, spans))
+            if idx < self._first_stage_rule:  # stage rules are looked at once a topic is tagged
+                compiled = self._rules[idx]
+                by_cls[compiled.rule.cls].extend(self._eval_rule(compiled, doc, spans))
         topics: list[TopicResult] = []  # only topics with at least one rule hit
         for spec in self.topics:
             rule_hits = by_cls.get(spec.id)
@@ -281,9 +305,12 @@ class Matcher:
                     best[rh.rule.id] = rh.rule.weight
             topics.append(TopicResult(spec, sum(best.values()), rule_hits))
         tagged = [t for t in topics if t.tagged]
-        if stage_rules and (tagged or not decide_only):  # stage and denial only matter for risk matches
-            for compiled in stage_rules:
-                by_cls[compiled.rule.cls].extend(self._eval_rule(compiled, doc, spans))
+        if tagged or not decide_only:  # stage and denial words only matter for risk matches
+            self._scan(doc, self._stage, spans)
+            for idx in sorted({i for tid in spans for i in self._rules_by_term.get(tid, ())}):
+                if idx >= self._first_stage_rule:
+                    compiled = self._rules[idx]
+                    by_cls[compiled.rule.cls].extend(self._eval_rule(compiled, doc, spans))
         risk_sentences = {
             doc.sentence_index(rh.start) for t in tagged for rh in t.hits if rh.cancelled_by is None
         }
@@ -350,6 +377,20 @@ class Matcher:
 
     def match_text(self, title: str, lead: str = "", body: str = "") -> list[Match]:
         return self.match_doc(Doc.from_parts(title, lead, body))
+
+    def risk_matches(self, article: Article) -> list[Match]:
+        """Only the matches that carry a risk topic (what alerts are made of): the same results as
+        `match` without the topic-less ones, and no linking work at all for an article in which no
+        topic rule can start, which is most of them."""
+        return self.risk_matches_doc(Doc.from_article(article))
+
+    def risk_matches_doc(self, doc: Doc) -> list[Match]:
+        spans, names = self._scan(doc)
+        if not any(tid in self._topic_triggers for tid in spans):
+            return []
+        if not names and "$" not in doc.text and ":" not in doc.text:
+            return []
+        return [m for m in self._analyse(doc, spans, names, decide_only=True).matches if m.topics]
 
 
 def _close_to(

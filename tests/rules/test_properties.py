@@ -76,3 +76,10 @@ def test_repetitive_input_output_is_bounded(matcher: Matcher) -> None:
     body = "Amazon breached sanctions. " * 5000
     (match,) = matcher.match_text("Amazon breached sanctions", "", body)
     assert len(match.evidence) <= MAX_EVIDENCE_PER_RULE * 60
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=TEXT, body=TEXT)
+def test_risk_matches_are_the_matches_with_topics(matcher: Matcher, title: str, body: str) -> None:
+    doc = Doc.from_parts(title, "", body)
+    assert matcher.risk_matches_doc(doc) == [m for m in matcher.match_doc(doc) if m.topics]
