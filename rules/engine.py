@@ -24,6 +24,7 @@ from rules.text import Doc
 MAX_EVIDENCE_PER_RULE = 3
 MAX_HITS_PER_RULE = 20
 EVIDENCE_CHARS = 100
+_CHARS_PER_WORD = 40  # a generous upper bound of a word and its spaces, for proximity windows
 # Occurrences kept per term: a hostile feed can repeat a word thousands of times; real articles stay
 # far below, and every rule decision needs only a few.
 MAX_HITS_PER_TERM = 200
@@ -410,8 +411,14 @@ def _close_to(
     for group in others:
         best: tuple[int, int] | None = None
         best_dist = 1 << 30
-        i = bisect.bisect_left(group, (last_end if ordered else bounds[0], -1))
-        while i < len(group) and group[i][0] < bounds[1]:
+        lo, hi = (last_end if ordered else bounds[0]), bounds[1]
+        if within is not None:
+            # no need to look further than `within` words of generous length either side (this keeps
+            # one endless sentence of repeated terms from costing quadratic time)
+            reach = (within + 1) * _CHARS_PER_WORD
+            lo, hi = max(lo, first_start - reach), min(hi, end + reach)
+        i = bisect.bisect_left(group, (lo, -1))
+        while i < len(group) and group[i][0] < hi:
             other_start, other_end = group[i]
             i += 1
             if within is None:
