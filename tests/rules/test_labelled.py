@@ -1,76 +1,19 @@
-"""Regression guard: the labelled sets in tests/rules/labelled/ keep their linking and alert scores."""
+"""Regression guard: the labelled sets in tests/rules/labelled/ keep their linking and alert scores.
+
+The `matcher` fixture (conftest.py) watches the same tickers and names as ../shared/eval/watchlist.toml."""
 
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 
 import pytest
 
 from feeds.models import Article
-from rules.directory import companies_for
 from rules.engine import Matcher
-from rules.models import WatchSpec
 
 HERE = Path(__file__).resolve().parent / "labelled"
 TOPICS = ("sanctions", "whistleblower", "surveillance")
-WATCHLIST = """
-[[watch]]
-ticker = "BABA"
-names = ["Alibaba Group", "Alibaba", "Taobao", "Alibaba Cloud"]
-[[watch]]
-ticker = "SNAP"
-names = ["Snap Inc.", "Snapchat"]
-[[watch]]
-ticker = "GAP"
-names = ["Gap Inc.", "Old Navy", "Banana Republic", "Athleta"]
-"""
-PLAIN = [
-    "AMZN",
-    "AAPL",
-    "META",
-    "GOOGL",
-    "MSFT",
-    "ORCL",
-    "V",
-    "MA",
-    "TGT",
-    "SHEL",
-    "BP",
-    "XOM",
-    "F",
-    "XYZ",
-    "BA",
-    "WFC",
-    "JPM",
-    "GS",
-    "C",
-    "HSBC",
-    "DB",
-    "UBS",
-    "NVDA",
-    "TSLA",
-    "UBER",
-    "PLTR",
-    "AXON",
-    "NKE",
-    "CAT",
-    "ERIC",
-    "GLNCY",
-    "VWAGY",
-    "SIEGY",
-    "INTC",
-    "CSCO",
-    "WMT",
-    "COIN",
-]
-
-
-@pytest.fixture(scope="module")
-def matcher() -> Matcher:
-    named = [WatchSpec(w["ticker"], tuple(w["names"])) for w in tomllib.loads(WATCHLIST)["watch"]]
-    return Matcher(companies_for([WatchSpec(t) for t in PLAIN] + named))
 
 
 def f1(got: set[tuple[str, ...]], want: set[tuple[str, ...]]) -> float:
