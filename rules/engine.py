@@ -125,24 +125,26 @@ class Matcher:
         for idx, compiled in enumerate(self._rules):
             for tid in compiled.groups[0]:
                 self._rules_by_term[tid].append(idx)
-        # Three automatons. The primary one holds company names, the terms that can start a topic rule
-        # and the article-wide cancelling terms; it runs on every article. The partner one holds the
-        # other terms of topic rules (proximity partners, same-sentence cancelling terms), which only
-        # matter in a sentence where a rule started, so it runs on those sentences alone. The stage one
-        # holds the stage and denial words, which only matter once a topic is tagged.
+        # Two automatons. The primary one holds company names, the terms that can start a topic rule,
+        # the article-wide cancelling terms and the stage and denial words; it runs on every article.
+        # The partner one holds the other terms of topic rules (proximity partners, same-sentence
+        # cancelling terms), which only matter in a sentence where a rule started, so it runs on those
+        # sentences alone.
         topic_rules = self._rules[: self._first_stage_rule]
-        primary = {tid for c in topic_rules for tid in c.groups[0]}
-        self._topic_triggers = frozenset(primary)
+        self._topic_triggers = frozenset(tid for c in topic_rules for tid in c.groups[0])
+        primary = set(self._topic_triggers)
         primary |= {tid for c in topic_rules for tid in c.none_article}
-        partner = {
-            tid for c in topic_rules for tid in (*[t for g in c.groups[1:] for t in g], *c.none)
-        } - primary
-        stage = set(self._term_id.values()) - primary - partner
+        # stage words count anywhere in the article, so they are never left to the partner scan
+        primary |= {
+            tid
+            for c in self._rules[self._first_stage_rule :]
+            for tid in (*[t for g in c.groups for t in g], *c.none, *c.none_article)
+        }
+        partner = set(self._term_id.values()) - primary
         self._automaton = self._build_automaton(
             {t: i for t, i in self._term_id.items() if i in primary}, set(self.companies.name_keys())
         )
         self._partner = self._build_automaton({t: i for t, i in self._term_id.items() if i in partner}, set())
-        self._stage = self._build_automaton({t: i for t, i in self._term_id.items() if i in stage}, set())
 
     @staticmethod
     def _build_automaton(terms: dict[Term, int], name_keys: set[str]) -> ahocorasick.Automaton:
@@ -200,9 +202,9 @@ class Matcher:
                 if is_name:
                     names.append((low[start:end], start, end))
                 continue
-            word_end = end_idx
-            while word_end < n and low[word_end] != " ":
-                word_end += 1
+            word_end = low.find(" ", end_idx)
+            if word_end < 0:
+                word_end = n
             for rest, tid in stem_terms:
                 if len(spans.get(tid, ())) >= MAX_HITS_PER_TERM:
                     continue
@@ -218,16 +220,16 @@ class Matcher:
 
     def _eval_rule(self, compiled: _CompiledRule, doc: Doc, spans: Spans) -> list[RuleHit]:
         rule = compiled.rule
-        present = spans.keys()
-        first = sorted({span for tid in compiled.groups[0] & present for span in spans[tid]})
+        first = sorted({span for tid in _present(compiled.groups[0], spans) for span in spans[tid]})
         others = [
-            sorted(span for tid in group & present for span in spans[tid]) for group in compiled.groups[1:]
+            sorted(span for tid in _present(group, spans) for span in spans[tid])
+            for group in compiled.groups[1:]
         ]
         if not all(others):
             return []
-        nones = sorted(span for tid in compiled.none & present for span in spans[tid])
+        nones = sorted(span for tid in _present(compiled.none, spans) for span in spans[tid])
         article_cancel = None
-        for tid in compiled.none_article & present:
+        for tid in _present(compiled.none_article, spans):
             found = spans[tid][0]
             article_cancel = doc.text[found[0] : found[1]] + " (in the article)"
             break
@@ -270,7 +272,7 @@ class Matcher:
         """Scan for partner terms in the sentences where a topic rule can start (where they count)."""
         ranges = sorted(
             doc.sentence_bounds(start)
-            for tid in self._topic_triggers & spans.keys()
+            for tid in _present(self._topic_triggers, spans)
             for start, _ in spans[tid]
         )
         merged: list[list[int]] = []
@@ -306,8 +308,7 @@ class Matcher:
                     best[rh.rule.id] = rh.rule.weight
             topics.append(TopicResult(spec, sum(best.values()), rule_hits))
         tagged = [t for t in topics if t.tagged]
-        if tagged or not decide_only:  # stage and denial words only matter for risk matches
-            self._scan(doc, self._stage, spans)
+        if tagged or not decide_only:  # stage and denial rules only matter for risk matches
             for idx in sorted({i for tid in spans for i in self._rules_by_term.get(tid, ())}):
                 if idx >= self._first_stage_rule:
                     compiled = self._rules[idx]
@@ -392,6 +393,14 @@ class Matcher:
         if not names and "$" not in doc.text and ":" not in doc.text:
             return []
         return [m for m in self._analyse(doc, spans, names, decide_only=True).matches if m.topics]
+
+
+def _present(terms: frozenset[int], spans: Spans) -> list[int]:
+    """The terms that occur. Loops over the smaller side: a set meeting a dict's keys iterates the whole
+    set, and the trigger set holds hundreds of terms where an article has a few dozen."""
+    if len(terms) < len(spans):
+        return [tid for tid in terms if tid in spans]
+    return [tid for tid in spans if tid in terms]
 
 
 def _close_to(

@@ -75,29 +75,45 @@ _ABBREVIATIONS = {
     "i.e",
     "al",
 }
-_END = re.compile(r"[.?!][\"')\u201d\u2019\]]?\s+")
 _OPENERS = "\"'(\u201c\u2018[$\u00a3\u20ac"
+
+
+def _sentence_end_pattern() -> re.Pattern[str]:
+    """A full stop, question or exclamation mark (and a closing quote or bracket), white space, then a
+    capital, digit or opening quote: where a sentence ends. A full stop right after an abbreviation
+    ('Inc.', 'U.S.', 'Dr.') written as a word of its own is not an end. Non-ASCII next characters are
+    let through and checked by the caller (capital or not)."""
+    by_length: dict[int, list[str]] = {}
+    for word in sorted(_ABBREVIATIONS):
+        by_length.setdefault(len(word), []).append(re.escape(word))
+    # one fixed-width look-behind per abbreviation length: the word follows a space, bracket or quote,
+    # or starts the text
+    behind = "".join(
+        f"(?<![\\s(\"'](?i:{'|'.join(words)})\\.)(?<!\\A(?i:{'|'.join(words)})\\.)"
+        for words in by_length.values()
+    )
+    return re.compile(
+        f"[.?!]{behind}[\"')\u201d\u2019\\]]?\\s+(?=[A-Z0-9{re.escape(_OPENERS)}]|[^\\x00-\\x7f])"
+    )
+
+
+_END = _sentence_end_pattern()
 
 
 def split_points(text: str) -> list[int]:
     """Offsets where sentences start: after . ? ! (and a closing quote) followed by white space and a
     capital, digit or opening quote, unless the word before is an abbreviation; and after newlines."""
     points = [0]
-    n = len(text)
-    for m in _END.finditer(text):
-        j = m.end()
-        if j >= n:
-            continue
-        nxt = text[j]
-        if not (nxt.isupper() or nxt.isdigit() or nxt in _OPENERS):
-            continue
-        i = m.start()
-        if text[i] == ".":
-            k = text.rfind(" ", max(0, i - 12), i) + 1
-            if text[k:i].lower().lstrip("(\"'") in _ABBREVIATIONS:
-                continue
-        points.append(j)
+    if text.isascii():
+        points += [m.end() for m in _END.finditer(text)]
+    else:
+        for m in _END.finditer(text):
+            j = m.end()
+            nxt = text[j]
+            if nxt.isascii() or nxt.isupper() or nxt.isdigit() or nxt in _OPENERS:
+                points.append(j)
     if "\n" in text:
+        n = len(text)
         i = text.find("\n")
         while i != -1:
             j = i + 1
