@@ -218,9 +218,16 @@ class Matcher:
 
     # -- rules ------------------------------------------------------------------------------------
 
-    def _eval_rule(self, compiled: _CompiledRule, doc: Doc, spans: Spans) -> list[RuleHit]:
+    def _eval_rule(
+        self, compiled: _CompiledRule, doc: Doc, spans: Spans, enough: int = MAX_HITS_PER_RULE
+    ) -> list[RuleHit]:
+        """The rule's hits, stopping after `enough` that nothing cancelled."""
         rule = compiled.rule
-        first = sorted({span for tid in _present(compiled.groups[0], spans) for span in spans[tid]})
+        starts = _present(compiled.groups[0], spans)
+        if len(starts) == 1:
+            first = spans[starts[0]]  # one term: its spans are in text order already
+        else:
+            first = sorted({span for tid in starts for span in spans[tid]})
         others = [
             sorted(span for tid in _present(group, spans) for span in spans[tid])
             for group in compiled.groups[1:]
@@ -253,7 +260,7 @@ class Matcher:
                     cancel = doc.text[nones[i][0] : nones[i][1]]
             out.append(RuleHit(rule, span[0], span[1], fld, doc, cancel))
             fired += cancel is None
-            if fired >= MAX_HITS_PER_RULE or len(out) >= 4 * MAX_HITS_PER_RULE:
+            if fired >= enough or len(out) >= 4 * MAX_HITS_PER_RULE:
                 break  # enough to score and explain; the rest adds nothing
         return out
 
@@ -312,7 +319,9 @@ class Matcher:
             for idx in sorted({i for tid in spans for i in self._rules_by_term.get(tid, ())}):
                 if idx >= self._first_stage_rule:
                     compiled = self._rules[idx]
-                    by_cls[compiled.rule.cls].extend(self._eval_rule(compiled, doc, spans))
+                    # deciding needs one hit of a stage rule; explaining shows them all
+                    hits = self._eval_rule(compiled, doc, spans, 1 if decide_only else MAX_HITS_PER_RULE)
+                    by_cls[compiled.rule.cls].extend(hits)
         risk_sentences = {
             doc.sentence_index(rh.start) for t in tagged for rh in t.hits if rh.cancelled_by is None
         }

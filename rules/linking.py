@@ -90,7 +90,7 @@ class CompanyIndex:
         self._collisions: dict[str, set[str]] = defaultdict(set)
         self._other_sense: dict[str, set[str]] = defaultdict(set)
         self._symbols: dict[str, str] = {}
-        self._info: dict[str, tuple[list[_Entry], set[str], set[str]]] = {}
+        self._info: dict[str, tuple[list[_Entry], set[str], set[str], bool]] = {}
         for c in companies:
             for kind, values in (("name", c.names), ("ambiguous", c.ambiguous), ("person", c.people)):
                 for value in values:
@@ -118,15 +118,17 @@ class CompanyIndex:
     def entries(self, key: str) -> list[_Entry]:
         return self._entries.get(key, [])
 
-    def key_info(self, key: str) -> tuple[list[_Entry], set[str], set[str]]:
-        """(entries, tickers it collides for, tickers it gives another sense for) of a name key."""
+    def key_info(self, key: str) -> tuple[list[_Entry], set[str], set[str], bool]:
+        """(entries, tickers it collides for, tickers it gives another sense for, whether the key is only
+        an ambiguous name: nothing but the company written with a capital counts) of a name key."""
         info = self._info.get(key)
         if info is None:
-            info = self._info[key] = (
-                self._entries.get(key, []),
-                self._collisions.get(key, set()),
-                self._other_sense.get(key, set()),
-            )
+            entries = self._entries.get(key, [])
+            collides = self._collisions.get(key, set())
+            senses = self._other_sense.get(key, set())
+            only_ambiguous = bool(entries) and not collides and not senses
+            only_ambiguous = only_ambiguous and all(e.kind == "ambiguous" for e in entries)
+            info = self._info[key] = (entries, collides, senses, only_ambiguous)
         return info
 
     def collisions(self, key: str) -> set[str]:
@@ -176,21 +178,28 @@ def link_companies(
     collision_spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
     other_sense: set[str] = set()
     hits = []
+    text_of = doc.text
+    # a field written all in lower case ("meta fined €91m by irish regulator") says nothing by case
+    caseless = {f for f, (a, b) in doc.spans.items() if b > a and not any(c.isupper() for c in text_of[a:b])}
     for key, start, end in names:
-        entries, collides, senses = index.key_info(key)
+        entries, collides, senses, only_ambiguous = index.key_info(key)
+        if (
+            only_ambiguous
+            and decide_only
+            and text_of[start].islower()
+            and (not caseless or doc.field_at(start) not in caseless)
+        ):
+            continue  # 'next', 'target', 'apple' in lower case: never the company, nothing to record
         for ticker in collides:
             collision_spans[ticker].append((start, end))
         if senses:
             other_sense.update(senses)
         if entries:
             hits.append((entries, start, end))
-    text_of = doc.text
-    # a field written all in lower case ("meta fined €91m by irish regulator") says nothing by case
-    caseless = {f for f, (a, b) in doc.spans.items() if b > a and not any(c.isupper() for c in text_of[a:b])}
     for entries, start, end in hits:
         text = text_of[start:end]
         field = doc.field_at(start)
-        if (
+        if (  # the same for a key that is also a collision phrase or other-sense word
             decide_only
             and text[0].islower()
             and field not in caseless
@@ -266,6 +275,8 @@ def _drop_nested(found: list[Mention]) -> None:
     """'Amazon Web Services' also contains 'Amazon': keep only the longest mention at a place.
 
     `found` is sorted by start; a mention inside the span of an earlier, longer one is dropped."""
+    if all(a.end <= b.start for a, b in zip(found, found[1:])):
+        return  # nothing overlaps (most articles)
     reach_end = -1
     reach_start = -1
     for m in sorted(found, key=lambda x: (x.start, x.start - x.end)):
@@ -298,11 +309,13 @@ def _confirm_ambiguous(found: list[Mention], doc: Doc, other_sense: bool, words:
 
 
 def _passing(m: Mention, doc: Doc, words: LinkingWords) -> bool:
-    after = _words_after(doc.low, m.end, 2)
+    low = doc.low
+    after = low[m.end : m.end + 60].split(None, 2)
     if after and (after[0] in words.passing_after or after[:2] == ["s", "rival"]):
         return True
-    before = tuple(_words_before(doc.low, m.start, 3))
-    return any(before[-n:] in words.passing_before for n in (1, 2, 3) if n <= len(before))
+    before = tuple(low[max(0, m.start - 60) : m.start].rsplit(None, 3)[-3:])
+    passing_before = words.passing_before
+    return before[-1:] in passing_before or before[-2:] in passing_before or before in passing_before
 
 
 def _is_lead_subject(m: Mention, doc: Doc) -> bool:
@@ -339,14 +352,15 @@ def salience(
     With `stop_at`, adding up stops once the score reaches it.
     """
     words = words or LinkingWords.default()
-    if any(m.kind == "symbol" and m.field == "title" for m in valid):
-        title_weight = _TITLE  # its own symbol in the headline
-    if not any(m.field != "body" for m in valid):
+    body_only = True
+    for m in valid:
+        if m.field != "body":
+            body_only = False
+            if m.kind == "symbol" and m.field == "title":
+                title_weight = _TITLE  # its own symbol in the headline
+    if body_only:
         # named only deep in the text: a company the story is about is named in its headline or lead
         stop_at = None
-        body_only = True
-    else:
-        body_only = False
     score = 0.0
     body = 0
     title_seen = False

@@ -159,6 +159,7 @@ class Doc:
     low: str
     spans: dict[str, tuple[int, int]]
     _sentences: list[int] | None = field(default=None, repr=False)
+    _sentence_text: dict[int, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_parts(cls, title: str, lead: str = "", body: str = "") -> Doc:
@@ -218,6 +219,11 @@ class Doc:
         i = bisect.bisect_right(starts, pos) - 1
         start = starts[i]
         end = starts[i + 1] if i + 1 < len(starts) else len(self.text)
+        if end - start <= limit:  # short enough to be the same wherever `pos` is in it
+            text = self._sentence_text.get(start)
+            if text is None:
+                text = self._sentence_text[start] = " ".join(self.text[start:end].split())
+            return text
         # Only a window around `pos` is tidied: a "sentence" can be a whole 100 KB body without a
         # full stop, and this runs once per rule hit.
         if end - start > 4 * limit:
