@@ -18,6 +18,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 
 from rules.models import Company
 from rules.text import Doc, normalise_term
@@ -90,7 +91,7 @@ class CompanyIndex:
         self._collisions: dict[str, set[str]] = defaultdict(set)
         self._other_sense: dict[str, set[str]] = defaultdict(set)
         self._symbols: dict[str, str] = {}
-        self._info: dict[str, tuple[list[_Entry], set[str], set[str], bool]] = {}
+        self._info: dict[str, tuple[list[_Entry], set[str], set[str], bool, bool]] = {}
         for c in companies:
             for kind, values in (("name", c.names), ("ambiguous", c.ambiguous), ("person", c.people)):
                 for value in values:
@@ -118,17 +119,18 @@ class CompanyIndex:
     def entries(self, key: str) -> list[_Entry]:
         return self._entries.get(key, [])
 
-    def key_info(self, key: str) -> tuple[list[_Entry], set[str], set[str], bool]:
-        """(entries, tickers it collides for, tickers it gives another sense for, whether the key is only
-        an ambiguous name: nothing but the company written with a capital counts) of a name key."""
+    def key_info(self, key: str) -> tuple[list[_Entry], set[str], set[str], bool, bool]:
+        """Of a name key: (entries, tickers it collides for, tickers it gives another sense for, whether
+        every entry is an ambiguous name, whether that is all the key is: then nothing but the company
+        written with a capital counts)."""
         info = self._info.get(key)
         if info is None:
             entries = self._entries.get(key, [])
             collides = self._collisions.get(key, set())
             senses = self._other_sense.get(key, set())
-            only_ambiguous = bool(entries) and not collides and not senses
-            only_ambiguous = only_ambiguous and all(e.kind == "ambiguous" for e in entries)
-            info = self._info[key] = (entries, collides, senses, only_ambiguous)
+            all_ambiguous = all(e.kind == "ambiguous" for e in entries)
+            only_ambiguous = bool(entries) and all_ambiguous and not collides and not senses
+            info = self._info[key] = (entries, collides, senses, only_ambiguous, all_ambiguous)
         return info
 
     def collisions(self, key: str) -> set[str]:
@@ -181,8 +183,9 @@ def link_companies(
     text_of = doc.text
     # a field written all in lower case ("meta fined €91m by irish regulator") says nothing by case
     caseless = {f for f, (a, b) in doc.spans.items() if b > a and not any(c.isupper() for c in text_of[a:b])}
+    key_info, known = index.key_info, index._info
     for key, start, end in names:
-        entries, collides, senses, only_ambiguous = index.key_info(key)
+        entries, collides, senses, only_ambiguous, all_ambiguous = known.get(key) or key_info(key)
         if (
             only_ambiguous
             and decide_only
@@ -195,15 +198,12 @@ def link_companies(
         if senses:
             other_sense.update(senses)
         if entries:
-            hits.append((entries, start, end))
-    for entries, start, end in hits:
+            hits.append((entries, start, end, all_ambiguous))
+    for entries, start, end, all_ambiguous in hits:
         text = text_of[start:end]
         field = doc.field_at(start)
         if (  # the same for a key that is also a collision phrase or other-sense word
-            decide_only
-            and text[0].islower()
-            and field not in caseless
-            and all(e.kind == "ambiguous" for e in entries)
+            decide_only and text[0].islower() and field not in caseless and all_ambiguous
         ):
             continue  # 'next', 'target', 'apple' in lower case: never the company, nothing to record
         for entry in entries:
@@ -275,7 +275,7 @@ def _drop_nested(found: list[Mention]) -> None:
     """'Amazon Web Services' also contains 'Amazon': keep only the longest mention at a place.
 
     `found` is sorted by start; a mention inside the span of an earlier, longer one is dropped."""
-    if all(a.end <= b.start for a, b in zip(found, found[1:])):
+    if all(a.end <= b.start for a, b in pairwise(found)):
         return  # nothing overlaps (most articles)
     reach_end = -1
     reach_start = -1
