@@ -223,23 +223,20 @@ class Matcher:
     ) -> list[RuleHit]:
         """The rule's hits, stopping after `enough` that nothing cancelled."""
         rule = compiled.rule
-        starts = _present(compiled.groups[0], spans)
-        if len(starts) == 1:
-            first = spans[starts[0]]  # one term: its spans are in text order already
-        else:
-            first = sorted({span for tid in starts for span in spans[tid]})
-        others = [
-            sorted(span for tid in _present(group, spans) for span in spans[tid])
-            for group in compiled.groups[1:]
-        ]
-        if not all(others):
-            return []
-        nones = sorted(span for tid in _present(compiled.none, spans) for span in spans[tid])
+        first = _occurrences(compiled.groups[0], spans)
+        others = []
+        for group in compiled.groups[1:]:
+            found = _occurrences(group, spans)
+            if not found:
+                return []
+            others.append(found)
+        nones = _occurrences(compiled.none, spans) if compiled.none else []
         article_cancel = None
-        for tid in _present(compiled.none_article, spans):
-            found = spans[tid][0]
-            article_cancel = doc.text[found[0] : found[1]] + " (in the article)"
-            break
+        if compiled.none_article:
+            for tid in _present(compiled.none_article, spans):
+                found_at = spans[tid][0]
+                article_cancel = doc.text[found_at[0] : found_at[1]] + " (in the article)"
+                break
         out: list[RuleHit] = []
         fired = 0
         for hit_start, hit_end in first:
@@ -410,6 +407,14 @@ def _present(terms: frozenset[int], spans: Spans) -> list[int]:
     if len(terms) < len(spans):
         return [tid for tid in terms if tid in spans]
     return [tid for tid in spans if tid in terms]
+
+
+def _occurrences(terms: frozenset[int], spans: Spans) -> list[tuple[int, int]]:
+    """Every span of any of the terms, in text order."""
+    present = _present(terms, spans)
+    if len(present) == 1:
+        return spans[present[0]]  # one term: its spans are in text order already
+    return sorted({span for tid in present for span in spans[tid]})
 
 
 def _close_to(

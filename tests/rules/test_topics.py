@@ -104,3 +104,20 @@ def test_fine_raises_severity(matcher) -> None:
     (large,) = matcher.match_text("HSBC fined $1.9 billion over money laundering controls")
     order = ["low", "medium", "high", "critical"]
     assert order.index(large.severity) > order.index(small.severity)
+
+
+@pytest.mark.parametrize(
+    ("later", "stage"),
+    [
+        ("Boeing later agreed to settle the matter.", "settlement"),
+        ("Boeing has been accused of the same before.", "allegation"),
+        ("A complaint was filed in March.", "allegation"),
+    ],
+)
+def test_stage_words_count_outside_the_sentences_where_a_topic_fired(matcher, later: str, stage: str) -> None:
+    (m,) = matcher.match_text(
+        "Boeing breached Russia sanctions, report says",
+        "A report says Boeing breached sanctions on Russia by selling parts.",
+        later,
+    )
+    assert m.topics == ("sanctions",) and m.stage == stage
