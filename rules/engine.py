@@ -289,8 +289,15 @@ class Matcher:
             self._scan(doc, self._partner, spans, lo, hi)
 
     def _analyse(
-        self, doc: Doc, spans: Spans, names: list[tuple[str, int, int]], decide_only: bool = False
+        self,
+        doc: Doc,
+        spans: Spans,
+        names: list[tuple[str, int, int]],
+        decide_only: bool = False,
+        risk_only: bool = False,
     ) -> Analysis:
+        """With `decide_only`, work that only explains is skipped; with `risk_only` too, an article in
+        which no topic is tagged stops before company linking (it cannot raise an alert)."""
         candidates: set[int] = set()
         for tid in spans:
             candidates.update(self._rules_by_term.get(tid, ()))
@@ -312,6 +319,8 @@ class Matcher:
                     best[rh.rule.id] = rh.rule.weight
             topics.append(TopicResult(spec, sum(best.values()), rule_hits))
         tagged = [t for t in topics if t.tagged]
+        if risk_only and not tagged:
+            return Analysis(doc, {}, {}, {}, topics, [], None, False)
         if tagged or not decide_only:  # stage and denial rules only matter for risk matches
             for idx in sorted({i for tid in spans for i in self._rules_by_term.get(tid, ())}):
                 if idx >= self._first_stage_rule:
@@ -398,7 +407,8 @@ class Matcher:
             return []
         if not names and "$" not in doc.text and ":" not in doc.text:
             return []
-        return [m for m in self._analyse(doc, spans, names, decide_only=True).matches if m.topics]
+        analysis = self._analyse(doc, spans, names, decide_only=True, risk_only=True)
+        return [m for m in analysis.matches if m.topics]
 
 
 def _present(terms: frozenset[int], spans: Spans) -> list[int]:
