@@ -125,26 +125,29 @@ class Matcher:
         for idx, compiled in enumerate(self._rules):
             for tid in compiled.groups[0]:
                 self._rules_by_term[tid].append(idx)
-        # Two automatons. The primary one holds company names, the terms that can start a topic rule,
-        # the article-wide cancelling terms and the stage and denial words; it runs on every article.
-        # The partner one holds the other terms of topic rules (proximity partners, same-sentence
-        # cancelling terms), which only matter in a sentence where a rule started, so it runs on those
-        # sentences alone.
+        # Three automatons. The primary one holds company names, the terms that can start a topic rule
+        # and the article-wide cancelling terms; it runs on every article. The partner one holds the
+        # other terms of topic rules (proximity partners, same-sentence cancelling terms), which only
+        # matter in a sentence where a rule started, so it runs on those sentences alone. The stage one
+        # holds the stage and denial words, which only matter once a topic is tagged; it then runs on
+        # the whole article.
         topic_rules = self._rules[: self._first_stage_rule]
         self._topic_triggers = frozenset(tid for c in topic_rules for tid in c.groups[0])
-        primary = set(self._topic_triggers)
-        primary |= {tid for c in topic_rules for tid in c.none_article}
-        # stage words count anywhere in the article, so they are never left to the partner scan
-        primary |= {
-            tid
-            for c in self._rules[self._first_stage_rule :]
-            for tid in (*[t for g in c.groups for t in g], *c.none, *c.none_article)
-        }
-        partner = set(self._term_id.values()) - primary
+        topic_terms = {tid for c in topic_rules for tid in _terms_of(c)}
+        stage_terms = {tid for c in self._rules[self._first_stage_rule :] for tid in _terms_of(c)}
+        primary = set(self._topic_triggers) | {tid for c in topic_rules for tid in c.none_article}
+        # a stage word that is also a topic rule's partner ('alleg*', 'settle*') must be found anywhere
+        # in the article, not only in the sentences the partner scan reads: it joins the primary scan
+        primary |= stage_terms & topic_terms
         self._automaton = self._build_automaton(
             {t: i for t, i in self._term_id.items() if i in primary}, set(self.companies.name_keys())
         )
-        self._partner = self._build_automaton({t: i for t, i in self._term_id.items() if i in partner}, set())
+        self._partner = self._build_automaton(
+            {t: i for t, i in self._term_id.items() if i in topic_terms - primary}, set()
+        )
+        self._stage = self._build_automaton(
+            {t: i for t, i in self._term_id.items() if i in stage_terms - primary}, set()
+        )
 
     @staticmethod
     def _build_automaton(terms: dict[Term, int], name_keys: set[str]) -> ahocorasick.Automaton:
@@ -321,7 +324,8 @@ class Matcher:
         tagged = [t for t in topics if t.tagged]
         if risk_only and not tagged:
             return Analysis(doc, {}, {}, {}, topics, [], None, False)
-        if tagged or not decide_only:  # stage and denial rules only matter for risk matches
+        if tagged or not decide_only:  # stage and denial words only matter for risk matches
+            self._scan(doc, self._stage, spans)
             for idx in sorted({i for tid in spans for i in self._rules_by_term.get(tid, ())}):
                 if idx >= self._first_stage_rule:
                     compiled = self._rules[idx]
@@ -409,6 +413,10 @@ class Matcher:
             return []
         analysis = self._analyse(doc, spans, names, decide_only=True, risk_only=True)
         return [m for m in analysis.matches if m.topics]
+
+
+def _terms_of(compiled: _CompiledRule) -> set[int]:
+    return {tid for group in compiled.groups for tid in group} | compiled.none | compiled.none_article
 
 
 def _present(terms: frozenset[int], spans: Spans) -> list[int]:
