@@ -11,6 +11,7 @@ import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import ahocorasick
 
@@ -91,6 +92,8 @@ class _CompiledRule:
 
 
 Spans = dict[int, list[tuple[int, int]]]
+# an automaton key: (padded length, exact term id or -1, ((rest, stem term id), ...), is a name key)
+_Key = tuple[int, int, tuple[tuple[str, int], ...], bool]
 
 
 class Matcher:
@@ -125,35 +128,41 @@ class Matcher:
         for idx, compiled in enumerate(self._rules):
             for tid in compiled.groups[0]:
                 self._rules_by_term[tid].append(idx)
-        # Three automatons. The primary one holds company names, the terms that can start a topic rule
-        # and the article-wide cancelling terms; it runs on every article. The partner one holds the
-        # other terms of topic rules (proximity partners, same-sentence cancelling terms), which only
-        # matter in a sentence where a rule started, so it runs on those sentences alone. The stage one
-        # holds the stage and denial words, which only matter once a topic is tagged; it then runs on
-        # the whole article.
+        # Two automatons. The primary one holds company names, the terms that can start a topic rule,
+        # the article-wide cancelling terms and the stage and denial words; it runs on every article.
+        # The partner one holds the other terms of topic rules (proximity partners, same-sentence
+        # cancelling terms), which only matter in a sentence where a rule started, so it runs on those
+        # sentences alone.
         topic_rules = self._rules[: self._first_stage_rule]
         self._topic_triggers = frozenset(tid for c in topic_rules for tid in c.groups[0])
         topic_terms = {tid for c in topic_rules for tid in _terms_of(c)}
         stage_terms = {tid for c in self._rules[self._first_stage_rule :] for tid in _terms_of(c)}
         primary = set(self._topic_triggers) | {tid for c in topic_rules for tid in c.none_article}
-        # a stage word that is also a topic rule's partner ('alleg*', 'settle*') must be found anywhere
-        # in the article, not only in the sentences the partner scan reads: it joins the primary scan
-        primary |= stage_terms & topic_terms
-        self._automaton = self._build_automaton(
+        # stage words count anywhere in the article (a stage word that is also a topic rule's partner,
+        # 'alleg*', 'settle*', must not be left to the partner scan)
+        primary |= stage_terms
+        self._automaton, self._keys = self._build_automaton(
             {t: i for t, i in self._term_id.items() if i in primary}, set(self.companies.name_keys())
         )
-        self._partner = self._build_automaton(
+        self._partner, self._partner_keys = self._build_automaton(
             {t: i for t, i in self._term_id.items() if i in topic_terms - primary}, set()
         )
-        self._stage = self._build_automaton(
-            {t: i for t, i in self._term_id.items() if i in stage_terms - primary}, set()
+        # the primary keys that can start a topic rule: an article without one cannot raise an alert,
+        # which is found before any of its hits is looked at one by one
+        self._trigger_keys = frozenset(
+            key
+            for key, (_, exact_id, stem_terms, _) in enumerate(self._keys)
+            if exact_id in self._topic_triggers or any(tid in self._topic_triggers for _, tid in stem_terms)
         )
 
     @staticmethod
-    def _build_automaton(terms: dict[Term, int], name_keys: set[str]) -> ahocorasick.Automaton:
+    def _build_automaton(
+        terms: dict[Term, int], name_keys: set[str]
+    ) -> tuple[ahocorasick.Automaton, list[_Key]]:
         """Keys are padded with spaces (the normalised text has a space at every word boundary), so the
         automaton reports whole words only: ' amazon ' for a name or exact term, ' violat' for a stem.
-        Each value is (key length, exact term id or -1, ((rest, stem term id), ...), is a name key)."""
+        Each key's value is its index in the returned list of (key length, exact term id or -1,
+        ((rest, stem term id), ...), is a name key)."""
         exact: dict[str, int] = {}
         stems: dict[str, list[tuple[str, int]]] = defaultdict(list)
         for term, tid in terms.items():
@@ -162,15 +171,19 @@ class Matcher:
             else:
                 exact[term.text] = tid
         automaton = ahocorasick.Automaton()
-        for key in {*exact, *name_keys}:
+        keys: list[_Key] = []
+        for key in sorted({*exact, *name_keys}):
             padded = f" {key} "
-            automaton.add_word(padded, (len(padded), exact.get(key, -1), (), key in name_keys))
-        for key, rests in stems.items():
-            automaton.add_word(f" {key}", (len(key) + 1, -1, tuple(rests), False))
-        if not len(automaton):
-            automaton.add_word("\x00", (1, -1, (), False))  # an empty automaton cannot be built
+            automaton.add_word(padded, len(keys))
+            keys.append((len(padded), exact.get(key, -1), (), key in name_keys))
+        for key, rests in sorted(stems.items()):
+            automaton.add_word(f" {key}", len(keys))
+            keys.append((len(key) + 1, -1, tuple(rests), False))
+        if not keys:
+            automaton.add_word("\x00", 0)  # an empty automaton cannot be built
+            keys.append((1, -1, (), False))
         automaton.make_automaton()
-        return automaton
+        return automaton, keys
 
     def _tid(self, term: Term) -> int:
         return self._term_id.setdefault(term, len(self._term_id))
@@ -180,20 +193,36 @@ class Matcher:
     def _scan(
         self,
         doc: Doc,
-        automaton: ahocorasick.Automaton | None = None,
+        partner: bool = False,
         spans: Spans | None = None,
         start_at: int = 0,
         end_at: int | None = None,
     ) -> tuple[Spans, list[tuple[str, int, int]]]:
         """Every term occurrence (by term id) and every name key occurrence, as whole words, in
-        doc.low[start_at:end_at] (the whole text by default), with offsets into the whole text."""
+        doc.low[start_at:end_at] (the whole text by default), with offsets into the whole text; from the
+        primary automaton, or the partner one."""
+        automaton = self._partner if partner else self._automaton
+        piece = f" {doc.low[start_at:end_at]} " if start_at or end_at is not None else f" {doc.low} "
+        return self._collect(doc, list(automaton.iter(piece)), partner, spans, start_at)
+
+    def _collect(
+        self,
+        doc: Doc,
+        hits: list[tuple[int, int]],
+        partner: bool = False,
+        spans: Spans | None = None,
+        base: int = 0,
+    ) -> tuple[Spans, list[tuple[str, int, int]]]:
+        """Term spans and name keys from an automaton's (end, key) hits in a piece of the text that
+        starts `base` characters in (the piece has a space before it, so its offsets are those of the
+        text less `base`)."""
         low = doc.low
         n = len(low)
+        keys = self._partner_keys if partner else self._keys
         spans = spans if spans is not None else defaultdict(list)
         names: list[tuple[str, int, int]] = []
-        base = start_at  # the piece starts with a space, so its offsets are those of `low` less start_at
-        piece = f" {low[start_at:end_at]} " if start_at or end_at is not None else f" {low} "
-        for end_idx, (length, exact_id, stem_terms, is_name) in (automaton or self._automaton).iter(piece):
+        for end_idx, key in hits:
+            length, exact_id, stem_terms, is_name = keys[key]
             end_idx += base
             start = end_idx - length + 1  # = offset in low of the word's first character
             if not stem_terms:
@@ -289,7 +318,7 @@ class Matcher:
             else:
                 merged.append([lo, hi])
         for lo, hi in merged:
-            self._scan(doc, self._partner, spans, lo, hi)
+            self._scan(doc, True, spans, lo, hi)
 
     def _analyse(
         self,
@@ -324,8 +353,7 @@ class Matcher:
         tagged = [t for t in topics if t.tagged]
         if risk_only and not tagged:
             return Analysis(doc, {}, {}, {}, topics, [], None, False)
-        if tagged or not decide_only:  # stage and denial words only matter for risk matches
-            self._scan(doc, self._stage, spans)
+        if tagged or not decide_only:  # stage and denial rules only matter for risk matches
             for idx in sorted({i for tid in spans for i in self._rules_by_term.get(tid, ())}):
                 if idx >= self._first_stage_rule:
                     compiled = self._rules[idx]
@@ -406,7 +434,10 @@ class Matcher:
         return self.risk_matches_doc(Doc.from_article(article))
 
     def risk_matches_doc(self, doc: Doc) -> list[Match]:
-        spans, names = self._scan(doc)
+        hits = list(self._automaton.iter(f" {doc.low} "))
+        if self._trigger_keys.isdisjoint(map(itemgetter(1), hits)):
+            return []  # no topic rule can start (most articles): nothing else is looked at
+        spans, names = self._collect(doc, hits)
         if not any(tid in self._topic_triggers for tid in spans):
             return []
         if not names and "$" not in doc.text and ":" not in doc.text:
