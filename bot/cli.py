@@ -260,8 +260,11 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.matching import settle_heap_after_compiling
     from bot.runner import run_service
 
+    # the process lives on with its directory and matchers: keep them out of the collector's full passes
+    settle_heap_after_compiling()
     return asyncio.run(run_service(settings))
 
 
