@@ -199,6 +199,17 @@ def link_companies(
             other_sense.update(senses)
         if entries:
             hits.append((entries, start, end, all_ambiguous))
+    symbols = [
+        (index.symbol(match.group(1) or match.group(2)), match)
+        for match in (_SYMBOL.finditer(text_of) if ("$" in text_of or ":" in text_of) else ())
+    ]
+    # A company named only in the body is never linked (see `salience`): when only the decision
+    # matters, companies that the headline and lead never name are not looked at any further.
+    head: set[str | None] | None = None
+    if decide_only:
+        head_end = doc.spans["lead"][1]
+        head = {e.ticker for entries, start, _, _ in hits if start <= head_end for e in entries}
+        head.update(owner for owner, match in symbols if match.start() <= head_end)
     for entries, start, end, all_ambiguous in hits:
         text = text_of[start:end]
         field = doc.field_at(start)
@@ -207,6 +218,8 @@ def link_companies(
         ):
             continue  # 'next', 'target', 'apple' in lower case: never the company, nothing to record
         for entry in entries:
+            if head is not None and entry.ticker not in head:
+                continue
             m = Mention(entry.ticker, entry.kind, text, start, end, field)
             if field not in caseless and not _case_ok(entry.original, text, entry.kind):
                 m.valid, m.reason = False, "wrong case"
@@ -215,14 +228,12 @@ def link_companies(
             ):
                 m.valid, m.reason = False, "inside a collision phrase"
             mentions[entry.ticker].append(m)
-    symbols = _SYMBOL.finditer(doc.text) if ("$" in doc.text or ":" in doc.text) else ()
     title_end = doc.spans["title"][1]
     title_owners: set[str | None] = set()
-    for match in symbols:
-        owner = index.symbol(match.group(1) or match.group(2))
+    for owner, match in symbols:
         if match.start() < title_end:
             title_owners.add(owner)
-        if owner:
+        if owner and (head is None or owner in head):
             field = doc.field_at(match.start())
             mentions[owner].append(
                 Mention(owner, "symbol", match.group(0), match.start(), match.end(), field)

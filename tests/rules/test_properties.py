@@ -85,6 +85,19 @@ def test_risk_matches_are_the_matches_with_topics(matcher: Matcher, title: str, 
     assert matcher.risk_matches_doc(doc) == [m for m in matcher.match_doc(doc) if m.topics]
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=TEXT, lead=TEXT, body=TEXT)
+def test_the_quick_decision_links_what_the_full_analysis_links(
+    matcher: Matcher, title: str, lead: str, body: str
+) -> None:
+    # match_doc skips work that only explains (lower-case ambiguous names, companies the headline and
+    # lead never name, salience past the threshold); analyse_doc does it all
+    doc = Doc.from_parts(title, lead, body)
+    full = matcher.analyse_doc(Doc.from_parts(title, lead, body))
+    quick = matcher.match_doc(doc)
+    assert {m.ticker: m.topics for m in quick} == {m.ticker: m.topics for m in full.matches}
+
+
 def _abbreviation_ends_at(text: str, i: int, abbreviation: str) -> bool:
     """`abbreviation` is the word right before offset i (after white space, a bracket or a quote)."""
     start = i - len(abbreviation)
