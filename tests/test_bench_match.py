@@ -1,0 +1,40 @@
+"""The matcher benchmark still runs and ends with its one-line summary (format only: speed is judged by
+running the benchmark itself, never by a timed test)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_match_benchmark_runs_small_and_prints_its_summary() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "bench/match.py",
+            "--articles",
+            "300",
+            "--names",
+            "400",
+            "--sample",
+            "3",
+            "--repeat",
+            "2",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert re.fullmatch(r"matcher [\d,]+ articles/s, baseline [\d,]+ articles/s, ratio [\d,.]+", lines[-1])
+    assert any(
+        line.startswith("matcher passes (articles/s): alert path median") and "of 2" in line for line in lines
+    )
+    alerts = re.search(r"alert path \(poll, run\): +matcher [\d,]+ articles/s \((\d+) alerts\)", done.stdout)
+    assert alerts and int(alerts.group(1)) > 0  # one article in five carries risk vocabulary
