@@ -251,21 +251,27 @@ class Matcher:
     # -- rules ------------------------------------------------------------------------------------
 
     def _eval_rule(
-        self, compiled: _CompiledRule, doc: Doc, spans: Spans, enough: int = MAX_HITS_PER_RULE
+        self,
+        compiled: _CompiledRule,
+        doc: Doc,
+        spans: Spans,
+        present: set[int],
+        enough: int = MAX_HITS_PER_RULE,
     ) -> list[RuleHit]:
-        """The rule's hits, stopping after `enough` that nothing cancelled."""
+        """The rule's hits, stopping after `enough` that nothing cancelled. `present` is the set of
+        term ids in `spans`."""
         rule = compiled.rule
-        first = _occurrences(compiled.groups[0], spans)
+        first = _occurrences(compiled.groups[0], spans, present)
         others = []
         for group in compiled.groups[1:]:
-            found = _occurrences(group, spans)
+            found = _occurrences(group, spans, present)
             if not found:
                 return []
             others.append(found)
-        nones = _occurrences(compiled.none, spans) if compiled.none else []
+        nones = _occurrences(compiled.none, spans, present) if compiled.none else []
         article_cancel = None
         if compiled.none_article:
-            for tid in _present(compiled.none_article, spans):
+            for tid in compiled.none_article & present:
                 found_at = spans[tid][0]
                 article_cancel = doc.text[found_at[0] : found_at[1]] + " (in the article)"
                 break
@@ -307,9 +313,7 @@ class Matcher:
     def _scan_partners(self, doc: Doc, spans: Spans) -> None:
         """Scan for partner terms in the sentences where a topic rule can start (where they count)."""
         ranges = sorted(
-            doc.sentence_bounds(start)
-            for tid in _present(self._topic_triggers, spans)
-            for start, _ in spans[tid]
+            doc.sentence_bounds(start) for tid in self._topic_triggers & set(spans) for start, _ in spans[tid]
         )
         merged: list[list[int]] = []
         for lo, hi in ranges:
@@ -335,11 +339,13 @@ class Matcher:
             candidates.update(self._rules_by_term.get(tid, ()))
         if candidates:
             self._scan_partners(doc, spans)
+        present = set(spans)
         by_cls: dict[str, list[RuleHit]] = defaultdict(list)
-        for idx in sorted(candidates):
+        ordered = sorted(candidates)
+        for idx in ordered:
             if idx < self._first_stage_rule:  # stage rules are looked at once a topic is tagged
                 compiled = self._rules[idx]
-                by_cls[compiled.rule.cls].extend(self._eval_rule(compiled, doc, spans))
+                by_cls[compiled.rule.cls].extend(self._eval_rule(compiled, doc, spans, present))
         topics: list[TopicResult] = []  # only topics with at least one rule hit
         for spec in self.topics:
             rule_hits = by_cls.get(spec.id)
@@ -354,11 +360,12 @@ class Matcher:
         if risk_only and not tagged:
             return Analysis(doc, {}, {}, {}, topics, [], None, False)
         if tagged or not decide_only:  # stage and denial rules only matter for risk matches
-            for idx in sorted({i for tid in spans for i in self._rules_by_term.get(tid, ())}):
+            for idx in ordered:  # (partner terms never start a rule: the candidates stand)
                 if idx >= self._first_stage_rule:
                     compiled = self._rules[idx]
                     # deciding needs one hit of a stage rule; explaining shows them all
-                    hits = self._eval_rule(compiled, doc, spans, 1 if decide_only else MAX_HITS_PER_RULE)
+                    enough = 1 if decide_only else MAX_HITS_PER_RULE
+                    hits = self._eval_rule(compiled, doc, spans, present, enough)
                     by_cls[compiled.rule.cls].extend(hits)
         risk_sentences = {
             doc.sentence_index(rh.start) for t in tagged for rh in t.hits if rh.cancelled_by is None
@@ -450,20 +457,13 @@ def _terms_of(compiled: _CompiledRule) -> set[int]:
     return {tid for group in compiled.groups for tid in group} | compiled.none | compiled.none_article
 
 
-def _present(terms: frozenset[int], spans: Spans) -> list[int]:
-    """The terms that occur. Loops over the smaller side: a set meeting a dict's keys iterates the whole
-    set, and the trigger set holds hundreds of terms where an article has a few dozen."""
-    if len(terms) < len(spans):
-        return [tid for tid in terms if tid in spans]
-    return [tid for tid in spans if tid in terms]
-
-
-def _occurrences(terms: frozenset[int], spans: Spans) -> list[tuple[int, int]]:
-    """Every span of any of the terms, in text order."""
-    present = _present(terms, spans)
-    if len(present) == 1:
-        return spans[present[0]]  # one term: its spans are in text order already
-    return sorted({span for tid in present for span in spans[tid]})
+def _occurrences(terms: frozenset[int], spans: Spans, present: set[int]) -> list[tuple[int, int]]:
+    """Every span of any of the terms, in text order. (Two sets meet from the smaller side; a set
+    meeting a dict's keys would walk the whole set, and a rule's term list can be long.)"""
+    found = terms & present
+    if len(found) == 1:
+        return spans[next(iter(found))]  # one term: its spans are in text order already
+    return sorted({span for tid in found for span in spans[tid]})
 
 
 def _close_to(
