@@ -16,7 +16,7 @@ from operator import itemgetter
 import ahocorasick
 
 from feeds.models import Article
-from rules.linking import CompanyIndex, Mention, link_companies
+from rules.linking import CompanyIndex, LinkingWords, Mention, link_companies
 from rules.models import STAGES, Company, Evidence, Match
 from rules.rulefile import Rule, Term, TopicSpec, load_stage_rules, load_topics
 from rules.severity import SeverityPolicy
@@ -110,6 +110,7 @@ class Matcher:
         self.stage_rules = list(stage_rules if stage_rules is not None else load_stage_rules())
         self.severity = severity or SeverityPolicy.default()
         self.companies = CompanyIndex(companies)
+        self._words = LinkingWords.default()
         self._topic_of = {t.id: t for t in self.topics}
         self._term_id: dict[Term, int] = {}
         rules = [r for t in self.topics for r in t.rules] + self.stage_rules
@@ -371,7 +372,7 @@ class Matcher:
             doc.sentence_index(rh.start) for t in tagged for rh in t.hits if rh.cancelled_by is None
         }
         mentions, linked, rejected = link_companies(
-            self.companies, doc, names, risk_sentences, decide_only=decide_only
+            self.companies, doc, names, risk_sentences, self._words, decide_only=decide_only
         )
         stage_hits = [rh for cls in STAGES for rh in by_cls.get(cls, ()) if rh.cancelled_by is None]
         stage = self.severity.latest_stage({rh.rule.cls for rh in stage_hits})

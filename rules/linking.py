@@ -143,6 +143,10 @@ class CompanyIndex:
         return self._symbols.get(code.upper())
 
 
+def _has_capital(text: str) -> bool:
+    return text[:1].isupper() or text != text.lower()
+
+
 def _case_ok(original: str, text: str, kind: str) -> bool:
     if original.isupper() and len(original) <= 5:
         return text == original  # acronyms: 'BP' yes, 'bp' no
@@ -182,7 +186,7 @@ def link_companies(
     hits = []
     text_of = doc.text
     # a field written all in lower case ("meta fined €91m by irish regulator") says nothing by case
-    caseless = {f for f, (a, b) in doc.spans.items() if b > a and not any(c.isupper() for c in text_of[a:b])}
+    caseless = {f for f, (a, b) in doc.spans.items() if b > a and not _has_capital(text_of[a:b])}
     key_info, known = index.key_info, index._info
     for key, start, end in names:
         entries, collides, senses, only_ambiguous, all_ambiguous = known.get(key) or key_info(key)
