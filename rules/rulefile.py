@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -107,7 +107,7 @@ class Rule:
     line: int
     path: str
 
-    @property
+    @cached_property
     def qualified_id(self) -> str:
         return f"{self.cls}.{self.id}"
 
