@@ -1,9 +1,12 @@
 """Feed management from chat (`/riskwire feeds ...`), shared by the Slack and Discord front-ends.
 
 The feed list is global (every feed feeds every subscription), so chat users may only add http(s)
-URLs, never local files, and by default no loopback or private addresses. A feed remembers the
-target it was added from; a workspace lists and removes only the feeds it added, and sees the
-operator's feeds (added from the CLI or config) as a count, not as URLs.
+URLs, never local files, and by default no loopback or private addresses. A feed can have several
+owners: each workspace that added it, and the operator when it was added from the CLI or config.
+A workspace lists and removes only its own feeds and is never told who else polls a URL: adding a
+URL that someone else already polls makes this workspace an owner too ("Added"), and removing it
+ends only this workspace's ownership (the feed stays polled while another owner is left). Other
+feeds are shown as a count, not as URLs.
 """
 
 from __future__ import annotations
@@ -70,40 +73,39 @@ def _private_host(host: str) -> bool:
 def add_feeds(
     db: sqlite_utils.Database, scope: service.Scope, urls: list[str], stamp: str, *, allow_private: bool
 ) -> FeedChange:
-    """Add each URL to the feed list, owned by the scope's target; all are checked before any is added."""
+    """Make the scope's workspace an owner of each URL (unchanged: it owned it already); all are
+    checked before any is added. Paused or recovered notices go to the scope's target."""
     if not urls:
         raise service.ServiceError("Give a feed URL, e.g. feeds add https://example.com/news.rss")
     if len(urls) > MAX_FEEDS_PER_COMMAND:
         raise service.ServiceError(f"At most {MAX_FEEDS_PER_COMMAND} feeds at a time.")
     checked = [check_url(u, allow_private=allow_private) for u in urls]
+    owner = workspace_of(scope)
     result = FeedChange()
     with db.atomic():
         for url in checked:
-            added = feed_store.add(db, url, stamp, added_by=scope.user, owner_target=scope.key)
+            added = feed_store.add_owner(db, url, owner, scope.key, stamp, added_by=scope.user)
             (result.changed if added else result.unchanged).append(url)
     return result
 
 
 def remove_feeds(db: sqlite_utils.Database, scope: service.Scope, urls: list[str]) -> FeedChange:
-    """Remove the feeds this workspace added; others (another workspace's, the operator's) are refused."""
+    """End this workspace's ownership of each URL (unchanged: it did not own it). A feed stays polled
+    while another workspace or the operator owns it."""
     if len(urls) > MAX_FEEDS_PER_COMMAND:
         raise service.ServiceError(f"At most {MAX_FEEDS_PER_COMMAND} feeds at a time.")
-    prefix = workspace_of(scope)
+    owner = workspace_of(scope)
     result = FeedChange()
     with db.atomic():
         for url in urls:
-            row = feed_store.get(db, url.strip())
-            if row and (row.get("owner_target") or "").startswith(prefix):
-                feed_store.remove(db, row["url"])
-                result.changed.append(row["url"])
+            if feed_store.remove_owner(db, url.strip(), owner):
+                result.changed.append(url.strip())
             else:
                 result.unchanged.append(url)
     return result
 
 
 def list_feeds(db: sqlite_utils.Database, scope: service.Scope) -> tuple[list[dict[str, Any]], int]:
-    """(the feeds this workspace added, with their health; how many other feeds are polled)."""
-    prefix = workspace_of(scope)
-    rows = feed_store.all_feeds(db)
-    own = [r for r in rows if (r.get("owner_target") or "").startswith(prefix)]
-    return own, len(rows) - len(own)
+    """(the feeds this workspace owns, with their health; how many other feeds are polled)."""
+    own = feed_store.owned_by(db, workspace_of(scope))
+    return own, db.table("feeds").count - len(own)

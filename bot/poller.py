@@ -7,9 +7,9 @@
 - Politeness: one request at a time per host, and at least `host_gap` seconds between the end of one
   and the start of the next; at most `concurrency` requests in flight overall.
 - Health: a failure backs off (the interval doubling per failure in a row, up to MAX_BACKOFF); after
-  `failure_limit` failures in a row the feed is paused and its owner (or the console) is told once,
-  with the reason. A paused feed is still probed every PAUSED_PROBE seconds; the first good fetch
-  resumes it by itself (and says so).
+  `failure_limit` failures in a row the feed is paused and each of its owners (the console for the
+  operator) is told once, with the reason. A paused feed is still probed every PAUSED_PROBE seconds;
+  the first good fetch resumes it by itself (and says so, to each owner).
 - Order of writes: a feed's new validators (ETag, Last-Modified) are stored only after its articles
   are, so a crash in between costs a full re-fetch, never a lost item.
 """
@@ -242,14 +242,15 @@ class FeedPoller:
             )
             if row.get("paused") and feed_store.resume(self.db, url):
                 outcome.resumed = True
-                notices.add(
-                    self.db,
-                    row.get("owner_target") or "console",
-                    "feed_resumed",
-                    url,
-                    f"feed {url} works again and is polled as usual.",
-                    _iso(now),
-                )
+                for target in feed_store.notice_targets(self.db, url):
+                    notices.add(
+                        self.db,
+                        target,
+                        "feed_resumed",
+                        url,
+                        f"feed {url} works again and is polled as usual.",
+                        _iso(now),
+                    )
         if outcome.resumed:
             log.warning("feed %s recovered and resumed", url)
         return outcome
@@ -280,16 +281,17 @@ class FeedPoller:
                 reason = f"{failures} failures in a row; last: {error}"
                 if feed_store.pause(self.db, url, _iso(now), reason):
                     outcome.paused = True
-                    notices.add(
-                        self.db,
-                        row.get("owner_target") or "console",
-                        "feed_paused",
-                        url,
-                        f"feed {url} is paused after {reason}. It is retried every "
-                        f"{PAUSED_PROBE // 3600} hours and resumes by itself when it works again "
-                        "(or: riskwire feeds resume URL).",
-                        _iso(now),
-                    )
+                    for target in feed_store.notice_targets(self.db, url):
+                        notices.add(
+                            self.db,
+                            target,
+                            "feed_paused",
+                            url,
+                            f"feed {url} is paused after {reason}. It is retried every "
+                            f"{PAUSED_PROBE // 3600} hours and resumes by itself when it works again "
+                            "(or: riskwire feeds resume URL).",
+                            _iso(now),
+                        )
         if outcome.paused:
             log.warning("feed %s paused after %d failures: %s", url, failures, error)
             if self.on_alerts is not None:

@@ -1,10 +1,12 @@
-"""The feed list and each feed's fetch state and health."""
+"""The feed list: each feed's owners (workspaces, the operator), fetch state and health."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import sqlite_utils
+
+OPERATOR = "operator"  # the owner of feeds added from the command line, config, starter list or OPML
 
 
 def add(
@@ -14,10 +16,35 @@ def add(
     *,
     title: str | None = None,
     added_by: str | None = None,
+    poll_seconds: int | None = None,
+) -> bool:
+    """Add a feed for the operator; returns False when the URL is already on the list.
+
+    The operator owns the feed either way, so no workspace's removal takes it off the list."""
+    created = _create(db, url, added, title=title, added_by=added_by, poll_seconds=poll_seconds)
+    _own(db, url, OPERATOR, "console", added, added_by)
+    return created
+
+
+def add_owner(
+    db: sqlite_utils.Database, url: str, owner: str, target: str, added: str, *, added_by: str | None = None
+) -> bool:
+    """Make a workspace (its target prefix, e.g. 'slack:T1/') an owner of the feed, told about the
+    feed's health at `target`; the URL joins the list if it is not on it. False when it owned it already."""
+    _create(db, url, added, added_by=added_by, owner_target=target)
+    return _own(db, url, owner, target, added, added_by)
+
+
+def _create(
+    db: sqlite_utils.Database,
+    url: str,
+    added: str,
+    *,
+    title: str | None = None,
+    added_by: str | None = None,
     owner_target: str | None = None,
     poll_seconds: int | None = None,
 ) -> bool:
-    """Add a feed; returns False when the URL is already on the list."""
     if get(db, url):
         return False
     db.table("feeds").insert(
@@ -33,8 +60,57 @@ def add(
     return True
 
 
+def _own(
+    db: sqlite_utils.Database, url: str, owner: str, target: str, added: str, added_by: str | None
+) -> bool:
+    cursor = db.execute(
+        "insert or ignore into feed_owners (url, owner, target, added_by, added) values (?, ?, ?, ?, ?)",
+        [url, owner, target, added_by, added],
+    )
+    return cursor.rowcount > 0
+
+
 def remove(db: sqlite_utils.Database, url: str) -> bool:
+    """Take a feed off the list for every owner (the operator's removal)."""
+    db.execute("delete from feed_owners where url = ?", [url])
     return db.execute("delete from feeds where url = ?", [url]).rowcount > 0
+
+
+def remove_owner(db: sqlite_utils.Database, url: str, owner: str) -> bool:
+    """End one owner's ownership; the feed (and its fetch state) leaves the list when no owner is left.
+    False when `owner` did not own the feed."""
+    if db.execute("delete from feed_owners where url = ? and owner = ?", [url, owner]).rowcount == 0:
+        return False
+    if db.execute("select 1 from feed_owners where url = ? limit 1", [url]).fetchone() is None:
+        db.execute("delete from feeds where url = ?", [url])
+    return True
+
+
+def owned_by(db: sqlite_utils.Database, owner: str) -> list[dict[str, Any]]:
+    """The feeds an owner owns, in the order it added them: each feed's row with the owner's own
+    `added` and `added_by`, and without `owner_target` (who first added the feed is not its business)."""
+    cursor = db.execute(
+        "select f.*, o.added as owner_added, o.added_by as owner_added_by "
+        "from feed_owners o join feeds f on f.url = o.url where o.owner = ? order by o.added, o.url",
+        [owner],
+    )
+    cols = [c[0] for c in cursor.description]
+    rows = []
+    for values in cursor.fetchall():
+        row = dict(zip(cols, values, strict=True))
+        row.pop("owner_target", None)
+        row["added"], row["added_by"] = row.pop("owner_added"), row.pop("owner_added_by")
+        rows.append(row)
+    return rows
+
+
+def notice_targets(db: sqlite_utils.Database, url: str) -> list[str]:
+    """Where news of a feed's health goes: each owner's target once ('console' for the operator, and
+    for a feed nobody owns)."""
+    rows = db.execute(
+        "select distinct target from feed_owners where url = ? order by target", [url]
+    ).fetchall()
+    return [r[0] for r in rows] or ["console"]
 
 
 def get(db: sqlite_utils.Database, url: str) -> dict[str, Any] | None:

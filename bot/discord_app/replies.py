@@ -142,9 +142,9 @@ def topics_embed(topics: list[tuple[str, str, str]]) -> discord.Embed:
 
 
 def feeds_embed(own: list[dict[str, Any]], others: int) -> discord.Embed:
-    """The feeds this server added, each with its health, and how many the operator set up."""
+    """The feeds this server added, each with its health, and how many other feeds are polled."""
     embed = discord.Embed(title="News feeds", colour=LIST_COLOUR)
-    lines = [f"Riskwire polls {others} feed{'s' if others != 1 else ''} set up by its operator."]
+    lines = [f"Riskwire polls {others} feed{'s' if others != 1 else ''} not on this server's list."]
     if own:
         lines.append("**Added from this server:**")
     for row in own:
@@ -166,7 +166,7 @@ def feeds_change_text(action: str, change: feed_service.FeedChange) -> str:
     """What an add or remove did, URL by URL (paused or recovered feeds are announced in this channel)."""
     if action == "add":
         lines = [f"Added feed {safe_text(u, 300)}" for u in change.changed]
-        lines += [f"{safe_text(u, 300)} is already on the feed list" for u in change.unchanged]
+        lines += [f"{safe_text(u, 300)} is already on this server's feed list" for u in change.unchanged]
         if change.changed:
             lines.append("If a feed added here stops working, Riskwire says so in this channel.")
     else:

@@ -518,7 +518,7 @@ async def cmd_feeds(ctx: CommandContext, args: list[str]) -> Reply:
     urls = [_feed_url(w) for w in args[1:]]
     if action == "list":
         own, others = feed_service.list_feeds(ctx.db, ctx.scope)
-        lines = [f"Riskwire polls {others} feed{'s' if others != 1 else ''} set up by its operator."]
+        lines = [f"Riskwire polls {others} feed{'s' if others != 1 else ''} not on this workspace's list."]
         if own:
             lines.append("*Feeds added from this workspace:*")
             lines += [_feed_line(r) for r in own]
@@ -533,7 +533,7 @@ async def cmd_feeds(ctx: CommandContext, args: list[str]) -> Reply:
             ctx.db, ctx.scope, urls, stamp, allow_private=ctx.settings.allow_private_feeds
         )
         lines = [f"Added feed {_shown_url(u)}" for u in result.changed]
-        lines += [f"{_shown_url(u)} is already on the feed list" for u in result.unchanged]
+        lines += [f"{_shown_url(u)} is already on this workspace's feed list" for u in result.unchanged]
         return Reply("\n".join(lines))
     if not urls:
         raise UsageError(f"Usage: {USAGE['feeds']}")

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from bot import feed_service, service
 from bot.cli import main
+from bot.targets import parse_target
 from feeds.opml import OpmlError, parse_opml
 from feeds.starter import load_starter
 from storage import feeds as feed_store
@@ -148,3 +150,23 @@ def test_feed_with_its_own_interval(cli, tmp_path: Path) -> None:  # type: ignor
     assert code == 0 and "Added feed" in out
     row = feed_store.get(open_db(tmp_path / "cli.db"), "https://feeds.example.com/fast.xml")
     assert row is not None and row["poll_seconds"] == 120
+
+
+def test_the_operators_add_keeps_a_feed_and_its_remove_ends_every_ownership(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    url = "https://feeds.example.com/shared.xml"
+    db = open_db(tmp_path / "cli.db")
+    workspace = service.Scope(parse_target("slack:T1/C1"), user="U1")
+    stamp = "2026-11-25T10:00:00+00:00"
+    feed_service.add_feeds(db, workspace, [url], stamp, allow_private=False)
+    code, out, _ = cli("feeds", "add", url)
+    assert code == 0 and out.strip() == f"{url} is already on the feed list"
+    feed_service.remove_feeds(db, workspace, [url])  # the operator owns it too now: still polled
+    code, out, _ = cli("feeds", "list")
+    assert url in out
+    feed_service.add_feeds(db, workspace, [url], stamp, allow_private=False)
+    code, out, _ = cli("feeds", "remove", url)
+    assert code == 0 and out.strip() == f"Removed feed {url}"
+    assert db.table("feeds").count == 0 and db.table("feed_owners").count == 0
+    assert feed_service.list_feeds(db, workspace) == ([], 0)
+    code, out, _ = cli("feeds", "remove", url)
+    assert out.strip() == f"{url!r} is not on the feed list"

@@ -18,6 +18,7 @@ from bot.poller import PAUSED_PROBE, FeedPoller, HostGate, failure_delay, next_s
 from bot.settings import Settings
 from bot.targets import parse_target
 from storage import feeds as feed_store
+from storage import notices
 from tests.feedkit import rss
 from tests.servicekit import risk_item
 
@@ -93,6 +94,40 @@ async def test_fault_injection_healthy_feed_delivers_and_the_others_back_off(fee
     row = feed_store.get(db, error)
     assert row is not None and row["paused"] == 0 and row["consecutive_failures"] == 0
     assert out.getvalue().count("works again and is polled") == 1
+
+
+async def test_a_paused_or_resumed_feed_is_announced_to_each_of_its_owners_once(feed_server, db) -> None:
+    shared = feed_server.serve("/shared.xml", "boom", status=500)
+    theirs = feed_server.serve("/theirs.xml", "boom", status=500)
+    stamp = "2026-01-01T00:00:00+00:00"
+    feed_store.add(db, shared, stamp)  # the operator's: told on the console
+    for owner, target in (("slack:T1/", "slack:T1/C1"), ("discord:G1/", "discord:G1/C9")):
+        feed_store.add_owner(db, shared, owner, target, stamp)
+    feed_store.add_owner(db, theirs, "slack:T1/", "slack:T1/C2", stamp)  # a workspace's alone
+    settings = Settings(db_path=":memory:", allow_private_feeds=True, host_gap=0, feed_failure_limit=1)
+    clock = Clock()
+
+    async def poll_due() -> None:
+        poller = FeedPoller(db, settings, now=clock)
+        try:
+            await poller.poll_rows(feed_store.due(db, clock().isoformat(timespec="seconds")))
+        finally:
+            await poller.close()
+
+    def told(url: str, kind: str) -> list[str]:
+        return sorted(n["target"] for n in notices.for_subject(db, url) if n["kind"] == kind)
+
+    await poll_due()
+    assert told(shared, "feed_paused") == ["console", "discord:G1/C9", "slack:T1/C1"]
+    assert told(theirs, "feed_paused") == ["slack:T1/C2"]
+
+    feed_server.serve("/shared.xml", rss([]))
+    feed_server.serve("/theirs.xml", rss([]))
+    clock.at = next_time(db)
+    await poll_due()
+    assert told(shared, "feed_resumed") == ["console", "discord:G1/C9", "slack:T1/C1"]
+    assert told(theirs, "feed_resumed") == ["slack:T1/C2"]
+    assert told(shared, "feed_paused") == ["console", "discord:G1/C9", "slack:T1/C1"]  # not again
 
 
 async def test_one_request_at_a_time_per_host_with_a_gap(feed_server) -> None:

@@ -310,7 +310,7 @@ INPUTS: dict[str, str] = {
 INPUT_IDS = list(INPUTS)
 INPUT_VALUES = list(INPUTS.values())
 
-TABLES = ("subscriptions", "feeds", "digests", "reviews", "mutes", "deliveries")
+TABLES = ("subscriptions", "feeds", "feed_owners", "digests", "reviews", "mutes", "deliveries")
 
 
 def snapshot(db: sqlite_utils.Database) -> dict[str, list[tuple[Any, ...]]]:

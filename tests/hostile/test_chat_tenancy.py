@@ -204,6 +204,29 @@ async def test_slack_feeds_stay_in_their_workspace(slack_rig) -> None:
     assert "workspace admin" in answer["text"] and snapshot(slack_rig.db) == before
 
 
+async def test_slack_workspaces_share_a_feed_without_learning_of_each_other(slack_rig) -> None:
+    owner, intruder = _slack_pair()
+    slack_rig.fake.users.update(
+        {"UOWNER": {"is_admin": True, "team_id": "T1"}, "UINTRUDER": {"is_admin": True, "team_id": "T2"}}
+    )
+    url = FEED.format(next(_ids))
+    await _as(slack_rig, owner, f"feeds add {url}")
+    added = await _as(slack_rig, intruder, f"feeds add {url}")
+    assert added["text"] == f"Added feed {url}"  # as for a URL nobody polls
+    again = await _as(slack_rig, intruder, f"feeds add {url}")
+    assert again["text"] == f"{url} is already on this workspace's feed list"
+    listed = await _as(slack_rig, intruder, "feeds")
+    assert (
+        url in _everything(listed) and "T1" not in _everything(listed) and "UOWNER" not in _everything(listed)
+    )
+    assert "Removed feed" in (await _as(slack_rig, owner, f"feeds remove {url}"))["text"]
+    assert url not in _everything(await _as(slack_rig, owner, "feeds"))
+    assert url in _everything(await _as(slack_rig, intruder, "feeds"))  # still polled for T2
+    assert feed_store.get(slack_rig.db, url) is not None
+    assert "Removed feed" in (await _as(slack_rig, intruder, f"feeds remove {url}"))["text"]
+    assert feed_store.get(slack_rig.db, url) is None  # its last owner removed it
+
+
 # --- Discord -------------------------------------------------------------------------------------
 
 GUILD_A, GUILD_B = "2000000000000000001", "2000000000000000002"
@@ -329,3 +352,21 @@ async def test_discord_feeds_stay_in_their_server(discord_rig) -> None:
     refused = await _ask(discord_rig, "feeds", {"action": "remove", "urls": url}, intruder)
     assert "not a feed this server added" in refused["content"]
     assert feed_store.get(discord_rig.db, url) is not None
+
+
+async def test_discord_servers_share_a_feed_without_learning_of_each_other(discord_rig) -> None:
+    owner, intruder = _discord_pair()
+    url = FEED.format(next(_ids))
+    await _ask(discord_rig, "feeds", {"action": "add", "urls": url}, owner)
+    added = await _ask(discord_rig, "feeds", {"action": "add", "urls": url}, intruder)
+    assert added["content"].startswith(f"Added feed {url}") and "already" not in added["content"]
+    again = await _ask(discord_rig, "feeds", {"action": "add", "urls": url}, intruder)
+    assert again["content"] == f"{url} is already on this server's feed list"
+    listed = _everything(await _ask(discord_rig, "feeds", None, intruder))
+    assert url in listed and GUILD_A not in listed and OWNER not in listed
+    removed = await _ask(discord_rig, "feeds", {"action": "remove", "urls": url}, owner)
+    assert removed["content"] == f"Removed feed {url}"
+    assert url not in _everything(await _ask(discord_rig, "feeds", None, owner))
+    assert url in _everything(await _ask(discord_rig, "feeds", None, intruder))  # still polled for B
+    await _ask(discord_rig, "feeds", {"action": "remove", "urls": url}, intruder)
+    assert feed_store.get(discord_rig.db, url) is None  # its last owner removed it

@@ -150,7 +150,7 @@ async def test_feeds_need_an_admin_and_only_public_http_urls(db) -> None:
     assert (await run(db, f"feeds add {url} ftp://x.example.com/f", admin=True)).text.startswith(":warning:")
     assert feed_store.all_feeds(db) == []
     assert "Added feed" in (await run(db, f"feeds add <{url}|{url}>", admin=True)).text
-    assert "already on the feed list" in (await run(db, f"feeds add {url}", admin=True)).text
+    assert "already on this workspace's feed list" in (await run(db, f"feeds add {url}", admin=True)).text
     listed = await run(db, "feeds")
     assert url in listed.text and "not fetched yet" in listed.text
     assert "Removed feed" in (await run(db, f"feeds remove {url}", admin=True)).text
