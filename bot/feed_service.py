@@ -84,7 +84,11 @@ def add_feeds(
     result = FeedChange()
     with db.atomic():
         for url in checked:
+            known = feed_store.get(db, url) is not None
             added = feed_store.add_owner(db, url, owner, scope.key, stamp, added_by=scope.user)
+            if added and known:
+                # polled for others already: fetch it now, so this workspace sees its own first result
+                feed_store.schedule(db, url, stamp)
             (result.changed if added else result.unchanged).append(url)
     return result
 
@@ -106,6 +110,8 @@ def remove_feeds(db: sqlite_utils.Database, scope: service.Scope, urls: list[str
 
 
 def list_feeds(db: sqlite_utils.Database, scope: service.Scope) -> tuple[list[dict[str, Any]], int]:
-    """(the feeds this workspace owns, with their health; how many other feeds are polled)."""
-    own = feed_store.owned_by(db, workspace_of(scope))
-    return own, db.table("feeds").count - len(own)
+    """(the feeds this workspace owns, with their health since it added them; how many of the operator's
+    feeds it does not own). Other workspaces' feeds are not counted: a count that moved when this
+    workspace added a URL would say that someone else already followed it."""
+    owner = workspace_of(scope)
+    return feed_store.owned_by(db, owner), feed_store.operator_feeds_not_owned_by(db, owner)

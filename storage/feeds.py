@@ -100,8 +100,34 @@ def owned_by(db: sqlite_utils.Database, owner: str) -> list[dict[str, Any]]:
         row = dict(zip(cols, values, strict=True))
         row.pop("owner_target", None)
         row["added"], row["added_by"] = row.pop("owner_added"), row.pop("owner_added_by")
+        if not row.get("last_fetch") or row["last_fetch"] < row["added"]:
+            row.update(_NOT_FETCHED)  # fetched only for others so far: their history is not shown
         rows.append(row)
     return rows
+
+
+# how a feed looks to an owner before its first fetch since that owner added it
+_NOT_FETCHED: dict[str, Any] = {
+    "last_fetch": None,
+    "last_success": None,
+    "last_status": None,
+    "last_error": None,
+    "consecutive_failures": 0,
+    "items_seen": 0,
+    "paused": 0,
+    "paused_at": None,
+    "paused_reason": None,
+}
+
+
+def operator_feeds_not_owned_by(db: sqlite_utils.Database, owner: str) -> int:
+    """How many of the operator's feeds `owner` does not own too."""
+    row = db.execute(
+        "select count(*) from feed_owners o where o.owner = ? and not exists "
+        "(select 1 from feed_owners m where m.url = o.url and m.owner = ?)",
+        [OPERATOR, owner],
+    ).fetchone()
+    return int(row[0])
 
 
 def notice_targets(db: sqlite_utils.Database, url: str) -> list[str]:

@@ -144,7 +144,7 @@ def topics_embed(topics: list[tuple[str, str, str]]) -> discord.Embed:
 def feeds_embed(own: list[dict[str, Any]], others: int) -> discord.Embed:
     """The feeds this server added, each with its health, and how many other feeds are polled."""
     embed = discord.Embed(title="News feeds", colour=LIST_COLOUR)
-    lines = [f"Riskwire polls {others} feed{'s' if others != 1 else ''} not on this server's list."]
+    lines = [f"Riskwire also polls {others} feed{'s' if others != 1 else ''} its operator set up."]
     if own:
         lines.append("**Added from this server:**")
     for row in own:

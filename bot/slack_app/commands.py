@@ -518,7 +518,7 @@ async def cmd_feeds(ctx: CommandContext, args: list[str]) -> Reply:
     urls = [_feed_url(w) for w in args[1:]]
     if action == "list":
         own, others = feed_service.list_feeds(ctx.db, ctx.scope)
-        lines = [f"Riskwire polls {others} feed{'s' if others != 1 else ''} not on this workspace's list."]
+        lines = [f"Riskwire also polls {others} feed{'s' if others != 1 else ''} its operator set up."]
         if own:
             lines.append("*Feeds added from this workspace:*")
             lines += [_feed_line(r) for r in own]

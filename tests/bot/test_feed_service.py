@@ -50,7 +50,7 @@ def test_a_removal_keeps_the_feed_polled_for_the_other_owner(db) -> None:  # typ
         db, URL, STAMP, status=200, etag="v1", last_modified=None, title=None, new_items=4
     )
     assert feed_service.remove_feeds(db, A, [f" {URL} "]).changed == [URL]
-    assert listed(db, A) == ([], 1) and listed(db, B) == ([URL], 0)
+    assert listed(db, A) == ([], 0) and listed(db, B) == ([URL], 0)  # B's feed is not counted for A
     row = feed_store.get(db, URL)
     assert row is not None and row["etag"] == "v1" and row["items_seen"] == 4
     assert feed_service.remove_feeds(db, A, [URL]).unchanged == [URL]  # not A's any more
@@ -62,7 +62,7 @@ def test_a_removal_keeps_the_feed_polled_for_the_other_owner(db) -> None:  # typ
 def test_a_workspace_cannot_remove_what_it_does_not_own(db) -> None:  # type: ignore[no-untyped-def]
     add(db, A, URL)
     assert feed_service.remove_feeds(db, B, [URL]).unchanged == [URL]
-    assert listed(db, A) == ([URL], 0) and listed(db, B) == ([], 1)
+    assert listed(db, A) == ([URL], 0) and listed(db, B) == ([], 0)
 
 
 def test_the_operators_feeds_survive_a_workspaces_removal(db) -> None:  # type: ignore[no-untyped-def]
@@ -73,3 +73,25 @@ def test_the_operators_feeds_survive_a_workspaces_removal(db) -> None:  # type: 
     assert listed(db, A) == ([operator], 0)
     assert feed_service.remove_feeds(db, A, [operator]).changed == [operator]
     assert feed_store.get(db, operator) is not None and listed(db, A) == ([], 1)
+
+
+def test_joining_a_polled_feed_shows_nothing_of_its_history(db) -> None:  # type: ignore[no-untyped-def]
+    feed_service.add_feeds(db, A, [URL], "2026-01-01T00:00:00+00:00", allow_private=False)
+    earlier = "2026-02-01T08:00:00+00:00"
+    for _ in range(3):
+        feed_store.record_failure(db, URL, earlier, status=500, error="HTTP 500 from upstream")
+    feed_store.pause(db, URL, earlier, "3 failures in a row")
+    feed_store.schedule(db, URL, "2026-03-02T00:00:00+00:00")  # a paused feed's next probe
+    before = listed(db, B)
+    assert add(db, B, URL).changed == [URL]
+    assert listed(db, B)[1] == before[1]  # the count did not move either
+    (mine,) = feed_service.list_feeds(db, B)[0]
+    assert mine["last_fetch"] is None and not mine["paused"] and mine["consecutive_failures"] == 0
+    assert "500" not in json.dumps(mine)
+    (theirs,) = feed_service.list_feeds(db, A)[0]
+    assert theirs["paused"] and theirs["consecutive_failures"] == 3  # A still sees its feed's health
+    assert feed_store.get(db, URL)["next_poll"] == STAMP  # fetched now, for B's own first result
+    later = "2026-03-01T09:05:00+00:00"
+    feed_store.record_failure(db, URL, later, status=500, error="HTTP 500 from upstream")
+    (mine,) = feed_service.list_feeds(db, B)[0]
+    assert mine["last_fetch"] == later and mine["consecutive_failures"] == 4  # from then on, all of it

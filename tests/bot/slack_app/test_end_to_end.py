@@ -221,7 +221,8 @@ async def test_feed_management_needs_an_admin(frontend, events_url, slack_api, d
     assert (row["url"], row["owner_target"], row["added_by"]) == (url, "slack:T1/C1", "UADMIN")
     assert [c.params["user"] for c in slack_api.calls_to("users.info")] == ["UPLAIN", "UADMIN"]
     other = await command(events_url, slack_api, "feeds", team="T2")
-    assert url not in everything(other) and "1 feed" in other["text"]
+    # T2 learns nothing of T1's feed: not its URL, and not in the count (which is the operator's feeds)
+    assert url not in everything(other) and "also polls 0 feeds" in other["text"]
     slack_api.users["UADMIN2"] = {"is_admin": True, "team_id": "T2"}  # an admin of T2, not of T1
     refused = await command(events_url, slack_api, f"feeds remove {url}", team="T2", user="UADMIN2")
     assert "not a feed this workspace added" in refused["text"] and db["feeds"].count == 1
