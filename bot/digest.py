@@ -52,6 +52,7 @@ MAX_ATTEMPTS = 5
 MAX_ALERTS = 500  # read at most this many alerts into one digest (the count still covers all)
 MAX_LINES = 40  # alert lines shown; the rest is summed up per ticker
 LEASE = timedelta(minutes=10)  # a run claims its digest this long, so two runners never both send
+# (a digest whose attempt is certainly over, e.g. its process died, is taken over before that)
 
 
 @dataclass(frozen=True)
@@ -334,7 +335,7 @@ async def run_due_digests(
     now = now or clock()
     began = monotonic()
     report = DigestReport()
-    for row in store.due(db, _iso(now)):
+    for row in _due(db, now):
         # claim it (compare-and-set on retry_at), so a second runner never sends the same digest
         claimed = db.execute(
             "update digests set retry_at = ? where target = ? and next_slot = ? and retry_at is ?",
@@ -352,6 +353,21 @@ async def run_due_digests(
             store.update(db, row["target"], {"retry_at": row["retry_at"], "last_error": str(exc)[:300]})
             report.errors.append(f"{row['target']}: {type(exc).__name__}")
     return report
+
+
+def _due(db: sqlite_utils.Database, now: datetime) -> list[dict[str, Any]]:
+    """The digests due at `now`, and those still claimed by an attempt that is certainly over (its
+    process died, or its send was cancelled here): like the outbox, they are resolved at once."""
+    rows = store.due(db, _iso(now))
+    seen = {r["target"] for r in rows}
+    for run in store.in_sending(db):
+        if run["target"] in seen or not interrupted(run, now):
+            continue
+        row = store.get(db, run["target"])
+        if row is not None and row["next_slot"] <= _iso(now):
+            rows.append(row)
+            seen.add(row["target"])
+    return rows
 
 
 def _advance(
@@ -395,7 +411,9 @@ async def _run_one(
         store.update(db, key, {"retry_at": claimed_from})  # release the claim; wait for the platform
         report.waiting += 1
         return
-    settled = await _settle_interrupted(db, row, target, notifier, now, report)
+    # taken over from a lease still running (see _due): only to settle its attempt, which is certainly over
+    taken_over = bool(claimed_from and claimed_from > _iso(now))
+    settled = await _settle_interrupted(db, row, target, notifier, now, report, taken_over)
     if settled is None:  # an earlier attempt's fate is not known yet: never send blindly
         store.update(db, key, {"retry_at": claimed_from})
         return
@@ -466,13 +484,16 @@ async def _settle_interrupted(
     notifier: Any,
     now: datetime,
     report: DigestReport,
+    taken_over: bool = False,
 ) -> dict[str, Any] | None:
     """Resolve the target's runs left `sending` (a crash, a cancelled or timed-out send) the way the
     outbox resolves deliveries: the platform is asked whether that digest's message exists. Found:
     the run is recorded as sent and the schedule moves past its window. Not found, or a notifier that
     cannot look: the run is closed and the digest is sent again (at least once). Returns the digest
-    row to go on with, or None when that cannot be told yet (the platform cannot answer now, or the
-    attempt is still live elsewhere)."""
+    row to go on with, or None when that cannot be told yet (the platform cannot answer now, the
+    attempt is still live elsewhere, or another runner settled it first). A digest `taken_over` from
+    another runner's lease goes on only if this call settled an attempt itself."""
+    settled_here = False
     for run in store.in_sending(db, row["target"]):
         if not interrupted(run, now):
             report.waiting += 1
@@ -491,13 +512,15 @@ async def _settle_interrupted(
                 else "the platform cannot be asked"
             )
             error = f"interrupted before its outcome was recorded; {why}, so sent again"
-            if store.finish_run(db, run["id"], attempt, {"state": "retrying", "error": error}):
-                report.resent += 1
+            if not store.finish_run(db, run["id"], attempt, {"state": "retrying", "error": error}):
+                return None  # another runner settled it first: that one goes on
+            report.resent += 1
+            settled_here = True
             continue
         if not store.finish_run(
             db, run["id"], attempt, {"state": "sent", "message_ref": found, "error": None}
         ):
-            continue
+            return None
         log.info("digest for %s (%s) was posted before the interruption", target, run["slot"])
         report.recovered += 1
         end = datetime.fromisoformat(run["slot"])
@@ -512,4 +535,5 @@ async def _settle_interrupted(
         }
         store.update(db, row["target"], values)
         row = {**row, **values}
-    return row
+        settled_here = True
+    return row if settled_here or not taken_over else None

@@ -60,11 +60,12 @@ def finish_run(db: sqlite_utils.Database, run_id: int, attempt_id: str, values: 
     return cursor.rowcount > 0
 
 
-def in_sending(db: sqlite_utils.Database, target: str) -> list[dict[str, Any]]:
-    """The target's runs whose send was started and not recorded (in flight, or interrupted)."""
-    return list(
-        db.table("digest_runs").rows_where("target = ? and state = 'sending'", [target], order_by="id")
-    )
+def in_sending(db: sqlite_utils.Database, target: str | None = None) -> list[dict[str, Any]]:
+    """Runs (the target's, or all) whose send was started and not recorded (in flight, or interrupted)."""
+    runs = db.table("digest_runs")
+    if target is None:
+        return list(runs.rows_where("state = 'sending'", order_by="id"))
+    return list(runs.rows_where("target = ? and state = 'sending'", [target], order_by="id"))
 
 
 def runs(db: sqlite_utils.Database, target: str, limit: int = 20) -> list[dict[str, Any]]:

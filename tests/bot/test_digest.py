@@ -47,13 +47,18 @@ class FakeSlack:
 class FindingSlack(FakeSlack):
     """Also answers `find_sent` from a script: a message ref, None (not there), or an exception."""
 
-    def __init__(self, answers: list[str | Exception | None], delay: float = 0) -> None:
+    def __init__(
+        self, answers: list[str | Exception | None], delay: float = 0, find_delay: float = 0
+    ) -> None:
         super().__init__(delay=delay)
         self.answers = list(answers)
+        self.find_delay = find_delay
         self.asked: list[DeliveryRef] = []
 
     async def find_sent(self, ref: DeliveryRef) -> str | None:
         self.asked.append(ref)
+        if self.find_delay:
+            await asyncio.sleep(self.find_delay)
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
@@ -220,10 +225,10 @@ async def test_a_send_cut_off_mid_way_is_looked_up_and_not_sent_again(db) -> Non
         await run
     (attempt,) = db.table("digest_runs").rows
     assert attempt["state"] == "sending" and attempt["attempt_id"] and attempt["sending_since"]
-    assert (await digest.run_due_digests(db, {"slack": fake}, at + timedelta(minutes=1))).sent == 0  # leased
     fake.delay = 0
 
-    report = await digest.run_due_digests(db, {"slack": fake}, at + digest.LEASE + timedelta(minutes=1))
+    # the attempt is certainly over (cancelled here): resolved at the next run, the lease not awaited
+    report = await digest.run_due_digests(db, {"slack": fake}, at + timedelta(minutes=1))
 
     assert (report.recovered, report.sent, report.resent) == (1, 0, 0)
     assert len(fake.sent) == 1  # only the cut-off attempt ever reached send_digest
@@ -239,11 +244,11 @@ async def test_a_send_cut_off_mid_way_is_looked_up_and_not_sent_again(db) -> Non
     assert (await digest.run_due_digests(db, {"slack": fake}, at + timedelta(hours=2))).sent == 0
 
 
-async def test_an_attempt_that_never_reached_the_platform_is_sent_once(db) -> None:
+async def test_an_attempt_killed_before_it_reached_the_platform_is_sent_at_the_next_run(db) -> None:
     due_daily(db)
-    crashed_run(db, utc(2026, 11, 28, 8, 0))
+    crashed_run(db, utc(2026, 11, 28, 8, 0))  # leased until 08:10, but its process is dead
     fake = FindingSlack([None])
-    report = await digest.run_due_digests(db, {"slack": fake}, utc(2026, 11, 28, 8, 11))
+    report = await digest.run_due_digests(db, {"slack": fake}, utc(2026, 11, 28, 8, 1))
     assert (report.resent, report.sent, report.recovered) == (1, 1, 0)
     assert len(fake.asked) == 1 and len(fake.sent) == 1
     assert states(db) == ["retrying", "sent"]
@@ -261,6 +266,30 @@ async def test_the_attempt_of_a_live_process_is_left_alone_until_its_lease_ends(
     assert states(db) == ["sending"]
     later = await digest.run_due_digests(db, {"slack": fake}, utc(2026, 11, 28, 8, 11, 30))
     assert (later.resent, later.sent) == (1, 1) and states(db) == ["retrying", "sent"]
+
+
+async def test_two_runners_settling_the_same_interrupted_attempt_send_the_digest_once(db) -> None:
+    due_daily(db)
+    crashed_run(db, utc(2026, 11, 28, 8, 0))
+    fake = FindingSlack([None, None], find_delay=0.05)
+    at = utc(2026, 11, 28, 8, 1)
+    first = asyncio.create_task(digest.run_due_digests(db, {"slack": fake}, at))
+    await asyncio.sleep(0.01)  # the first is asking the platform when the second takes the digest over
+    second = await digest.run_due_digests(db, {"slack": fake}, at)
+    a = await first
+    assert len(fake.asked) == 2 and a.sent + second.sent == 1 and len(fake.sent) == 1
+    assert a.resent + second.resent == 1 and states(db) == ["retrying", "sent"]
+
+
+async def test_a_digest_taken_over_goes_on_only_if_it_settled_an_attempt_itself(db) -> None:
+    due_daily(db)
+    row = db.table("digests").get(C1.key)  # due, with no attempt left sending
+    fake = FindingSlack([])
+    at = utc(2026, 11, 28, 8, 1)
+    report = digest.DigestReport()
+    # taken over from another runner's lease, but that runner settled the attempt first: it goes on
+    assert await digest._settle_interrupted(db, row, C1.target, fake, at, report, taken_over=True) is None
+    assert await digest._settle_interrupted(db, row, C1.target, fake, at, report) == row
 
 
 async def test_a_platform_that_cannot_tell_makes_the_digest_wait(db) -> None:
