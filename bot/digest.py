@@ -18,8 +18,10 @@ last attempt is still `sending` when it comes due again (the process died, or th
 cancelled or timed out) is first looked up with the notifier's `find_sent` (DeliveryRef kind
 "digest": the target and the end of the window): found, it is recorded as sent and not posted again;
 not found, it is sent again; when the platform cannot tell now, the digest waits and is asked about
-at a later pass. A notifier without `find_sent` (the console, send_text-only ones, Discord webhooks)
-sends it again: at least once.
+at a later pass. Where the platform cannot be asked (notifiers without `find_sent`: the console,
+send_text-only ones; Discord webhooks, which the bot's `find_sent` answers as not found) the digest
+is sent again: at least once. A digest whose attempt is certainly over (its process died, or it was
+cancelled or timed out here) is settled at the next run, before its claim ends.
 """
 
 from __future__ import annotations
