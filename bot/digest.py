@@ -10,6 +10,18 @@ digest covering the whole gap (at most 31 days).
 A notifier sends digests when it has `async send_digest(digest, target) -> SendResult`, or else
 `async send_text(text, target) -> SendResult` (given the plain-text rendering). A platform whose
 notifier has neither, or that is not running, leaves the digest due until it is.
+
+Exactly once, as for alerts (bot/delivery/outbox.py, whose functions this uses): a run claims the
+digest with a lease, then records the attempt (a `digest_runs` row in state `sending` with its
+attempt id) before the message is sent, and finishes that row with the outcome. A digest whose
+last attempt is still `sending` when it comes due again (the process died, or the send was
+cancelled or timed out) is first looked up with the notifier's `find_sent` (DeliveryRef kind
+"digest": the target and the end of the window): found, it is recorded as sent and not posted again;
+not found, it is sent again; when the platform cannot tell now, the digest waits and is asked about
+at a later pass. Where the platform cannot be asked (notifiers without `find_sent`: the console,
+send_text-only ones; Discord webhooks, which the bot's `find_sent` answers as not found) the digest
+is sent again: at least once. A digest whose attempt is certainly over (its process died, or it was
+cancelled or timed out here) is settled at the next run, before its claim ends.
 """
 
 from __future__ import annotations
@@ -19,14 +31,15 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlite_utils
 
 from bot.alerts import Alert
-from bot.delivery.base import SendResult, notifier_for
-from bot.delivery.outbox import backoff
+from bot.delivery.base import DeliveryRef, SendResult, notifier_for
+from bot.delivery.outbox import Unresolved, ask_platform, attempt_send, backoff, interrupted, new_attempt_id
 from bot.service import Scope, ServiceError
 from bot.targets import Target, TargetError, parse_target
 from storage import digests as store
@@ -41,6 +54,7 @@ MAX_ATTEMPTS = 5
 MAX_ALERTS = 500  # read at most this many alerts into one digest (the count still covers all)
 MAX_LINES = 40  # alert lines shown; the rest is summed up per ticker
 LEASE = timedelta(minutes=10)  # a run claims its digest this long, so two runners never both send
+# (a digest whose attempt is certainly over, e.g. its process died, is taken over before that)
 
 
 @dataclass(frozen=True)
@@ -291,6 +305,9 @@ class DigestReport:
     retrying: int = 0
     failed: int = 0
     waiting: int = 0
+    recovered: int = 0  # interrupted sends the platform confirmed (recorded as sent, not sent again)
+    resent: int = 0  # interrupted sends not found, or on a platform that cannot be asked: sent again
+    unresolved: int = 0  # sends whose outcome is not known yet (asked about at a later pass)
     errors: list[str] = field(default_factory=list)
 
 
@@ -315,10 +332,12 @@ async def run_due_digests(
     *,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> DigestReport:
-    """Build and send every digest that is due at `now`; empty ones are recorded, not sent."""
+    """Build and send every digest that is due at `now`; empty ones are recorded, not sent. A digest
+    whose last attempt was interrupted is first looked up on its platform (see the module docstring)."""
     now = now or clock()
+    began = monotonic()
     report = DigestReport()
-    for row in store.due(db, _iso(now)):
+    for row in _due(db, now):
         # claim it (compare-and-set on retry_at), so a second runner never sends the same digest
         claimed = db.execute(
             "update digests set retry_at = ? where target = ? and next_slot = ? and retry_at is ?",
@@ -327,7 +346,10 @@ async def run_due_digests(
         if not claimed:
             continue
         try:
-            await _run_one(db, row, notifiers, now, report)
+            # an attempt's start time is `now` moved on by the time this pass has taken so far
+            await _run_one(
+                db, row, notifiers, now, lambda: now + timedelta(seconds=monotonic() - began), report
+            )
         except Exception as exc:  # one bad digest must not stop the others
             log.exception("digest for %s failed", row["target"])
             store.update(db, row["target"], {"retry_at": row["retry_at"], "last_error": str(exc)[:300]})
@@ -335,75 +357,185 @@ async def run_due_digests(
     return report
 
 
+def _due(db: sqlite_utils.Database, now: datetime) -> list[dict[str, Any]]:
+    """The digests due at `now`, and those still claimed by an attempt that is certainly over (its
+    process died, or its send was cancelled here): like the outbox, they are resolved at once."""
+    rows = store.due(db, _iso(now))
+    seen = {r["target"] for r in rows}
+    for run in store.in_sending(db):
+        if run["target"] in seen or not interrupted(run, now):
+            continue
+        row = store.get(db, run["target"])
+        if row is not None and row["next_slot"] <= _iso(now):
+            rows.append(row)
+            seen.add(row["target"])
+    return rows
+
+
+def _advance(
+    db: sqlite_utils.Database, key: str, schedule: Schedule, now: datetime, slot: datetime, **extra: Any
+) -> None:
+    """The digest of the window ending at `slot` is done: the next one is due at the next slot."""
+    store.update(
+        db,
+        key,
+        {
+            "next_slot": _iso(schedule.next_after(now)),
+            "window_start": _iso(slot),
+            "retry_at": None,
+            "attempts": 0,
+            **extra,
+        },
+    )
+
+
 async def _run_one(
     db: sqlite_utils.Database,
     row: dict[str, Any],
     notifiers: Mapping[str, Any],
     now: datetime,
+    moment: Callable[[], datetime],
     report: DigestReport,
 ) -> None:
     key = row["target"]
+    claimed_from = row["retry_at"]  # what the claim replaced: put back to release it
+    try:
+        target = parse_target(key)
+    except TargetError as exc:
+        schedule = Schedule.from_row(row)
+        slot = schedule.latest_at_or_before(now)
+        store.log_run(db, {**_run_fields(row, slot, now), "state": "failed", "alerts": 0, "error": str(exc)})
+        _advance(db, key, schedule, now, slot, last_error=str(exc))
+        report.failed += 1
+        return
+    notifier = notifier_for(notifiers, target)
+    if not (hasattr(notifier, "send_digest") or hasattr(notifier, "send_text")):
+        store.update(db, key, {"retry_at": claimed_from})  # release the claim; wait for the platform
+        report.waiting += 1
+        return
+    # taken over from a lease still running (see _due): only to settle its attempt, which is certainly over
+    taken_over = bool(claimed_from and claimed_from > _iso(now))
+    settled = await _settle_interrupted(db, row, target, notifier, now, report, taken_over)
+    if settled is None:  # an earlier attempt's fate is not known yet: never send blindly
+        store.update(db, key, {"retry_at": claimed_from})
+        return
+    if datetime.fromisoformat(settled["next_slot"]) > now:
+        store.update(db, key, {"retry_at": None})  # an interrupted attempt had posted this slot's digest
+        return
+    row = settled
     schedule = Schedule.from_row(row)
     slot = schedule.latest_at_or_before(now)
+    run = _run_fields(row, slot, now)
+    digest = build_digest(
+        db, key, datetime.fromisoformat(run["window_start"]), slot, schedule.cadence, schedule.tz
+    )
+    if digest.empty:
+        store.log_run(db, {**run, "state": "empty", "alerts": 0})
+        _advance(db, key, schedule, now, slot)
+        report.empty += 1
+        return
+    # the attempt is on record before the message is sent: a crash from here on is resolved by asking
+    # the platform whether the message exists (_settle_interrupted), not by sending it again blindly
+    attempt = new_attempt_id()
+    started = _iso(moment())
+    run_id = store.log_run(
+        db,
+        {**run, "state": "sending", "alerts": digest.total, "attempt_id": attempt, "sending_since": started},
+    )
+    ref = DeliveryRef(run_id, "", target, attempt, started, slot=run["slot"])
+    result = await attempt_send(ref, notifier, lambda: _send(notifier, digest, target))
+    if result is None:  # timed out: the platform is asked at the next pass
+        store.update(db, key, {"retry_at": claimed_from})
+        report.unresolved += 1
+        return
+    if result.ok:
+        if store.finish_run(db, run_id, attempt, {"state": "sent", "message_ref": result.message_ref}):
+            _advance(db, key, schedule, now, slot, last_sent=started, last_error=None)
+            report.sent += 1
+        return
+    error = result.error or "unknown error"
+    attempts = int(row.get("attempts") or 0) + 1
+    if result.permanent or attempts >= MAX_ATTEMPTS:
+        if store.finish_run(db, run_id, attempt, {"state": "failed", "error": error}):
+            _advance(db, key, schedule, now, slot, last_error=error)
+            report.failed += 1
+            report.errors.append(f"{target}: {error}")
+        return
+    wait = timedelta(seconds=backoff(attempts, result.retry_after))
+    if store.finish_run(db, run_id, attempt, {"state": "retrying", "error": error}):
+        store.update(db, key, {"attempts": attempts, "retry_at": _iso(now + wait), "last_error": error})
+        report.retrying += 1
+
+
+def _run_fields(row: dict[str, Any], slot: datetime, now: datetime) -> dict[str, Any]:
+    """A run's target and window: from the digest's window start (at most MAX_WINDOW back) to `slot`."""
     start = max(datetime.fromisoformat(row["window_start"]), slot - MAX_WINDOW)
-    run = {
-        "target": key,
+    return {
+        "target": row["target"],
         "slot": _iso(slot),
         "window_start": _iso(start),
         "window_end": _iso(slot),
         "at": _iso(now),
     }
 
-    def advance(**extra: Any) -> None:
-        store.update(
-            db,
-            key,
-            {
-                "next_slot": _iso(schedule.next_after(now)),
-                "window_start": _iso(slot),
-                "retry_at": None,
-                "attempts": 0,
-                **extra,
-            },
-        )
 
-    try:
-        target = parse_target(key)
-    except TargetError as exc:
-        store.log_run(db, {**run, "state": "failed", "alerts": 0, "error": str(exc)})
-        advance(last_error=str(exc))
-        report.failed += 1
-        return
-    notifier = notifier_for(notifiers, target)
-    if not (hasattr(notifier, "send_digest") or hasattr(notifier, "send_text")):
-        store.update(db, key, {"retry_at": row["retry_at"]})  # release the claim; wait for the platform
-        report.waiting += 1
-        return
-    digest = build_digest(db, key, start, slot, schedule.cadence, schedule.tz)
-    if digest.empty:
-        store.log_run(db, {**run, "state": "empty", "alerts": 0})
-        advance()
-        report.empty += 1
-        return
-    try:
-        result = await _send(notifier, digest, target)
-    except Exception as exc:  # a notifier bug must not lose the digest: retry it
-        log.exception("sending the digest to %s raised", target)
-        result = SendResult.retry(f"{type(exc).__name__}: {exc}"[:300])
-    if result.ok:
-        store.log_run(db, {**run, "state": "sent", "alerts": digest.total, "message_ref": result.message_ref})
-        advance(last_sent=_iso(now), last_error=None)
-        report.sent += 1
-        return
-    error = result.error or "unknown error"
-    attempts = int(row.get("attempts") or 0) + 1
-    if result.permanent or attempts >= MAX_ATTEMPTS:
-        store.log_run(db, {**run, "state": "failed", "alerts": digest.total, "error": error})
-        advance(last_error=error)
-        report.failed += 1
-        report.errors.append(f"{target}: {error}")
-        return
-    wait = timedelta(seconds=backoff(attempts, result.retry_after))
-    store.log_run(db, {**run, "state": "retrying", "alerts": digest.total, "error": error})
-    store.update(db, key, {"attempts": attempts, "retry_at": _iso(now + wait), "last_error": error})
-    report.retrying += 1
+async def _settle_interrupted(
+    db: sqlite_utils.Database,
+    row: dict[str, Any],
+    target: Target,
+    notifier: Any,
+    now: datetime,
+    report: DigestReport,
+    taken_over: bool = False,
+) -> dict[str, Any] | None:
+    """Resolve the target's runs left `sending` (a crash, a cancelled or timed-out send) the way the
+    outbox resolves deliveries: the platform is asked whether that digest's message exists. Found:
+    the run is recorded as sent and the schedule moves past its window. Not found, or a notifier that
+    cannot look: the run is closed and the digest is sent again (at least once). Returns the digest
+    row to go on with, or None when that cannot be told yet (the platform cannot answer now, the
+    attempt is still live elsewhere, or another runner settled it first). A digest `taken_over` from
+    another runner's lease goes on only if this call settled an attempt itself."""
+    settled_here = False
+    for run in store.in_sending(db, row["target"]):
+        if not interrupted(run, now):
+            report.waiting += 1
+            return None
+        attempt = run["attempt_id"] or ""
+        ref = DeliveryRef(run["id"], "", target, attempt, run["sending_since"], slot=run["slot"])
+        try:
+            found = await ask_platform(notifier, ref)
+        except Unresolved:
+            report.unresolved += 1
+            return None
+        if not found:
+            why = (
+                "not found on the platform"
+                if hasattr(notifier, "find_sent")
+                else "the platform cannot be asked"
+            )
+            error = f"interrupted before its outcome was recorded; {why}, so sent again"
+            if not store.finish_run(db, run["id"], attempt, {"state": "retrying", "error": error}):
+                return None  # another runner settled it first: that one goes on
+            report.resent += 1
+            settled_here = True
+            continue
+        if not store.finish_run(
+            db, run["id"], attempt, {"state": "sent", "message_ref": found, "error": None}
+        ):
+            return None
+        log.info("digest for %s (%s) was posted before the interruption", target, run["slot"])
+        report.recovered += 1
+        end = datetime.fromisoformat(run["slot"])
+        values = {  # never backwards: the schedule may have been changed since that attempt
+            "window_start": _iso(max(datetime.fromisoformat(row["window_start"]), end)),
+            "next_slot": _iso(
+                max(datetime.fromisoformat(row["next_slot"]), Schedule.from_row(row).next_after(end))
+            ),
+            "attempts": 0,
+            "last_sent": run["sending_since"],
+            "last_error": None,
+        }
+        store.update(db, row["target"], values)
+        row = {**row, **values}
+        settled_here = True
+    return row if settled_here or not taken_over else None

@@ -1,4 +1,9 @@
-"""Digest schedules (one per target) and the record of every digest run."""
+"""Digest schedules (one per target) and the record of every digest run.
+
+A run is one attempt at one digest: `sending` (written before the message is sent, with the
+attempt's id), then sent, retrying or failed; `empty` runs are recorded without sending. Finishing a
+run checks its attempt id, so a stale attempt never overwrites a newer outcome.
+"""
 
 from __future__ import annotations
 
@@ -39,9 +44,28 @@ def update(db: sqlite_utils.Database, target: str, values: dict[str, Any]) -> No
     db.table("digests").update(target, values)
 
 
-def log_run(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
-    """Record one digest run (sent, empty, retrying or failed)."""
-    db.table("digest_runs").insert(row)
+def log_run(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
+    """Record one digest run (sending, sent, empty, retrying or failed); returns its id."""
+    runs = db.table("digest_runs").insert(row)
+    return int(runs.last_rowid or 0)
+
+
+def finish_run(db: sqlite_utils.Database, run_id: int, attempt_id: str, values: dict[str, Any]) -> bool:
+    """Record the outcome of a run left `sending`; False when it is no longer in that attempt."""
+    sets = ", ".join(f"[{k}] = ?" for k in values)
+    cursor = db.execute(
+        f"update digest_runs set {sets} where id = ? and state = 'sending' and attempt_id = ?",
+        [*values.values(), run_id, attempt_id],
+    )
+    return cursor.rowcount > 0
+
+
+def in_sending(db: sqlite_utils.Database, target: str | None = None) -> list[dict[str, Any]]:
+    """Runs (the target's, or all) whose send was started and not recorded (in flight, or interrupted)."""
+    runs = db.table("digest_runs")
+    if target is None:
+        return list(runs.rows_where("state = 'sending'", order_by="id"))
+    return list(runs.rows_where("target = ? and state = 'sending'", [target], order_by="id"))
 
 
 def runs(db: sqlite_utils.Database, target: str, limit: int = 20) -> list[dict[str, Any]]:

@@ -18,6 +18,10 @@ methods (looked up with getattr, so a notifier without them keeps working):
   create return the first message for a few minutes. (alert_id, target) is unique: the outbox
   writes one delivery per alert and target. While `send`, `send_update` or `find_sent` runs,
   `current_delivery.get()` gives the DeliveryRef (delivery id, attempt id) being worked on.
+  Digests (bot/digest.py) use the same protocol: `delivery.kind == "digest"`, `delivery.id` is the
+  attempt's digest_runs row and `delivery.slot` the end of the digest's window; tag the message with
+  the target and that slot (Slack metadata `riskwire_digest`; Discord a nonce from target and slot),
+  so that any attempt at the same digest is found.
 - `async def send_update(self, alert: Alert, report: Report, target: Target,
   message_ref: str | None) -> SendResult` -- one alert per story: `report` is another outlet's copy
   of the story `alert` was posted about (`message_ref` is what `send` returned for it). Slack: a
@@ -76,7 +80,8 @@ class SendResult:
 
 @dataclass(frozen=True)
 class DeliveryRef:
-    """One outbox row as a notifier sees it: an alert (report_id None) or a story update."""
+    """One send as a notifier sees it: an alert, a story update (report_id set) or a digest (slot
+    set; alert_id is empty and id is the digest run)."""
 
     id: int
     alert_id: str
@@ -85,9 +90,12 @@ class DeliveryRef:
     started: str | None = None  # ISO time the (interrupted) attempt began
     report_id: int | None = None
     parent_ref: str | None = None  # an update's story alert message in that target (where to look)
+    slot: str | None = None  # a digest's: the end of its window (UTC ISO)
 
     @property
     def kind(self) -> str:
+        if self.slot is not None:
+            return "digest"
         return "update" if self.report_id is not None else "alert"
 
 

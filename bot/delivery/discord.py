@@ -17,6 +17,10 @@ reply to the alert that links the report). Where the channel cannot be read, it 
 found": the resend then relies on the nonce, so an interruption longer than the window may post
 twice. Webhooks take no nonce and cannot be asked what they posted: webhook deliveries are
 at-least-once (a crash between Discord's answer and our record may post an alert twice).
+
+Digests work the same way: the nonce comes from the target and the end of the digest's window
+(`digest_nonce`, the same at every attempt), and `find_sent` recognises the bot's digest message by
+its last embed (footer "Riskwire ... digest", timestamp the end of the window).
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from bot.delivery.base import DeliveryRef, SendResult, current_delivery
 from bot.digest import Digest
 from bot.discord_app import endpoints
 from bot.discord_app.embeds import NO_MENTIONS, alert_embed, link
-from bot.discord_app.messages import digest_message, notice_text, update_text
+from bot.discord_app.messages import digest_message, marks_digest, notice_text, update_text
 from bot.discord_app.views import alert_view, custom_id
 from bot.settings import Settings, SettingsError
 from bot.stories import Report
@@ -321,6 +325,15 @@ class DiscordNotifier:
     def _matcher(self, delivery: DeliveryRef) -> Any:
         """A test for "this is the bot's message for that delivery", or None when it cannot be told."""
         bot_id = self.client.user.id if self.client.user else None
+        if delivery.kind == "digest":
+            end = _parse_time(delivery.slot)
+            if end is None:
+                return None
+
+            def is_digest(message: discord.Message) -> bool:
+                return message.author.id == bot_id and any(marks_digest(e, end) for e in message.embeds)
+
+            return is_digest
         if delivery.kind == "alert":
             wanted = custom_id("reviewed", delivery.alert_id)
 

@@ -153,6 +153,54 @@ def interrupted(row: dict[str, Any], now: datetime, lease: float = SENDING_LEASE
     return (now - begun).total_seconds() > lease
 
 
+class Unresolved(RuntimeError):
+    """The platform cannot say now whether an interrupted attempt posted (ask again later)."""
+
+
+async def attempt_send(
+    ref: DeliveryRef, notifier: Any, call: Callable[[], Awaitable[SendResult]], metrics: Metrics = NULL
+) -> SendResult | None:
+    """Run one send under its attempt (in flight, and `current_delivery` while it runs); None when
+    its outcome is unknown: it timed out and the platform can be asked later (`find_sent`)."""
+    _IN_FLIGHT.add(ref.attempt_id)
+    token = current_delivery.set(ref)
+    try:
+        result: SendResult = await asyncio.wait_for(call(), SEND_TIMEOUT)
+        return result
+    except TimeoutError:
+        metrics.errors.labels("delivery").inc()
+        if getattr(notifier, "find_sent", None) is not None:
+            log.warning("%s %s to %s timed out; the platform will be asked", ref.kind, ref.id, ref.target)
+            return None
+        return SendResult.retry(f"timed out after {SEND_TIMEOUT:g}s")
+    except Exception as exc:  # a notifier bug must not stop the other sends
+        log.exception("%s %s to %s raised", ref.kind, ref.id, ref.target)
+        metrics.errors.labels("delivery").inc()
+        return SendResult.retry(f"{type(exc).__name__}: {exc}"[:300])
+    finally:
+        current_delivery.reset(token)
+        _IN_FLIGHT.discard(ref.attempt_id)
+
+
+async def ask_platform(notifier: Any, ref: DeliveryRef, metrics: Metrics = NULL) -> str | None:
+    """Whether an interrupted attempt posted: its message ref when the platform has it, None when it
+    certainly does not or the notifier cannot look (no `find_sent`: it is then sent again, at least
+    once). Raises Unresolved when the platform cannot tell now; it is never sent blindly then."""
+    finder = getattr(notifier, "find_sent", None)
+    if finder is None:
+        return None
+    token = current_delivery.set(ref)
+    try:
+        found: str | None = await asyncio.wait_for(finder(ref), SEND_TIMEOUT)
+        return found
+    except Exception as exc:
+        log.warning("cannot tell whether %s %s reached %s: %s", ref.kind, ref.id, ref.target, exc)
+        metrics.errors.labels("recovery").inc()
+        raise Unresolved(str(exc)) from exc
+    finally:
+        current_delivery.reset(token)
+
+
 @dataclass
 class Outbox:
     """One database and its notifiers; `deliver()` is one pass. Holds the per-target cool-downs."""
@@ -237,28 +285,6 @@ class Outbox:
             report.failed += 1
             return None
 
-    async def _call(
-        self, ref: DeliveryRef, notifier: Notifier, call: Callable[[], Awaitable[SendResult]], kind: str
-    ) -> SendResult | None:
-        """Run one send under its attempt; None when its outcome is unknown (left `sending`)."""
-        _IN_FLIGHT.add(ref.attempt_id)
-        token = current_delivery.set(ref)
-        try:
-            return await asyncio.wait_for(call(), SEND_TIMEOUT)
-        except TimeoutError:
-            self.metrics.errors.labels("delivery").inc()
-            if getattr(notifier, "find_sent", None) is not None:
-                log.warning("%s %s to %s timed out; the platform will be asked", kind, ref.id, ref.target)
-                return None
-            return SendResult.retry(f"timed out after {SEND_TIMEOUT:g}s")
-        except Exception as exc:  # a notifier bug must not stop the other deliveries
-            log.exception("%s %s to %s raised", kind, ref.id, ref.target)
-            self.metrics.errors.labels("delivery").inc()
-            return SendResult.retry(f"{type(exc).__name__}: {exc}"[:300])
-        finally:
-            current_delivery.reset(token)
-            _IN_FLIGHT.discard(ref.attempt_id)
-
     def _route(
         self, row: dict[str, Any], report: DeliveryReport, table: str
     ) -> tuple[Target, Notifier] | None:
@@ -287,7 +313,7 @@ class Outbox:
         if not deliveries.claim(self.db, row["id"], attempt, _iso(self.now())):
             return True  # someone else took it
         ref = DeliveryRef(row["id"], alert.id, target, attempt, _iso(self.now()))
-        result = await self._call(ref, notifier, lambda: notifier.send(alert, target), "delivery")
+        result = await attempt_send(ref, notifier, lambda: notifier.send(alert, target), self.metrics)
         if result is None:
             report.unresolved += 1
             return True
@@ -322,8 +348,8 @@ class Outbox:
         ref = DeliveryRef(
             row["id"], alert.id, target, attempt, _iso(self.now()), report_id=copy.id, parent_ref=parent_ref
         )
-        result = await self._call(
-            ref, notifier, lambda: send_update(alert, copy, target, parent_ref), "update"
+        result = await attempt_send(
+            ref, notifier, lambda: send_update(alert, copy, target, parent_ref), self.metrics
         )
         if result is None:
             report.unresolved += 1
@@ -398,19 +424,11 @@ class Outbox:
             ref = DeliveryRef(
                 row["id"], row["alert_id"], target, attempt, row.get("sending_since"), report_id, parent
             )
-            finder = getattr(notifier, "find_sent", None)
-            found: str | None = None
-            if finder is not None:
-                token = current_delivery.set(ref)
-                try:
-                    found = await asyncio.wait_for(finder(ref), SEND_TIMEOUT)
-                except Exception as exc:
-                    log.warning("cannot tell whether %s %s reached %s: %s", table, row["id"], target, exc)
-                    self.metrics.errors.labels("recovery").inc()
-                    report.unresolved += 1
-                    continue
-                finally:
-                    current_delivery.reset(token)
+            try:
+                found = await ask_platform(notifier, ref, self.metrics)
+            except Unresolved:
+                report.unresolved += 1
+                continue
             if found:
                 deliveries.finish_sent(self.db, row["id"], attempt, _iso(self.now()), found, table=table)
                 report.recovered += 1

@@ -9,7 +9,9 @@ channel are paced (Slack allows about one message per second per channel).
 Exactly once: the client makes no retries of its own (`retry_handlers=[]`: a POST retried after a
 dropped connection may post twice; the outbox retries instead). Every alert and update carries
 metadata `{"event_type": "riskwire_alert" | "riskwire_update", "event_payload": {"alert_id",
-"delivery_id"[, "report_id"]}}`. After a crash the outbox asks `find_sent`, which reads the channel
+"delivery_id"[, "report_id"]}}`, every digest `{"event_type": "riskwire_digest", "event_payload":
+{"target", "start", "end", "alerts", "delivery_id"}}` (the delivery id is the digest run's). After
+a crash the outbox (or the digest runner) asks `find_sent`, which reads the channel
 (conversations.history, or conversations.replies under the story's alert for an update) with
 `include_all_metadata` in a narrow window around the interrupted attempt, and returns the message
 found. Reading needs the channels:history (public channels) and groups:history (private channels)
@@ -126,6 +128,29 @@ def _metadata(event: str, **payload: Any) -> dict[str, Any]:
     return {"event_type": event, "event_payload": body}
 
 
+def _is_for(meta: Mapping[str, Any], delivery: DeliveryRef) -> bool:
+    """Whether a message's metadata names this delivery: its alert (and report), or for a digest its
+    target and the end of its window (any attempt at that digest counts)."""
+    payload = meta.get("event_payload") or {}
+    if delivery.kind == "digest":
+        return (
+            meta.get("event_type") == DIGEST_EVENT
+            and payload.get("target") == delivery.target.key
+            and _same_time(payload.get("end"), delivery.slot)
+        )
+    event = UPDATE_EVENT if delivery.kind == "update" else ALERT_EVENT
+    if meta.get("event_type") != event or payload.get("alert_id") != delivery.alert_id:
+        return False
+    return delivery.report_id is None or payload.get("report_id") == delivery.report_id
+
+
+def _same_time(a: Any, b: str | None) -> bool:
+    try:
+        return datetime.fromisoformat(str(a)) == datetime.fromisoformat(str(b))
+    except ValueError:
+        return False
+
+
 class SlackNotifier:
     """Posts to Slack channels through the real AsyncWebClient (its base URL is a setting)."""
 
@@ -187,7 +212,11 @@ class SlackNotifier:
             text=digest_fallback(digest, self._labels),
             blocks=digest_blocks(digest, self._labels),
             metadata=_metadata(
-                DIGEST_EVENT, start=digest.start.isoformat(), end=digest.end.isoformat(), alerts=digest.total
+                DIGEST_EVENT,
+                target=digest.target,
+                start=digest.start.isoformat(),
+                end=digest.end.isoformat(),
+                alerts=digest.total,
             ),
         )
 
@@ -265,15 +294,10 @@ class SlackNotifier:
         wait = self._history_blocked_until - self._clock()
         if wait > 0:
             raise CannotTell(f"Slack asked us to wait {wait:.0f}s before reading history")
-        event = UPDATE_EVENT if delivery.report_id is not None else ALERT_EVENT
-        parent = parse_message_ref(delivery.parent_ref, channel) if delivery.report_id is not None else None
+        parent = parse_message_ref(delivery.parent_ref, channel) if delivery.kind == "update" else None
         try:
             async for message in self._messages(channel, parent[1] if parent else None, delivery.started):
-                meta = message.get("metadata") or {}
-                payload = meta.get("event_payload") or {}
-                if meta.get("event_type") != event or payload.get("alert_id") != delivery.alert_id:
-                    continue
-                if delivery.report_id is None or payload.get("report_id") == delivery.report_id:
+                if _is_for(message.get("metadata") or {}, delivery):
                     return message_ref(channel, str(message.get("ts")))
         except SlackApiError as exc:
             return self._find_failure(exc, delivery)

@@ -8,6 +8,7 @@ characters across them, a description 4096.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import discord
@@ -88,12 +89,26 @@ def _group_embed(group: TickerGroup, names: Mapping[str, str], room: int) -> tup
     return embed, left_out
 
 
+def digest_footer(cadence: str) -> str:
+    """The footer of a digest's last embed (its timestamp is the end of the digest's window)."""
+    return f"Riskwire {cadence} digest"
+
+
+def marks_digest(embed: discord.Embed, end: datetime) -> bool:
+    """Whether `embed` is the last one of the digest whose window ends at `end`: how an interrupted
+    digest is recognised among the channel's messages (bot/delivery/discord.py)."""
+    text = embed.footer.text or ""
+    return embed.timestamp == end and text.startswith("Riskwire ") and text.endswith(" digest")
+
+
 def digest_message(digest: Digest) -> tuple[str, list[discord.Embed]]:
     """The digest as message content (the heading) and one embed per ticker, most alerts first; what
-    does not fit in one message is counted in the heading and found with `/riskwire history`."""
+    does not fit in one message is counted in the heading and found with `/riskwire history`. The
+    last embed's footer names the digest, with the end of its window as the timestamp."""
     names = labels()
+    footer = digest_footer(digest.cadence)
     embeds: list[discord.Embed] = []
-    used = 0
+    used = len(footer)
     dropped = 0
     for group in digest.groups:
         room = EMBEDS_TOTAL_MAX - used
@@ -109,4 +124,7 @@ def digest_message(digest: Digest) -> tuple[str, list[discord.Embed]]:
     )
     if dropped:
         heading += f"\n… and {_plural(dropped, 'more ticker')}: see `/riskwire history`."
+    if embeds:
+        embeds[-1].set_footer(text=footer)
+        embeds[-1].timestamp = digest.end
     return clip(heading, CONTENT_MAX), embeds
