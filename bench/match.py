@@ -11,7 +11,7 @@ term (a sample of articles):
     does it raise a risk alert for (the naive way: every term's regex, then every name's when one hit);
   - all company links, what `riskwire scan` prints: every watched company the article is about, with or
     without a risk topic (the naive way: every name's and every term's regex).
-Each matcher job runs `--repeat` passes (3) and reports the median pass, with the spread. Prints
+Each matcher job runs `--repeat` passes (5) and reports the median pass, with the spread. Prints
 compile time, peak memory, both rates, and finally one line for the alert path:
     matcher N articles/s, baseline M articles/s, ratio R
 Targets: >= 10,000 articles/s on one core, compile under 1 s, under 100 MB.
@@ -278,7 +278,7 @@ def main() -> int:
     parser.add_argument("--sample", type=int, default=100, help="articles for the naive baseline")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
-        "--repeat", type=int, default=3, help="passes over the articles; the median pass is reported"
+        "--repeat", type=int, default=5, help="passes over the articles; the median pass is reported"
     )
     args = parser.parse_args()
     rnd = random.Random(args.seed)
