@@ -12,14 +12,12 @@ from bot.delivery.outbox import deliver_due
 from bot.discord_app.frontend import DiscordFrontend
 from bot.polling import PollReport, poll_once
 from bot.settings import Settings
+from tests.discord.ids import CHANNEL, GUILD, MESSAGES
 from tests.discord.interactions import buttons, send, slash
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.feed_server import FeedServer
 from tests.feedkit import recent_pub, rss, seed_item
 
-GUILD = "2000000000000000001"
-CHANNEL = "3000000000000000001"
-MESSAGES = rf"/channels/{CHANNEL}/messages"
 SEED_LINK = "https://news.example.com/amazon-sanctions"
 
 

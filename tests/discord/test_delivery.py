@@ -18,19 +18,13 @@ from bot.polling import poll_once
 from bot.settings import Settings
 from bot.targets import parse_target
 from storage import notices
+from tests.discord.ids import CHANNEL, GUILD, HERE, HOOK, HOOK_PATH, MESSAGES
 from tests.discord.interactions import send, slash
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.feed_server import FeedServer
 from tests.feedkit import Item, recent_pub, rss, seed_item
 from tests.historykit import add_alert
 
-GUILD = "2000000000000000001"
-CHANNEL = "3000000000000000001"
-HERE = f"discord:{GUILD}/{CHANNEL}"
-MESSAGES = rf"/channels/{CHANNEL}/messages"
-HOOK_ID = "5000000000000000007"
-HOOK = f"https://discord.com/api/webhooks/{HOOK_ID}/hook-token_XYZ"
-HOOK_PATH = rf"/webhooks/{HOOK_ID}/hook-token_XYZ"
 SUPPRESS_EMBEDS = 1 << 2
 
 # Another outlet's rewrite of the seed story (tests/bot/test_stories.py keeps why these are one story)

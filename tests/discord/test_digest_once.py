@@ -17,16 +17,10 @@ import sqlite_utils
 from bot import service
 from bot.digest import parse_schedule, run_due_digests, set_digest
 from bot.targets import parse_target
+from tests.discord.ids import CHANNEL, HERE, HOOK, HOOK_PATH, MESSAGES
 from tests.fakes.discord_api import FakeDiscord
 from tests.historykit import add_alert
 
-GUILD = "2000000000000000001"
-CHANNEL = "3000000000000000001"
-HERE = f"discord:{GUILD}/{CHANNEL}"
-MESSAGES = rf"/channels/{CHANNEL}/messages"
-HOOK_ID = "5000000000000000007"
-HOOK = f"https://discord.com/api/webhooks/{HOOK_ID}/hook-token_XYZ"
-HOOK_PATH = rf"/webhooks/{HOOK_ID}/hook-token_XYZ"
 SLOT = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 AT = SLOT + timedelta(seconds=30)  # when the digest run starts
 DEAD = f"{socket.gethostname()}:999999999:deadbeef:0123456789ab"  # a process killed with -9

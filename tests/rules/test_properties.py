@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -128,13 +130,7 @@ def _plain_split_points(text: str) -> list[int]:
         if ch == "." and any(_abbreviation_ends_at(text, i, a) for a in _ABBREVIATIONS):
             continue
         points.append(k)
-    i = text.find("\n")
-    while i != -1:
-        j = i + 1
-        while j < n and text[j] in " \n":
-            j += 1
-        points.append(j)
-        i = text.find("\n", j)
+    points += [m.end() for m in re.finditer(r"\n[ \n]*", text)]  # after each run of line breaks
     return sorted(set(points))
 
 
