@@ -273,10 +273,20 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         from bot.delivery.console import ConsoleNotifier
 
         report = asyncio.run(run_due_digests(db, {"console": ConsoleNotifier()}, datetime.now(UTC)))
+        interrupted = [
+            f"{count} {what}"
+            for count, what in (
+                (report.recovered, "found already posted after an interrupted send"),
+                (report.resent, "sent again after an interrupted send"),
+                (report.unresolved, "interrupted, still to be asked about"),
+            )
+            if count
+        ]
         print(
             f"digests: {report.sent} sent, {report.empty} empty (not sent), "
             f"{report.waiting} waiting for a chat "
-            f"front-end, {report.retrying} to retry, {report.failed} failed",
+            f"front-end, {report.retrying} to retry, {report.failed} failed"
+            + "".join(f", {part}" for part in interrupted),
             file=sys.stderr,
         )
         return EXIT_FAILED if report.failed else EXIT_OK

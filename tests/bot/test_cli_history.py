@@ -117,3 +117,37 @@ def test_summary_writes_the_chart_file(demo_db: Path, tmp_path: Path) -> None:
     assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     quiet = run("summary", "AAPL", "--days", "1", db=demo_db, cwd=tmp_path)
     assert "no alerts in this window" in quiet.stdout and not list(tmp_path.glob("riskwire-AAPL*"))
+
+
+def test_digest_run_says_what_became_of_an_interrupted_send(cli) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import socket
+    from datetime import UTC, datetime, timedelta
+
+    import sqlite_utils
+
+    from bot import digest
+
+    code, _, _ = cli("digest", "daily", "08:00", "UTC", "--to", "console")
+    assert code == 0
+    now = datetime.now(UTC).replace(microsecond=0)
+    slot = now.replace(hour=8, minute=0, second=0) - timedelta(days=0 if now.hour >= 8 else 1)
+    db = sqlite_utils.Database(os.environ["RISKWIRE_DB"])
+    db.execute(
+        "update digests set next_slot = ?, window_start = ?, retry_at = ? where target = 'console'",
+        [slot.isoformat(), (now - timedelta(days=30)).isoformat(), (slot + digest.LEASE).isoformat()],
+    )
+    db.table("digest_runs").insert(
+        {
+            "target": "console",
+            "slot": slot.isoformat(),
+            "window_end": slot.isoformat(),
+            "state": "sending",
+            "at": slot.isoformat(),
+            "attempt_id": f"{socket.gethostname()}:999999999:deadbeef:0123456789ab",  # killed with -9
+            "sending_since": slot.isoformat(),
+        }
+    )
+    db.close()
+    code, _, err = cli("digest", "run")
+    assert code == 0 and "1 sent again after an interrupted send" in err, err
