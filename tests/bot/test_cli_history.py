@@ -5,11 +5,16 @@ one real subprocess."""
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
+from bot import digest
 from bot.cli import main
 from tests.bot.test_cli import run
 
@@ -120,14 +125,6 @@ def test_summary_writes_the_chart_file(demo_db: Path, tmp_path: Path) -> None:
 
 
 def test_digest_run_says_what_became_of_an_interrupted_send(cli) -> None:  # type: ignore[no-untyped-def]
-    import os
-    import socket
-    from datetime import UTC, datetime, timedelta
-
-    import sqlite_utils
-
-    from bot import digest
-
     code, _, _ = cli("digest", "daily", "08:00", "UTC", "--to", "console")
     assert code == 0
     now = datetime.now(UTC).replace(microsecond=0)
