@@ -550,7 +550,9 @@ def _shown_url(url: str) -> str:
 
 def _feed_line(row: dict[str, Any]) -> str:
     failures = int(row.get("consecutive_failures") or 0)
-    if not row.get("last_fetch"):
+    if row.get("paused"):
+        health = f":double_vertical_bar: paused: {plain_text((row.get('paused_reason') or '')[:200])}"
+    elif not row.get("last_fetch"):
         health = "not fetched yet"
     elif failures:
         health = f":warning: failing ({failures} in a row): {plain_text((row.get('last_error') or '')[:200])}"

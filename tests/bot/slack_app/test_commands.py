@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -153,6 +154,11 @@ async def test_feeds_need_an_admin_and_only_public_http_urls(db) -> None:
     assert "already on this workspace's feed list" in (await run(db, f"feeds add {url}", admin=True)).text
     listed = await run(db, "feeds")
     assert url in listed.text and "not fetched yet" in listed.text
+    later = datetime.now(UTC).isoformat(timespec="seconds")
+    feed_store.record_failure(db, url, later, status=500, error="HTTP 500")
+    assert "failing (1 in a row): HTTP 500" in (await run(db, "feeds")).text
+    feed_store.pause(db, url, later, "5 failures in a row; last: HTTP 500")
+    assert "paused: 5 failures in a row" in (await run(db, "feeds")).text
     assert "Removed feed" in (await run(db, f"feeds remove {url}", admin=True)).text
     assert feed_store.all_feeds(db) == []
 
