@@ -175,6 +175,7 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
     from feeds.fetch import is_url
     from feeds.safety import url_refusal
     from storage import feeds as feed_store
+    from storage import notices
 
     db = _db(settings)
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
@@ -210,8 +211,19 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
     if args.feeds_cmd == "remove":
         for url in args.urls:
+            told = [t for t in feed_store.notice_targets(db, url) if t != "console"]
             removed = feed_store.remove(db, url)
             print(f"Removed feed {url}" if removed else f"{shown(url, 80)} is not on the feed list")
+            for target in told if removed else ():  # the workspaces that had it hear why it went quiet
+                notices.add(
+                    db,
+                    target,
+                    "feed_removed",
+                    url,
+                    f"feed {url} was taken off the feed list by Riskwire's operator; "
+                    "its stories no longer reach this channel.",
+                    stamp,
+                )
         return EXIT_OK
     rows = feed_store.all_feeds(db)
     if not rows:

@@ -164,9 +164,15 @@ def test_the_operators_add_keeps_a_feed_and_its_remove_ends_every_ownership(cli,
     code, out, _ = cli("feeds", "list")
     assert url in out
     feed_service.add_feeds(db, workspace, [url], stamp, allow_private=False)
+    discord = service.Scope(parse_target("discord:G1/C9"), user="U9")
+    feed_service.add_feeds(db, discord, [url], stamp, allow_private=False)
     code, out, _ = cli("feeds", "remove", url)
     assert code == 0 and out.strip() == f"Removed feed {url}"
     assert db.table("feeds").count == 0 and db.table("feed_owners").count == 0
+    # each workspace that had the feed is told once, in the channel it added it from; the console is not
+    told = {(n["target"], n["kind"], n["subject"]) for n in db.table("notices").rows}
+    assert told == {("slack:T1/C1", "feed_removed", url), ("discord:G1/C9", "feed_removed", url)}
+    assert db.table("notices").count == 2
     assert feed_service.list_feeds(db, workspace) == ([], 0)
     code, out, _ = cli("feeds", "remove", url)
     assert out.strip() == f"{url!r} is not on the feed list"
