@@ -1,4 +1,5 @@
-"""The matching engine: one Aho-Corasick automaton for every term, name and collision phrase.
+"""The matching engine: Aho-Corasick automatons over every term, name and collision phrase (a primary
+one read over each article, a partner one read only in the sentences where a rule started).
 
 `Matcher(companies, topics)` compiles once; `match(article)` returns one Match per watched company
 the article is about, with topics, stage, severity and evidence. `explain(article)` returns the
