@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -508,7 +508,3 @@ def _close_to(
         last_end = best[1]
         span_start, span_end = min(span_start, best[0]), max(span_end, best[1])
     return span_start, span_end
-
-
-def topic_ids(topics: Iterable[TopicSpec]) -> list[str]:
-    return [t.id for t in topics]

@@ -91,7 +91,7 @@ class CompanyIndex:
         self._collisions: dict[str, set[str]] = defaultdict(set)
         self._other_sense: dict[str, set[str]] = defaultdict(set)
         self._symbols: dict[str, str] = {}
-        self._info: dict[str, tuple[list[_Entry], set[str], set[str], bool, bool]] = {}
+        self._info: dict[str, tuple[list[_Entry], set[str], set[str], bool]] = {}
         for c in companies:
             for kind, values in (("name", c.names), ("ambiguous", c.ambiguous), ("person", c.people)):
                 for value in values:
@@ -113,31 +113,19 @@ class CompanyIndex:
     def company(self, ticker: str) -> Company:
         return self._companies[ticker]
 
-    def tickers(self) -> list[str]:
-        return list(self._companies)
-
-    def entries(self, key: str) -> list[_Entry]:
-        return self._entries.get(key, [])
-
-    def key_info(self, key: str) -> tuple[list[_Entry], set[str], set[str], bool, bool]:
+    def key_info(self, key: str) -> tuple[list[_Entry], set[str], set[str], bool]:
         """Of a name key: (entries, tickers it collides for, tickers it gives another sense for, whether
-        every entry is an ambiguous name, whether that is all the key is: then nothing but the company
-        written with a capital counts)."""
+        every entry is an ambiguous name: then only the word written with a capital can be the company)."""
         info = self._info.get(key)
         if info is None:
             entries = self._entries.get(key, [])
-            collides = self._collisions.get(key, set())
-            senses = self._other_sense.get(key, set())
-            all_ambiguous = all(e.kind == "ambiguous" for e in entries)
-            only_ambiguous = bool(entries) and all_ambiguous and not collides and not senses
-            info = self._info[key] = (entries, collides, senses, only_ambiguous, all_ambiguous)
+            info = self._info[key] = (
+                entries,
+                self._collisions.get(key, set()),
+                self._other_sense.get(key, set()),
+                all(e.kind == "ambiguous" for e in entries),
+            )
         return info
-
-    def collisions(self, key: str) -> set[str]:
-        return self._collisions.get(key, set())
-
-    def other_sense(self, key: str) -> set[str]:
-        return self._other_sense.get(key, set())
 
     def symbol(self, code: str) -> str | None:
         return self._symbols.get(code.upper())
@@ -189,20 +177,19 @@ def link_companies(
     caseless = {f for f, (a, b) in doc.spans.items() if b > a and not _has_capital(text_of[a:b])}
     key_info, known = index.key_info, index._info
     for key, start, end in names:
-        entries, collides, senses, only_ambiguous, all_ambiguous = known.get(key) or key_info(key)
-        if (
-            only_ambiguous
-            and decide_only
-            and text_of[start].islower()
-            and (not caseless or doc.field_at(start) not in caseless)
-        ):
-            continue  # 'next', 'target', 'apple' in lower case: never the company, nothing to record
+        entries, collides, senses, all_ambiguous = known.get(key) or key_info(key)
         for ticker in collides:
             collision_spans[ticker].append((start, end))
         if senses:
             other_sense.update(senses)
-        if entries:
-            hits.append((entries, start, end, all_ambiguous))
+        if not entries or (
+            decide_only
+            and all_ambiguous
+            and text_of[start].islower()
+            and (not caseless or doc.field_at(start) not in caseless)
+        ):
+            continue  # 'next', 'target', 'apple' in lower case: never the company, nothing to record
+        hits.append((entries, start, end))
     symbols = [
         (index.symbol(match.group(1) or match.group(2)), match)
         for match in (_SYMBOL.finditer(text_of) if ("$" in text_of or ":" in text_of) else ())
@@ -212,15 +199,11 @@ def link_companies(
     head: set[str | None] | None = None
     if decide_only:
         head_end = doc.spans["lead"][1]
-        head = {e.ticker for entries, start, _, _ in hits if start <= head_end for e in entries}
+        head = {e.ticker for entries, start, _ in hits if start <= head_end for e in entries}
         head.update(owner for owner, match in symbols if match.start() <= head_end)
-    for entries, start, end, all_ambiguous in hits:
+    for entries, start, end in hits:
         text = text_of[start:end]
         field = doc.field_at(start)
-        if (  # the same for a key that is also a collision phrase or other-sense word
-            decide_only and text[0].islower() and field not in caseless and all_ambiguous
-        ):
-            continue  # 'next', 'target', 'apple' in lower case: never the company, nothing to record
         for entry in entries:
             if head is not None and entry.ticker not in head:
                 continue
