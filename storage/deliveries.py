@@ -106,6 +106,22 @@ def claim(
     return cursor.rowcount > 0
 
 
+def settle_attempt(
+    db: sqlite_utils.Database, table: str, row_id: int, attempt_id: str, values: dict[str, Any]
+) -> bool:
+    """Record what became of a row's send attempt (`values` are the columns to set); False when the row
+    is no longer `sending` under that attempt, so a stale attempt never overwrites a newer outcome.
+    `table` is an outbox table or `digest_runs`."""
+    if table not in (*OUTBOX_TABLES, "digest_runs"):
+        raise ValueError(f"not a table of send attempts: {table!r}")
+    sets = ", ".join(f"[{column}] = ?" for column in values)
+    cursor = db.execute(
+        f"update {table} set {sets} where id = ? and state = 'sending' and attempt_id = ?",
+        [*values.values(), row_id, attempt_id],
+    )
+    return cursor.rowcount > 0
+
+
 def finish_sent(
     db: sqlite_utils.Database,
     delivery_id: int,
@@ -116,12 +132,8 @@ def finish_sent(
     table: str = "deliveries",
 ) -> bool:
     """Record that the attempt posted the message; False when the row is not in that attempt."""
-    cursor = db.execute(
-        f"update {_table(table)} set state = 'sent', sent = ?, message_ref = ?, last_error = null "
-        "where id = ? and state = 'sending' and attempt_id = ?",
-        [at, message_ref, delivery_id, attempt_id],
-    )
-    return cursor.rowcount > 0
+    values = {"state": "sent", "sent": at, "message_ref": message_ref, "last_error": None}
+    return settle_attempt(db, table, delivery_id, attempt_id, values)
 
 
 def finish_retry(
@@ -134,36 +146,23 @@ def finish_retry(
     table: str = "deliveries",
 ) -> bool:
     """Record that the attempt did not post and the row is worth another try at `next_attempt`."""
-    cursor = db.execute(
-        f"update {_table(table)} set state = 'retrying', next_attempt = ?, last_error = ? "
-        "where id = ? and state = 'sending' and attempt_id = ?",
-        [next_attempt, error, delivery_id, attempt_id],
-    )
-    return cursor.rowcount > 0
+    values = {"state": "retrying", "next_attempt": next_attempt, "last_error": error}
+    return settle_attempt(db, table, delivery_id, attempt_id, values)
 
 
 def finish_failed(
     db: sqlite_utils.Database, delivery_id: int, attempt_id: str, error: str, *, table: str = "deliveries"
 ) -> bool:
     """Record that the attempt failed for good (the reason is kept)."""
-    cursor = db.execute(
-        f"update {_table(table)} set state = 'failed', last_error = ? "
-        "where id = ? and state = 'sending' and attempt_id = ?",
-        [error, delivery_id, attempt_id],
-    )
-    return cursor.rowcount > 0
+    return settle_attempt(db, table, delivery_id, attempt_id, {"state": "failed", "last_error": error})
 
 
 def unsent(
     db: sqlite_utils.Database, delivery_id: int, attempt_id: str, *, table: str = "deliveries"
 ) -> bool:
     """An interrupted attempt is known not to have posted: the row is due again at once."""
-    cursor = db.execute(
-        f"update {_table(table)} set state = 'pending', sending_since = null "
-        "where id = ? and state = 'sending' and attempt_id = ?",
-        [delivery_id, attempt_id],
-    )
-    return cursor.rowcount > 0
+    values = {"state": "pending", "sending_since": None}
+    return settle_attempt(db, table, delivery_id, attempt_id, values)
 
 
 def in_sending(db: sqlite_utils.Database, *, table: str = "deliveries") -> list[dict[str, Any]]:

@@ -11,6 +11,8 @@ from typing import Any
 
 import sqlite_utils
 
+from storage.deliveries import settle_attempt
+
 
 def upsert(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
     """Create or replace the target's digest schedule."""
@@ -52,12 +54,7 @@ def log_run(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
 
 def finish_run(db: sqlite_utils.Database, run_id: int, attempt_id: str, values: dict[str, Any]) -> bool:
     """Record the outcome of a run left `sending`; False when it is no longer in that attempt."""
-    sets = ", ".join(f"[{k}] = ?" for k in values)
-    cursor = db.execute(
-        f"update digest_runs set {sets} where id = ? and state = 'sending' and attempt_id = ?",
-        [*values.values(), run_id, attempt_id],
-    )
-    return cursor.rowcount > 0
+    return settle_attempt(db, "digest_runs", run_id, attempt_id, values)
 
 
 def in_sending(db: sqlite_utils.Database, target: str | None = None) -> list[dict[str, Any]]:
