@@ -26,6 +26,7 @@ from feeds.models import Article
 from rules.models import Evidence, Match
 from storage import alerts as alert_store
 from storage import articles as article_store
+from tests.clock import ago
 from tests.slackkit import SIGNING_SECRET, command_body, post_signed
 
 
@@ -72,7 +73,6 @@ HOSTILE: dict[str, Case] = {
 CASES = list(HOSTILE.items())
 CASE_IDS = list(HOSTILE)
 
-STAMP = "2026-11-27T12:00:00+00:00"
 _serial = itertools.count(1)
 
 
@@ -262,13 +262,14 @@ def hostile_alert(
         summary=f"{text} {mark} former employee says Amazon breached sanctions {text}",
         source=f"{text} {mark}",
     )
-    article_store.save_articles(db, [article], STAMP)
+    stamp = ago(hours=1)  # inside every window that counts back from now, on any date
+    article_store.save_articles(db, [article], stamp)
     evidence = (Evidence("sanctions.breach", f"breached {text}", f"{text} breached", "body", "sanctions"),)
     match = Match(ticker, "Amazon.com, Inc.", ("sanctions",), "high", evidence=evidence)
     # the summary as given (the summariser would fold its lines): a front-end must cope with any text
-    alert = replace(build_alert(article, match, STAMP), summary=article.summary)
+    alert = replace(build_alert(article, match, stamp), summary=article.summary)
     alert_store.insert_alert(db, alert.to_row())
-    fan_out(db, alert, STAMP)
+    fan_out(db, alert, stamp)
     return alert, n
 
 

@@ -21,10 +21,10 @@ from rules.models import Match
 from storage import alerts as alert_store
 from storage import articles as article_store
 from storage.db import open_db
+from tests.clock import ago
 from tests.hostile.test_commands_cli import HOSTILE, snapshot
 
 SCOPE = service.Scope(parse_target("slack:T1/C1"), user="U1")
-STAMP = "2026-11-27T00:00:00+00:00"
 
 
 def seed(db: sqlite_utils.Database) -> str:
@@ -35,10 +35,11 @@ def seed(db: sqlite_utils.Database) -> str:
         title="Amazon accused of sanctions breach",
         summary="A former employee says Amazon breached sanctions; 100% of claims denied.",
     )
-    article_store.save_articles(db, [article], STAMP)
-    alert = build_alert(article, Match("AMZN", "Amazon.com, Inc.", ("sanctions",), "high"), STAMP)
+    stamp = ago(hours=1)  # inside every window that counts back from now, on any date
+    article_store.save_articles(db, [article], stamp)
+    alert = build_alert(article, Match("AMZN", "Amazon.com, Inc.", ("sanctions",), "high"), stamp)
     alert_store.insert_alert(db, alert.to_row())
-    fan_out(db, alert, STAMP)
+    fan_out(db, alert, stamp)
     return alert.id
 
 

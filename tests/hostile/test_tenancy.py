@@ -17,8 +17,7 @@ from rules.models import Match
 from storage import alerts as alert_store
 from storage import articles as article_store
 from storage import deliveries, reviews, subscriptions
-
-STAMP = "2026-11-27T00:00:00+00:00"
+from tests.clock import ago
 
 # (owner, intruder): the intruder shares as much of the owner's address as a real one could.
 CROSSINGS = {
@@ -40,10 +39,11 @@ def seed_alert(db: sqlite_utils.Database, article_id: str = "a1") -> str:
         title="Amazon accused of sanctions breach",
         summary="A former employee says Amazon breached sanctions.",
     )
-    article_store.save_articles(db, [article], STAMP)
-    alert = build_alert(article, Match("AMZN", "Amazon.com, Inc.", ("sanctions",), "high"), STAMP)
+    stamp = ago(hours=1)  # inside every window that counts back from now, on any date
+    article_store.save_articles(db, [article], stamp)
+    alert = build_alert(article, Match("AMZN", "Amazon.com, Inc.", ("sanctions",), "high"), stamp)
     alert_store.insert_alert(db, alert.to_row())
-    fan_out(db, alert, STAMP)
+    fan_out(db, alert, stamp)
     return alert.id
 
 
