@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,13 +40,34 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     return applied
 
 
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def check_db_location(location: str | Path) -> None:
+    """StorageError naming the path when a database file path cannot be used: it is a folder, or its
+    folder does not exist (a mistyped path must not become a new, empty database somewhere else).
+
+    Only file paths are checked: `:memory:` and URLs (`postgresql://...`) are left to their back end.
+    """
+    text = str(location)
+    if text == ":memory:" or _URL.match(text):
+        return
+    path = Path(text)
+    if path.is_dir():
+        raise StorageError(f"database path {path} is a folder, not a file")
+    folder = path.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise StorageError(
+            f"database path {path}: the folder {folder} {what}; create it first or fix the path"
+        )
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating if needed) the SQLite database at `path`, migrated to the current schema."""
+    """Open the SQLite database at `path` (creating the file, never its folder), migrated to the
+    current schema."""
+    check_db_location(path)
     path = Path(path)
-    if str(path) != ":memory:":
-        if path.is_dir():
-            raise StorageError(f"database path {path} is a folder, not a file")
-        path.parent.mkdir(parents=True, exist_ok=True)
     try:
         conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
         db = sqlite_utils.Database(conn)
