@@ -7,8 +7,10 @@ and every review action (who, what, when, why), plus the current review state. R
 batches, so an export of any size runs in constant memory.
 
 In CSV, list and object fields are JSON text in their cell; `read_csv` turns them back, so CSV and
-JSONL round-trip to the same records. Discord webhook URLs hold a secret token and are written as
-`discord:webhook:(hidden)`.
+JSONL round-trip to the same records. Feed text in a CSV cell never becomes a spreadsheet formula: a
+cell that Excel or LibreOffice would evaluate (starting with =, +, -, @, a tab or a carriage return)
+is written with a leading single quote, which spreadsheets show as text and `read_csv` removes.
+Discord webhook URLs hold a secret token and are written as `discord:webhook:(hidden)`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
@@ -51,6 +54,19 @@ FIELDS = [
 JSON_FIELDS = {"topics", "rules", "evidence", "company_evidence", "deliveries", "reviews"}
 NULLABLE = {"stage", "published", "story_id", "review_state"}
 BATCH = 500
+# A cell a spreadsheet would run as a formula, also behind quotes that an earlier pass added: quoting
+# those too keeps the mapping reversible, so `read_csv` gives back exactly what was written.
+_FORMULA_CELL = re.compile(r"'*[=+\-@\t\r]")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """`text` as a CSV cell no spreadsheet evaluates: a leading quote before a formula-like start."""
+    return "'" + text if _FORMULA_CELL.match(text) else text
+
+
+def from_spreadsheet_safe(text: str) -> str:
+    """The text `spreadsheet_safe` was given."""
+    return text[1:] if text.startswith("'") and _FORMULA_CELL.match(text[1:]) else text
 
 
 def shown_target(key: str | None) -> str | None:
@@ -158,7 +174,8 @@ def write_jsonl(records: Iterable[dict[str, Any]], out: TextIO) -> int:
 
 
 def write_csv(records: Iterable[dict[str, Any]], out: TextIO) -> int:
-    """A header and one row per record (lists and objects as JSON text); returns how many rows."""
+    """A header and one row per record (lists and objects as JSON text, formula-like text quoted, see
+    `spreadsheet_safe`); returns how many rows."""
     writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
     n = 0
@@ -171,7 +188,7 @@ def write_csv(records: Iterable[dict[str, Any]], out: TextIO) -> int:
             elif isinstance(v, bool):
                 cells[k] = "true" if v else "false"
             else:
-                cells[k] = "" if v is None else v
+                cells[k] = "" if v is None else spreadsheet_safe(str(v))
         writer.writerow(cells)
         n += 1
     return n
@@ -191,6 +208,6 @@ def read_csv(text: str) -> list[dict[str, Any]]:
             elif k in NULLABLE and v == "":
                 record[k] = None
             else:
-                record[k] = v
+                record[k] = from_spreadsheet_safe(v)
         out.append(record)
     return out
