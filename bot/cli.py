@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -25,6 +25,7 @@ from rules.watchlist import WatchlistError, load_watchlist, parse_tickers, shown
 from storage.db import StorageError, open_db
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+NO_CHECK_HELP = "add without fetching each feed once first (offline set-ups)"
 
 
 class CliError(Exception):
@@ -110,8 +111,12 @@ def cmd_scan(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
     from bot.explain import explain_input
+    from feeds.models import FeedError
 
-    print(explain_input(args.input, args.watch, args.watchlist, settings, rules_dir=args.rules))
+    try:
+        print(explain_input(args.input, args.watch, args.watchlist, settings, rules_dir=args.rules))
+    except FeedError as exc:  # a page that cannot be fetched, or a watchlist it cannot use
+        raise CliError(str(exc)) from None
     return EXIT_OK
 
 
@@ -171,6 +176,23 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _shown_url(url: str) -> str:
+    """A URL as given, unless it is too long for a message line."""
+    return url if len(url) <= 200 else shown(url, 80)
+
+
+def _feed_refusals(settings: Settings) -> Callable[[list[str]], dict[str, str]]:
+    """A check that fetches and parses feeds once, as a poll would; it maps each refused feed to why."""
+    from feeds.sources import check_sources
+
+    def refusals(urls: list[str]) -> dict[str, str]:
+        return asyncio.run(
+            check_sources(urls, allow_private=settings.allow_private_feeds, timeout=settings.fetch_timeout)
+        )
+
+    return refusals
+
+
 def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
     from feeds.fetch import is_url
     from feeds.safety import url_refusal
@@ -186,7 +208,15 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
             if args.feeds_cmd == "starter":
                 lines = feeds_cli.starter(db, args.enable or [], args.all)
             elif args.feeds_cmd == "import":
-                lines = feeds_cli.import_opml(db, args.file)
+                lines, refused = feeds_cli.import_opml(
+                    db, args.file, None if args.no_check else _feed_refusals(settings)
+                )
+                print("\n".join(lines))
+                for url, why in refused.items():
+                    _err(f"refused {_shown_url(url)}: {why}")
+                if refused:
+                    _err(f"{len(refused)} feed(s) not added; --no-check adds them without fetching")
+                return EXIT_FAILED if refused else EXIT_OK
             elif args.feeds_cmd == "resume":
                 lines = feeds_cli.resume(db, args.urls)
             else:
@@ -205,6 +235,12 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
                     raise CliError(f"{shown(url, 80)}: {refused}")
             elif not _is_file(url):
                 raise CliError(f"{shown(url, 80)} is neither an http(s) URL nor a readable file")
+        refused = {} if args.no_check else _feed_refusals(settings)(args.urls)
+        if refused:
+            reasons = "; ".join(f"{_shown_url(url)}: {why}" for url, why in refused.items())
+            raise CliError(
+                f"not a working feed: {reasons}. Nothing was added (--no-check adds it without fetching)"
+            )
         for url in args.urls:
             added = feed_store.add(db, url, stamp, added_by="cli", poll_seconds=args.every)
             print(f"Added feed {url}" if added else f"{url} is already on the feed list")
@@ -407,6 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
     fadd.add_argument(
         "--every", type=_positive, metavar="SECONDS", help="poll interval (default: RISKWIRE_POLL_SECONDS)"
     )
+    fadd.add_argument("--no-check", action="store_true", help=NO_CHECK_HELP)
     frm = fsub.add_parser("remove", help="remove feeds")
     frm.add_argument("urls", nargs="+", metavar="URL")
     fsub.add_parser("list", help="list feeds")
@@ -416,6 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
     fstart.add_argument("--all", action="store_true", help="switch every starter feed on")
     fimp = fsub.add_parser("import", help="add the feeds of an OPML file")
     fimp.add_argument("file", metavar="FILE.opml")
+    fimp.add_argument("--no-check", action="store_true", help=NO_CHECK_HELP)
     fres = fsub.add_parser("resume", help="unpause feeds and poll them at once")
     fres.add_argument("urls", nargs="+", metavar="URL")
     feeds.set_defaults(func=cmd_feeds)

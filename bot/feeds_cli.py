@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -117,8 +118,15 @@ def _starter_listing(db: sqlite_utils.Database, entries: list[StarterFeed]) -> l
     return lines
 
 
-def import_opml(db: sqlite_utils.Database, path: str) -> list[str]:
-    """Add every feed of an OPML file; returns lines to print. Nothing is added from a bad file."""
+def import_opml(
+    db: sqlite_utils.Database, path: str, refusals: Callable[[list[str]], dict[str, str]] | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """Add every feed of an OPML file; returns lines to print and the feeds refused, with why.
+
+    Nothing is added from a bad file. With `refusals` (a check that maps each feed that does not work
+    to why), the feeds not yet on the list are checked first: those that fail are reported, the others
+    added.
+    """
     file = Path(path)
     try:
         data = file.read_bytes()
@@ -128,13 +136,17 @@ def import_opml(db: sqlite_utils.Database, path: str) -> list[str]:
         result = parse_opml(data)
     except OpmlError as exc:
         raise FeedsCliError(f"{path}: {exc}") from None
+    new = [f.url for f in result.feeds if feed_store.get(db, f.url) is None]
+    refused = refusals(new) if refusals and new else {}
     added = 0
     with db.atomic():
         for feed in result.feeds:
-            added += feed_store.add(db, feed.url, _stamp(), title=feed.title or None, added_by="opml")
-    lines = [f"{added} feed(s) added, {len(result.feeds) - added} already on the list, from {path}"]
+            if feed.url not in refused:
+                added += feed_store.add(db, feed.url, _stamp(), title=feed.title or None, added_by="opml")
+    kept = len(result.feeds) - len(refused) - added
+    lines = [f"{added} feed(s) added, {kept} already on the list, from {path}"]
     lines += [f"skipped {url}: {why}" for url, why in result.skipped]
-    return lines
+    return lines, refused
 
 
 def resume(db: sqlite_utils.Database, urls: list[str]) -> list[str]:

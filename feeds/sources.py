@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 
 import aiohttp
 
-from feeds.fetch import fetch, is_url, read_local
+from feeds.fetch import fetch, is_url, new_session, read_local
 from feeds.models import Article, FeedError, FetchState
 from feeds.parse import parse_feed
 
@@ -69,3 +70,20 @@ async def read_source(
         error=None,
         warning=parsed.warning,
     )
+
+
+async def check_sources(
+    sources: list[str], *, allow_private: bool = False, timeout: float | None = None
+) -> dict[str, str]:
+    """Read each source once, as a poll would (same fetcher, address checks, size cap and parser), and
+    return why each that is not a working feed was refused: an HTTP error, an unreachable host, a page
+    that is not RSS or Atom. Sources that work are left out. Never raises for feed problems."""
+    session = new_session(allow_private=allow_private) if any(is_url(s) for s in sources) else None
+    try:
+        results = await asyncio.gather(
+            *(read_source(s, session=session, timeout=timeout) for s in dict.fromkeys(sources))
+        )
+    finally:
+        if session is not None:
+            await session.close()
+    return {r.source: r.error for r in results if r.error}

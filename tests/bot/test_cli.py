@@ -142,7 +142,7 @@ def test_watch_unknown_ticker_refused_with_hint(tmp_path: Path) -> None:
 
 def test_poll_reports_failing_feed_and_exit_code(tmp_path: Path, feed_server) -> None:
     db = tmp_path / "f.db"
-    run("feeds", "add", feed_server.serve("/x", "boom", status=503), db=db)
+    run("feeds", "add", feed_server.serve("/x", "boom", status=503), "--no-check", db=db)
     result = run("poll", "--once", db=db)
     assert result.returncode == 1 and "HTTP 503" in result.stderr
 

@@ -214,10 +214,11 @@ def test_feeds_add_refuses_private_addresses(
 
 
 def test_feeds_add_private_allowed_when_configured(
-    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, feed_server
 ) -> None:
     monkeypatch.setenv("RISKWIRE_ALLOW_PRIVATE_FEEDS", "1")
-    code, out, _ = run_cli(["feeds", "add", "http://127.0.0.1:8080/feed"], capsys)
+    url = feed_server.serve("/feed.xml", "<rss version='2.0'><channel><title>t</title></channel></rss>")
+    code, out, _ = run_cli(["feeds", "add", url], capsys)
     assert code == 0 and "Added feed" in out
     code, _, err = run_cli(["feeds", "add", "http://169.254.169.254/"], capsys)
     assert code == 2 and "metadata" in err

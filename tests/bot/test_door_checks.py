@@ -1,0 +1,198 @@
+"""Input is checked at the door, through the real command line (in process, and one subprocess): feeds
+are fetched once before they are added, unknown tickers get suggestions, a database path in a missing
+folder is refused, and re-watching says what changes. Feeds are real XML served over local HTTP."""
+
+from __future__ import annotations
+
+import csv
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from storage import feeds as feed_store
+from storage.db import open_db
+from tests.bot.test_cli import run
+from tests.feedkit import Item, recent_pub, rss, seed_item
+
+OPML = """<?xml version="1.0"?>
+<opml version="2.0"><head><title>Subscriptions</title></head><body>
+  <outline type="rss" text="Good" xmlUrl="{good}"/>
+  <outline type="rss" text="Gone" xmlUrl="{gone}"/>
+  <outline type="rss" text="Page" xmlUrl="{page}"/>
+  <outline type="rss" text="Down" xmlUrl="{down}"/>
+</body></opml>
+"""
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    for var in ("RISKWIRE_CONFIG", "SLACK_BOT_TOKEN", "DISCORD_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RISKWIRE_DB", str(tmp_path / "door.db"))
+    monkeypatch.setenv("RISKWIRE_ALLOW_PRIVATE_FEEDS", "1")  # the feed server listens on 127.0.0.1
+
+    def call(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return call
+
+
+def _feeds(tmp_path: Path) -> list[str]:
+    return [r["url"] for r in feed_store.all_feeds(open_db(tmp_path / "door.db"))]
+
+
+def _closed_port_url() -> str:
+    """A loopback URL nothing listens on: connecting is refused at once."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/feed.xml"
+
+
+# --- feeds add, feeds import ------------------------------------------------------------------------
+
+
+def test_feeds_add_fetches_once_and_refuses_what_is_not_a_feed(cli, tmp_path: Path, feed_server) -> None:  # type: ignore[no-untyped-def]
+    good = feed_server.serve("/good.xml", rss([Item("A headline", "https://n.example.com/1")]))
+    gone = feed_server.url("/gone.xml")  # not served: 404
+    page = feed_server.serve("/page", "<html><body><h1>News</h1></body></html>", content_type="text/html")
+    down = _closed_port_url()
+    for url, reason in ((gone, "HTTP 404"), (page, "not an RSS or Atom feed"), (down, "cannot connect")):
+        code, out, err = cli("feeds", "add", url)
+        assert code == 2 and out == ""
+        assert len(err.strip().splitlines()) == 1 and reason in err and "Nothing was added" in err
+    assert _feeds(tmp_path) == []
+    code, _, err = cli("feeds", "add", good, gone)  # all or nothing
+    assert code == 2 and gone in err and good not in err and _feeds(tmp_path) == []
+    code, out, _ = cli("feeds", "add", good)
+    assert code == 0 and out.strip() == f"Added feed {good}"
+    assert len(feed_server.hits_for("/good.xml")) == 2  # one fetch per add, no second HTTP path
+    code, out, _ = cli("feeds", "add", gone, down, "--no-check")
+    assert code == 0 and f"Added feed {gone}" in out and f"Added feed {down}" in out
+    assert len(feed_server.hits_for("/gone.xml")) == 2  # --no-check fetched nothing
+    assert sorted(_feeds(tmp_path)) == sorted([good, gone, down])
+
+
+def test_feeds_add_check_keeps_the_address_guard(cli, tmp_path: Path, monkeypatch, feed_server) -> None:  # type: ignore[no-untyped-def]
+    url = feed_server.serve("/good.xml", rss([Item("A headline", "https://n.example.com/1")]))
+    monkeypatch.delenv("RISKWIRE_ALLOW_PRIVATE_FEEDS")
+    code, _, err = cli("feeds", "add", url)
+    assert code == 2 and "loopback" in err and _feeds(tmp_path) == []
+    assert feed_server.hits_for("/good.xml") == []
+
+
+def test_feeds_import_reports_each_refused_feed_and_adds_the_rest(cli, tmp_path: Path, feed_server) -> None:  # type: ignore[no-untyped-def]
+    urls = {
+        "good": feed_server.serve("/good.xml", rss([Item("A headline", "https://n.example.com/1")])),
+        "gone": feed_server.url("/gone.xml"),
+        "page": feed_server.serve("/page", "<html><body>hi</body></html>", content_type="text/html"),
+        "down": _closed_port_url(),
+    }
+    path = tmp_path / "subs.opml"
+    path.write_text(OPML.format(**urls), encoding="utf-8")
+    code, out, err = cli("feeds", "import", str(path))
+    assert code == 1 and "1 feed(s) added" in out
+    refused = [line for line in err.splitlines() if line.startswith("riskwire: refused ")]
+    assert len(refused) == 3
+    assert f"{urls['gone']}: HTTP 404" in err and f"{urls['page']}: not an RSS or Atom feed" in err
+    assert f"{urls['down']}: cannot connect" in err and "--no-check" in err
+    assert _feeds(tmp_path) == [urls["good"]]
+    code, out, _ = cli("feeds", "import", str(path), "--no-check")
+    assert code == 0 and "3 feed(s) added, 1 already on the list" in out
+    assert len(_feeds(tmp_path)) == 4
+
+
+# --- unknown tickers ----------------------------------------------------------------------------------
+
+
+# --- the database path --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["watch", "list"], ["history"], ["feeds", "list"]])
+def test_database_in_a_missing_folder_is_refused(cli, tmp_path: Path, monkeypatch, command) -> None:  # type: ignore[no-untyped-def]
+    missing = tmp_path / "no-such-folder" / "riskwire.db"
+    monkeypatch.setenv("RISKWIRE_DB", str(missing))
+    code, out, err = cli(*command)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert str(missing) in err and "does not exist" in err
+    assert not missing.parent.exists()
+
+
+def test_database_folder_checked_for_config_file_and_demo(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("RISKWIRE_DB")
+    (tmp_path / "riskwire.toml").write_text('db = "typo/riskwire.db"\n', encoding="utf-8")
+    code, _, err = cli("watch", "list")
+    assert code == 2 and "typo/riskwire.db" in err and not (tmp_path / "typo").exists()
+    code, _, err = cli("demo", "--db", str(tmp_path / "gone" / "demo.db"))
+    assert code == 2 and "gone" in err and not (tmp_path / "gone").exists()
+    missing = tmp_path / "elsewhere" / "riskwire.db"
+    result = run("history", db=missing)  # a real process, from the environment
+    assert result.returncode == 2 and f"database path {missing}" in result.stderr
+    assert "Traceback" not in result.stderr and not missing.parent.exists()
+
+
+def test_database_url_is_not_taken_for_a_folder(tmp_path: Path) -> None:
+    from storage.db import check_db_location
+
+    check_db_location("postgresql://riskwire:pw@127.0.0.1:5432/riskwire")  # left to its back end
+    check_db_location(":memory:")
+    check_db_location(tmp_path / "new.db")
+
+
+# --- explain ------------------------------------------------------------------------------------------
+
+
+def test_explain_of_a_missing_page_is_a_user_error(cli, feed_server) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = cli("explain", feed_server.url("/story-that-moved"), "--watch", "AMZN")
+    assert code == 2 and out == "" and "internal error" not in err
+    assert len(err.strip().splitlines()) == 1 and "HTTP 404" in err
+
+
+# --- export: nothing an analyst opens can run code ----------------------------------------------------
+
+FORMULA_TITLE = "=2+5 Amazon whistleblower says the company breached UK sanctions"
+FORMULA_SOURCE = '=HYPERLINK("http://evil.example/","Click")'
+
+
+def test_csv_export_cells_never_start_a_formula(cli, tmp_path: Path, feed_server) -> None:  # type: ignore[no-untyped-def]
+    story = seed_item(pub=recent_pub())
+    story.title = FORMULA_TITLE
+    plain = Item(
+        "Boeing whistleblower says safety records were falsified",
+        "https://news.example.com/boeing-whistleblower",
+        "A former Boeing quality manager, a whistleblower, told regulators that Boeing falsified "
+        "safety records at its South Carolina plant; Boeing denies wrongdoing.",
+        pub=recent_pub(2),
+    )
+    url = feed_server.serve("/evil.xml", rss([story, plain], title=FORMULA_SOURCE))
+    assert cli("feeds", "add", url)[0] == 0
+    assert cli("watch", "add", "AMZN", "BA", "--to", "console")[0] == 0
+    assert cli("poll", "--once")[0] == 0
+    assert cli("export", "--format", "csv", "-o", str(tmp_path / "out.csv"))[0] == 0
+    assert cli("export", "--format", "jsonl", "-o", str(tmp_path / "out.jsonl"))[0] == 0
+    with (tmp_path / "out.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text("utf-8").splitlines()]
+    assert len(rows) == len(records) == 2
+    for row in rows:
+        for name, cell in row.items():
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (name, cell)
+        assert row["source"] == "'" + FORMULA_SOURCE
+    by_link = {r["link"]: (r, rec) for r, rec in zip(rows, records, strict=True)}
+    evil, evil_record = by_link[story.link]
+    assert evil["title"] == "'" + FORMULA_TITLE
+    assert (
+        evil_record["title"] == FORMULA_TITLE and evil_record["source"] == FORMULA_SOURCE
+    )  # JSONL as it came
+    ordinary, ordinary_record = by_link[plain.link]
+    for name in ("title", "summary", "company", "ticker", "link", "created", "severity"):
+        assert ordinary[name] == ordinary_record[name]  # ordinary text is unchanged
+    from bot.export import read_csv
+
+    assert read_csv((tmp_path / "out.csv").read_text("utf-8")) == records  # the quote is taken off again
