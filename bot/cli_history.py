@@ -137,7 +137,10 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.export import export_records, write_csv, write_jsonl
 
     db = _db(settings)
-    f = service.alert_filter(_scope(args), **_filter_args(args))
+    scope = _scope(args)
+    if args.ticker:
+        args.ticker = service.known_ticker(db, scope, args.ticker)
+    f = service.alert_filter(scope, **_filter_args(args))
     records = export_records(db, f)
     out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout  # noqa: SIM115
     try:

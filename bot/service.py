@@ -84,8 +84,7 @@ def _resolve_all(
     for t in tickers:
         company = directory.get(t, names or ())
         if company is None:
-            suggestions = directory.suggest(t)
-            unknown.append(f"{t}" + (f" (did you mean {', '.join(suggestions)}?)" if suggestions else ""))
+            unknown.append(_with_suggestions(t, directory))
         else:
             resolved.append((t, company.name))
     if unknown:
@@ -94,6 +93,33 @@ def _resolve_all(
             "To watch a company the directory lacks, give its names: watch TICKER --names 'Name A, Name B'."
         )
     return resolved
+
+
+def _with_suggestions(ticker: str, directory: CompanyDirectory) -> str:
+    """'AMZM (did you mean AMZN?)', or the ticker alone when nothing is close."""
+    suggestions = directory.suggest(ticker)
+    return ticker + (f" (did you mean {', '.join(suggestions)}?)" if suggestions else "")
+
+
+def known_ticker(
+    db: sqlite_utils.Database, scope: Scope | None, ticker: str, directory: CompanyDirectory | None = None
+) -> str:
+    """The ticker, parsed, if there can be alerts about it here: the directory knows it, the scope (any
+    target when None) watches it, or alerts about it are stored for the scope. Otherwise ServiceError
+    with the suggestions `watch` gives, so a typo is not answered with an empty history."""
+    ticker = parse_ticker_list(ticker)[0]
+    directory = directory or CompanyDirectory.default()
+    if ticker in directory:
+        return ticker
+    watched = (
+        subscriptions.get(db, scope.key, ticker) is not None if scope else ticker in subscriptions.watched(db)
+    )
+    if watched or hist.count(db, hist.AlertFilter(ticker=ticker, target=scope.key if scope else None)):
+        return ticker
+    raise ServiceError(
+        f"Unknown ticker {_with_suggestions(ticker, directory)}: it is not in the company directory "
+        f"and {'this channel does not watch it' if scope else 'nobody watches it'}."
+    )
 
 
 def parse_ticker_list(text: str) -> list[str]:
@@ -225,7 +251,7 @@ def history(
     if limit < 1 or limit > 1000:
         raise ServiceError("limit must be between 1 and 1000")
     if ticker:
-        ticker = parse_ticker_list(ticker)[0]
+        ticker = known_ticker(db, scope, ticker)
     if page is not None:
         if page < 1 or page > 100000:
             raise ServiceError("page must be 1 or more")
@@ -330,7 +356,7 @@ def summary(
     if days < 1 or days > 3650:
         raise ServiceError("days must be between 1 and 3650")
     directory = directory or CompanyDirectory.default()
-    ticker = parse_ticker_list(ticker)[0]
+    ticker = known_ticker(db, scope, ticker, directory)
     company = directory.get(ticker)
     now = _now()
     since = (now - timedelta(days=days)).isoformat(timespec="seconds")
@@ -406,7 +432,7 @@ def search(
         query = to_fts_query(text)
     except QueryError:
         return []  # only punctuation: nothing can match it
-    f = alert_filter(scope, ticker=ticker)
+    f = alert_filter(scope, ticker=known_ticker(db, scope, ticker) if ticker else None)
     try:
         rows = hist.search(db, query, f, limit=limit, offset=offset)
     except sqlite3.OperationalError as exc:

@@ -111,6 +111,36 @@ def test_feeds_import_reports_each_refused_feed_and_adds_the_rest(cli, tmp_path:
 # --- unknown tickers ----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["summary", "AMZM"],
+        ["history", "AMZM"],
+        ["history", "AMZM", "--format", "jsonl"],
+        ["search", "sanctions", "--ticker", "AMZM"],
+        ["export", "AMZM", "--format", "csv"],
+    ],
+)
+def test_a_ticker_nobody_watches_and_the_directory_lacks_is_refused(cli, command) -> None:  # type: ignore[no-untyped-def]
+    assert cli("watch", "add", "AMZN", "--to", "console")[0] == 0
+    code, out, err = cli(*command)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "Unknown ticker AMZM (did you mean AMZN" in err and "nobody watches it" in err
+
+
+def test_known_or_watched_tickers_still_answer(cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli("history", "MSFT")  # in the directory, watched by nobody: an empty history
+    assert code == 0 and out.strip() == "No alerts for MSFT."
+    assert cli("export", "MSFT", "--format", "jsonl")[:2] == (0, "")
+    code, _, err = cli("watch", "add", "ZZQX", "--names", "Zedquix Holdings", "--to", "console")
+    assert code == 0, err
+    for command in (["history", "ZZQX"], ["summary", "ZZQX"], ["search", "fraud", "--ticker", "ZZQX"]):
+        code, out, err = cli(*command)
+        assert code == 0 and "Unknown ticker" not in err, (command, err)
+    code, out, _ = cli("summary", "ZZQX")
+    assert "ZZQX" in out
+
+
 # --- the database path --------------------------------------------------------------------------------
 
 
