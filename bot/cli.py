@@ -152,9 +152,9 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
         for r in rows:
             reason = redact.scrub(r.get("broken_reason") or "")  # a library's error may quote a webhook URL
             status = r["status"] if r["status"] == "active" else f"BROKEN: {reason}"
-            extra = f" names: {', '.join(r['names'])}" if r.get("names") else ""
+            extra = f"; names: {', '.join(r['names'])}" if r.get("names") else ""
             shown = str(parse_target(r["target"]))
-            print(f"{r['ticker']:<8} {shown:<32} {status}{extra}")
+            print(f"{r['ticker']:<8} {shown:<32} {status}; {service.describe_options(r)}{extra}")
         return EXIT_OK
     target = parse_target(args.to)
     scope = service.Scope(target, user="cli")
@@ -166,7 +166,8 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
         for ticker, company in result.changed:
             print(f"Watching {ticker} ({company}) for {target}")
         for ticker in result.unchanged:
-            print(f"{ticker} was already watched for {target}; options updated")
+            changes = "; ".join(result.updates.get(ticker, [])) or "nothing changed"
+            print(f"{ticker} was already watched for {target}; {changes}")
     else:
         result = service.unwatch(db, scope, tickers)
         for ticker, _ in result.changed:

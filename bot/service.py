@@ -51,6 +51,8 @@ class WatchResult:
 
     changed: list[tuple[str, str]] = field(default_factory=list)  # (ticker, company)
     unchanged: list[str] = field(default_factory=list)
+    # for a ticker watched already: what the new options change, e.g. 'min severity: low -> high'
+    updates: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -188,6 +190,7 @@ def watch(
     target = scope.target
     with db.atomic():
         for ticker, company in resolved:
+            before = subscriptions.get(db, target.key, ticker)
             added = subscriptions.add(
                 db,
                 target=target.key,
@@ -205,7 +208,33 @@ def watch(
                 result.changed.append((ticker, company))
             else:
                 result.unchanged.append(ticker)
+                if before is not None:
+                    result.updates[ticker] = option_changes(before, names, topics, min_severity or "low")
     return result
+
+
+def describe_options(row: dict[str, Any]) -> str:
+    """A subscription's filters as a user reads them: 'topics: all; min severity: low'."""
+    topics = ", ".join(row.get("topics") or []) or "all"
+    return f"topics: {topics}; min severity: {row.get('min_severity') or 'low'}"
+
+
+def option_changes(
+    before: dict[str, Any], names: list[str] | None, topics: list[str] | None, min_severity: str
+) -> list[str]:
+    """What watching again with these options changes on the subscription `before`, as 'old -> new'
+    lines (empty when nothing changes); a broken subscription becomes active again."""
+
+    def listed(values: list[str] | None, empty: str) -> str:
+        return ", ".join(values or []) or empty
+
+    pairs = [
+        ("topics", listed(before.get("topics"), "all"), listed(topics, "all")),
+        ("min severity", before.get("min_severity") or "low", min_severity),
+        ("names", listed(before.get("names"), "none"), listed(names, "none")),
+        ("status", before.get("status") or "active", "active"),
+    ]
+    return [f"{what}: {old} -> {new}" for what, old, new in pairs if old != new]
 
 
 def unwatch(db: sqlite_utils.Database, scope: Scope, tickers: list[str]) -> WatchResult:

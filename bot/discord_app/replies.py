@@ -24,8 +24,9 @@ def watch_text(result: service.WatchResult) -> str:
     if result.changed:
         names = ", ".join(f"{t} ({safe_text(c, 80)})" for t, c in result.changed)
         parts.append(f"This channel now watches {names}. Alerts about them will be posted here.")
-    if result.unchanged:
-        parts.append(f"Already watched here (options updated): {', '.join(result.unchanged)}.")
+    for ticker in result.unchanged:
+        changes = "; ".join(result.updates.get(ticker, [])) or "nothing changed"
+        parts.append(f"{ticker} was already watched here; {safe_text(changes, 300)}.")
     return " ".join(parts)
 
 

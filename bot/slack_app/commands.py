@@ -214,9 +214,9 @@ async def cmd_watch(ctx: CommandContext, args: list[str]) -> Reply:
     if result.changed:
         shown = ", ".join(f"*{escape_text(t)}* ({escape_text(c)})" for t, c in result.changed)
         lines.append(f"{mention(ctx.scope.user)} set this channel to watch {shown}{filters}.")
-    if result.unchanged:
-        shown = ", ".join(f"*{escape_text(t)}*" for t in result.unchanged)
-        lines.append(f"Already watching {shown} here; options updated{filters}.")
+    for ticker in result.unchanged:
+        changes = "; ".join(result.updates.get(ticker, [])) or "nothing changed"
+        lines.append(f"Already watching *{escape_text(ticker)}* here; {escape_text(changes)}.")
     if ctx.bot_in_channel is not None and await ctx.bot_in_channel() is False:
         lines.append(
             ":point_right: I am not in this channel yet, so I cannot post alerts here: "

@@ -141,6 +141,43 @@ def test_known_or_watched_tickers_still_answer(cli) -> None:  # type: ignore[no-
     assert "ZZQX" in out
 
 
+# --- watch list, watch add again ----------------------------------------------------------------------
+
+
+def test_watch_list_shows_filters_and_watching_again_says_what_changes(cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli(
+        "watch",
+        "add",
+        "AMZN",
+        "--to",
+        "console",
+        "--topics",
+        "sanctions,surveillance",
+        "--min-severity",
+        "high",
+    )
+    assert code == 0 and out.startswith("Watching AMZN")
+    assert cli("watch", "add", "BA", "--to", "console")[0] == 0
+    code, out, _ = cli("watch", "list")
+    amzn, ba = out.splitlines()
+    assert amzn.startswith("AMZN") and amzn.endswith(
+        "active; topics: sanctions, surveillance; min severity: high"
+    )
+    assert ba.startswith("BA") and ba.endswith("active; topics: all; min severity: low")
+    code, out, _ = cli("watch", "add", "AMZN", "--to", "console", "--min-severity", "medium")
+    assert code == 0 and out.strip() == (
+        "AMZN was already watched for console; "
+        "topics: sanctions, surveillance -> all; min severity: high -> medium"
+    )
+    code, out, _ = cli("watch", "add", "AMZN", "BA", "--to", "console", "--min-severity", "medium")
+    assert out.splitlines() == [
+        "AMZN was already watched for console; nothing changed",
+        "BA was already watched for console; min severity: low -> medium",
+    ]
+    code, out, _ = cli("watch", "list", "--to", "console")
+    assert "AMZN" in out and out.splitlines()[0].endswith("topics: all; min severity: medium")
+
+
 # --- the database path --------------------------------------------------------------------------------
 
 

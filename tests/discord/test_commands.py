@@ -64,6 +64,15 @@ async def test_server_b_cannot_see_or_remove_server_a_subscriptions(frontend, fa
     assert "**AMZN**" in own.json["data"]["embeds"][0]["description"]
 
 
+async def test_watching_again_says_what_changes(frontend, fake_discord, db) -> None:  # type: ignore[no-untyped-def]
+    await send(fake_discord, slash("watch", {"tickers": "AMZN", "min_severity": "high"}))
+    (again,) = await send(fake_discord, slash("watch", {"tickers": "AMZN AAPL"}))
+    text = again.json["data"]["content"]
+    assert "AMZN was already watched here; min severity: high -> low." in text and "AAPL" in text
+    (same,) = await send(fake_discord, slash("watch", {"tickers": "AMZN"}))
+    assert same.json["data"]["content"] == "AMZN was already watched here; nothing changed."
+
+
 async def test_changing_subscriptions_needs_manage_channels(frontend, fake_discord, db) -> None:  # type: ignore[no-untyped-def]
     (answer,) = await send(fake_discord, slash("watch", {"tickers": "AMZN"}, permissions=VIEW_AND_SEND))
     assert answer.json["data"]["flags"] & EPHEMERAL

@@ -42,6 +42,8 @@ async def test_watch_with_topics_and_minimum_severity(db) -> None:
     assert watched(db) == {t: (["sanctions", "surveillance"], "high") for t in ("AMZN", "AAPL")}
     again = await run(db, "watch AMZN")
     assert "Already watching *AMZN*" in again.text and not again.in_channel
+    assert "topics: sanctions, surveillance -&gt; all; min severity: high -&gt; low" in again.text
+    assert "Already watching *AMZN* here; nothing changed." in (await run(db, "watch AMZN")).text
 
 
 @pytest.mark.parametrize(
