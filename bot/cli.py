@@ -236,7 +236,8 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
                     raise CliError(f"{shown(url, 80)}: {refused}")
             elif not _is_file(url):
                 raise CliError(f"{shown(url, 80)} is neither an http(s) URL nor a readable file")
-        refused = {} if args.no_check else _feed_refusals(settings)(args.urls)
+        new = [url for url in args.urls if feed_store.get(db, url) is None]  # listed ones are not fetched
+        refused = _feed_refusals(settings)(new) if new and not args.no_check else {}
         if refused:
             reasons = "; ".join(f"{_shown_url(url)}: {why}" for url, why in refused.items())
             raise CliError(

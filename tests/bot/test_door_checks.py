@@ -73,6 +73,13 @@ def test_feeds_add_fetches_once_and_refuses_what_is_not_a_feed(cli, tmp_path: Pa
     code, out, _ = cli("feeds", "add", good)
     assert code == 0 and out.strip() == f"Added feed {good}"
     assert len(feed_server.hits_for("/good.xml")) == 2  # one fetch per add, no second HTTP path
+    code, out, _ = cli("feeds", "add", good)
+    assert code == 0 and out.strip() == f"{good} is already on the feed list"
+    assert len(feed_server.hits_for("/good.xml")) == 2  # a listed feed is not fetched again
+    not_a_feed = tmp_path / "notes.txt"
+    not_a_feed.write_text("just some notes", encoding="utf-8")
+    code, _, err = cli("feeds", "add", str(not_a_feed))  # a file is read and parsed the same way
+    assert code == 2 and "not an RSS or Atom feed" in err
     code, out, _ = cli("feeds", "add", gone, down, "--no-check")
     assert code == 0 and f"Added feed {gone}" in out and f"Added feed {down}" in out
     assert len(feed_server.hits_for("/gone.xml")) == 2  # --no-check fetched nothing

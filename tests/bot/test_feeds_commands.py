@@ -158,7 +158,7 @@ def test_the_operators_add_keeps_a_feed_and_its_remove_ends_every_ownership(cli,
     workspace = service.Scope(parse_target("slack:T1/C1"), user="U1")
     stamp = "2026-11-25T10:00:00+00:00"
     feed_service.add_feeds(db, workspace, [url], stamp, allow_private=False)
-    code, out, _ = cli("feeds", "add", url, "--no-check")
+    code, out, _ = cli("feeds", "add", url)  # on the list already: not fetched again
     assert code == 0 and out.strip() == f"{url} is already on the feed list"
     feed_service.remove_feeds(db, workspace, [url])  # the operator owns it too now: still polled
     code, out, _ = cli("feeds", "list")
