@@ -209,15 +209,15 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
             if args.feeds_cmd == "starter":
                 lines = feeds_cli.starter(db, args.enable or [], args.all)
             elif args.feeds_cmd == "import":
-                lines, refused = feeds_cli.import_opml(
+                lines, failing = feeds_cli.import_opml(
                     db, args.file, None if args.no_check else _feed_refusals(settings)
                 )
                 print("\n".join(lines))
-                for url, why in refused.items():
+                for url, why in failing.items():
                     _err(f"refused {_shown_url(url)}: {why}")
-                if refused:
-                    _err(f"{len(refused)} feed(s) not added; --no-check adds them without fetching")
-                return EXIT_FAILED if refused else EXIT_OK
+                if failing:
+                    _err(f"{len(failing)} feed(s) not added; --no-check adds them without fetching")
+                return EXIT_FAILED if failing else EXIT_OK
             elif args.feeds_cmd == "resume":
                 lines = feeds_cli.resume(db, args.urls)
             else:
@@ -237,9 +237,9 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
             elif not _is_file(url):
                 raise CliError(f"{shown(url, 80)} is neither an http(s) URL nor a readable file")
         new = [url for url in args.urls if feed_store.get(db, url) is None]  # listed ones are not fetched
-        refused = _feed_refusals(settings)(new) if new and not args.no_check else {}
-        if refused:
-            reasons = "; ".join(f"{_shown_url(url)}: {why}" for url, why in refused.items())
+        failing = _feed_refusals(settings)(new) if new and not args.no_check else {}
+        if failing:
+            reasons = "; ".join(f"{_shown_url(url)}: {why}" for url, why in failing.items())
             raise CliError(
                 f"not a working feed: {reasons}. Nothing was added (--no-check adds it without fetching)"
             )
