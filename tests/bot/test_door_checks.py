@@ -15,6 +15,7 @@ from bot.cli import main
 from storage import feeds as feed_store
 from storage.db import open_db
 from tests.bot.test_cli import run
+from tests.clock import ago
 from tests.feedkit import Item, recent_pub, rss, seed_item
 
 OPML = """<?xml version="1.0"?>
@@ -146,6 +147,17 @@ def test_known_or_watched_tickers_still_answer(cli) -> None:  # type: ignore[no-
         assert code == 0 and "Unknown ticker" not in err, (command, err)
     code, out, _ = cli("summary", "ZZQX")
     assert "ZZQX" in out
+
+
+def test_a_ticker_with_stored_alerts_keeps_its_history_after_unwatching(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.historykit import add_alert
+
+    assert cli("watch", "add", "ZZQX", "--names", "Zedquix Holdings", "--to", "console")[0] == 0
+    add_alert(open_db(tmp_path / "door.db"), ticker="ZZQX", company="Zedquix Holdings", created=ago(hours=2))
+    assert cli("watch", "remove", "ZZQX", "--to", "console")[0] == 0
+    code, out, err = cli("history", "ZZQX", "--format", "jsonl")
+    assert code == 0, err
+    assert [json.loads(line)["ticker"] for line in out.splitlines()] == ["ZZQX"]
 
 
 # --- watch list, watch add again ----------------------------------------------------------------------
