@@ -110,8 +110,13 @@ def cmd_scan(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
     from bot.explain import explain_input
+    from feeds.models import FeedError
 
-    print(explain_input(args.input, args.watch, args.watchlist, settings, rules_dir=args.rules))
+    try:
+        print(explain_input(args.input, args.watch, args.watchlist, settings, rules_dir=args.rules))
+    except FeedError as exc:  # a feed that cannot be read or is refused: say why, as scan does
+        _err(str(exc))
+        return EXIT_FAILED
     return EXIT_OK
 
 
