@@ -191,6 +191,7 @@ def _read_entries(entries: list[Any], ctx: _Context) -> tuple[list[Article], Cou
 
 
 def _warning(total: int, max_items: int, skipped: Counter[str]) -> str | None:
+    """One line on what was not read (beyond the cap) or not kept (by reason), or None."""
     notes = []
     if total > max_items:
         notes.append(f"feed has {total} items; only the first {max_items} were read")
