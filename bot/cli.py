@@ -115,8 +115,9 @@ def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         print(explain_input(args.input, args.watch, args.watchlist, settings, rules_dir=args.rules))
-    except FeedError as exc:  # a page that cannot be fetched, or a watchlist it cannot use
-        raise CliError(str(exc)) from None
+    except FeedError as exc:  # a page or feed that cannot be fetched or read: say why, as scan does
+        _err(str(exc))
+        return EXIT_FAILED
     return EXIT_OK
 
 

@@ -11,7 +11,7 @@ from bot.settings import Settings
 from feeds.fetch import fetch, is_url, new_session
 from feeds.models import Article, FeedError
 from feeds.normalise import html_to_text, one_line
-from feeds.parse import parse_feed
+from feeds.parse import parse_feed, root_element
 from rules.directory import CompanyDirectory
 from rules.engine import Analysis, Matcher
 from rules.models import WatchSpec
@@ -20,15 +20,22 @@ from rules.watchlist import load_watchlist, parse_tickers
 
 
 def _articles_from_bytes(body: bytes, source: str) -> list[Article]:
+    """The articles of a feed, else of a web page, else the bytes as text (first line the headline).
+
+    A document that is markup but neither a feed `scan` accepts nor a web page is refused with
+    `scan`'s reason: its text is XML, not an article.
+    """
     try:
         return parse_feed(body, source).articles
-    except FeedError:
-        pass
+    except FeedError as exc:
+        refusal = exc
     text = body.decode("utf-8", errors="replace")
     if "<html" in text[:2000].lower() or "<body" in text.lower():
         title_m = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
         title = one_line(title_m.group(1)) if title_m else source
         return [Article(id="explain", link=source, title=title, content=html_to_text(text))]
+    if root_element(body) is not None:
+        raise FeedError(f"{source}: {refusal}")
     return [_article_from_text(text, source)]
 
 

@@ -14,7 +14,11 @@ _SKIP_TAGS = {"script", "style", "noscript", "template", "iframe", "object"}
 _TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid|ref|rss)$", re.I)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _NEWLINES = re.compile(r"\s*\n\s*(\n\s*)+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Control characters, the zero-width space, direction marks, embeddings, overrides and isolates, and
+# the byte order mark. The zero-width joiner and non-joiner stay: Persian and other scripts spell
+# words with them and emoji sequences are built with them. (What chat may show is the renderers'
+# call: bot/chat_text.py drops every invisible character there.)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 # Items dated before this or more than a day ahead of the clock are treated as undated.
 EARLIEST_DATE = datetime(1990, 1, 1, tzinfo=UTC)
@@ -43,32 +47,61 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data)
 
 
-def html_to_text(value: str | None) -> str:
-    """Plain text of an HTML fragment: tags and scripts dropped, entities decoded, spaces tidied.
+def _markup_text(value: str) -> str:
+    """The text of an HTML fragment, entities decoded exactly once."""
+    parser = _TextExtractor()
+    try:
+        parser.feed(value)
+        parser.close()
+        return "".join(parser.parts)
+    except Exception:  # HTMLParser is lenient; this guards truly broken input
+        return html.unescape(re.sub(r"<[^>]*>", " ", value))
 
-    Paragraph breaks survive as single blank lines so that sentence splitting still sees them.
-    """
-    if not value:
-        return ""
-    if "<" in value or "&" in value:
-        parser = _TextExtractor()
-        try:
-            parser.feed(value)
-            parser.close()
-            text = "".join(parser.parts)
-        except Exception:  # HTMLParser is lenient; this guards truly broken input
-            text = re.sub(r"<[^>]*>", " ", value)
-        text = html.unescape(text) if "&" in text else text
-    else:
-        text = value
+
+def _tidy(text: str) -> str:
+    """`text` without control and direction characters, runs of spaces, or more than one blank line."""
     text = _CONTROL.sub("", text)
     text = _SPACES.sub(" ", text)
     text = _NEWLINES.sub("\n\n", text)
     return "\n".join(line.strip() for line in text.strip().split("\n"))
 
 
+def html_to_text(value: str | None) -> str:
+    """Plain text of an HTML fragment: tags and scripts dropped, entities decoded once, spaces tidied.
+
+    Paragraph breaks survive as single blank lines so that sentence splitting still sees them. A
+    literal `&lt;b&gt;` in the HTML is the text `<b>`, and `&amp;lt;` is the text `&lt;`.
+    """
+    if not value:
+        return ""
+    return _tidy(_markup_text(value) if "<" in value or "&" in value else value)
+
+
+def plain_text(value: str | None) -> str:
+    """Text that is plain already, tidied: `<blink>` and `&amp;` in it are what the author wrote."""
+    return _tidy(value) if value else ""
+
+
+# Markup beyond bare bracketed words: a closing or self-closing tag, or a tag with attributes.
+_MARKUP = re.compile(r"</|/>|<[A-Za-z][^<>\s]*\s[^<>]*>")
+
+
+def text_of(value: str | None, content_type: str | None, *, declared: bool = True) -> str:
+    """Plain text of a feed field, read as HTML unless its content type says it is plain text.
+
+    feedparser tells the two apart, so a headline such as `Amazon.com <AMZN.O> sued` keeps its
+    ticker. Atom declares the type (`type="text"`); RSS does not (`declared=False`), and there
+    feedparser's guess of plain text is taken only while the text holds no more than bare bracketed
+    words: a closing tag or a tag with attributes (`<script>...</script>`, `<img onerror=...>`) is
+    markup, and read as such.
+    """
+    if content_type == "text/plain" and (declared or not _MARKUP.search(value or "")):
+        return plain_text(value)
+    return html_to_text(value)
+
+
 def one_line(value: str | None) -> str:
-    """Plain text on one line (for titles and source names)."""
+    """Plain text of an HTML fragment on one line."""
     return " ".join(html_to_text(value).split())
 
 
@@ -141,23 +174,33 @@ def canonical_link(url: str | None) -> str:
 _GLOBAL_GUID = re.compile(r"^(https?://|tag:|urn:)", re.I)
 
 
-def article_id(guid: str | None, link: str | None, feed_url: str = "") -> str:
-    """A stable 16-hex-digit id from the item's guid, else its canonical link.
+def article_id(guid: str | None, link: str | None, feed_url: str = "", text: str = "") -> str:
+    """A stable 16-hex-digit id from the item's guid, else its canonical link, else its text.
 
     A guid that is a URI (http(s)://, tag:, urn:) is globally unique by construction and is used as
     it is. Any other guid ("1234", "post-7") is only unique within its site, so it is keyed by the
     feed's host: two sites that both number their items from 1 never shadow each other's stories.
+    An item with neither guid nor link (RSS allows that) is known by its text, keyed by the host too.
     """
     key = (guid or "").strip()
-    if key and not _GLOBAL_GUID.match(key):
-        try:
-            host = urlsplit(feed_url).hostname or ""
-        except ValueError:
-            host = ""
+    if key:
+        local = not _GLOBAL_GUID.match(key)
+    else:
+        key = canonical_link(link) or (link or "").strip()
+        local = not key
+        key = key or "text:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    if local:
+        host = _host_of(feed_url)
         if host:
             key = f"{host} {key}"
-    key = key or canonical_link(link) or (link or "").strip()
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _host_of(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
 
 
 def clamp_date(when: datetime | None, now: datetime) -> datetime | None:

@@ -3,29 +3,80 @@
 from __future__ import annotations
 
 import calendar
+import dataclasses
+import re
+import xml.sax
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
+from feedparser.exceptions import ThingsNobodyCaresAboutButMe, UndeclaredNamespace
 
 from feeds.models import Article, FeedError
-from feeds.normalise import article_id, canonical_link, clamp_date, html_to_text, one_line, truncate
+from feeds.normalise import article_id, canonical_link, clamp_date, one_line, text_of, truncate
 from feeds.xmlguard import refuse_entity_declarations
 
 MAX_ITEMS = 500
 MAX_TITLE_CHARS = 2_000  # a headline longer than this is not a headline
 MAX_TEXT_CHARS = 100_000  # per summary and per content: plenty for a long article, bounded for a hostile one
+DERIVED_TITLE_CHARS = 160  # a title made from the description of an item that has none
+
+# Root elements of feed documents (RSS, Atom, RSS 1.0's rdf:RDF, CDF's CHANNEL), by local name.
+FEED_ROOTS = frozenset({"rss", "feed", "rdf", "channel"})
+_NAME = re.compile(rb"<([A-Za-z_][\w:.\-]*)")
+# XML errors after which feedparser's lenient parser still reads the whole document: HTML entities
+# such as &nbsp; that XML does not define, and namespace prefixes nobody declared.
+_RECOVERABLE_XML = ("undefined entity", "unbound prefix")
+
+# Why an item was not kept, as the feed's warning says it.
+SKIP_EMPTY = "items with no title or text"
+SKIP_BAD_LINK = "items with neither guid nor a usable link"
+SKIP_DUPLICATE = "duplicate items"
+SKIP_MALFORMED = "malformed items"
 
 
 @dataclass(frozen=True)
 class ParsedFeed:
-    """A parsed feed: its title and its articles, newest first as the feed gave them."""
+    """A parsed feed: its title and its articles, newest first as the feed gave them.
+
+    `skipped` counts the items read but not kept, by reason (SKIP_*); `warning` says so in one line,
+    and also when items beyond the cap were not read.
+    """
 
     title: str
     articles: list[Article]
     warning: str | None = None
+    skipped: dict[str, int] = field(default_factory=dict)
+
+
+def root_element(body: bytes) -> str | None:
+    """The local name of the document's root element, lower-cased ('rss', 'feed', 'html'), or None
+    when the document does not start as markup (after any XML declaration, comments and DOCTYPE).
+
+    A plain scan of the first 64 KB, without backtracking, so hostile prologues cost linear time.
+    """
+    text = body.removeprefix(b"\xef\xbb\xbf")[:65_536]
+    i = 0
+    while True:
+        while text[i : i + 1].isspace():
+            i += 1
+        if text.startswith(b"<?", i):
+            end, width = text.find(b"?>", i + 2), 2
+        elif text.startswith(b"<!--", i):
+            end, width = text.find(b"-->", i + 4), 3
+        elif text.startswith(b"<!", i):  # DOCTYPE, with any internal subset in brackets
+            end, width = text.find(b">", i + 2), 1
+            if end >= 0 and b"[" in text[i:end]:
+                end = text.find(b">", text.find(b"]", i))
+        else:
+            name = _NAME.match(text, i)
+            return name.group(1).decode("ascii").rpartition(":")[2].lower() if name else None
+        if end < 0:
+            return None
+        i = end + width
 
 
 def _entry_time(entry: Any) -> datetime | None:
@@ -39,39 +90,115 @@ def _entry_time(entry: Any) -> datetime | None:
     return None
 
 
-def _entry_content(entry: Any) -> str:
+@dataclass(frozen=True)
+class _Context:
+    """What reading every entry of one feed needs to know about the feed."""
+
+    feed_url: str
+    feed_title: str
+    clock: datetime
+    declared: bool  # whether the format declares content types (Atom) or feedparser guesses them (RSS)
+
+    def text(self, node: Any, key: str) -> str:
+        """`node[key]` as plain text, read as HTML unless feedparser found it plain (see text_of)."""
+        if not hasattr(node, "get"):
+            return ""
+        detail = node.get(f"{key}_detail")
+        kind = detail.get("type") if hasattr(detail, "get") else None
+        return text_of(node.get(key), kind, declared=self.declared)
+
+    def line(self, node: Any, key: str) -> str:
+        """`node[key]` as plain text on one line."""
+        return " ".join(self.text(node, key).split())
+
+
+def _entry_content(entry: Any, ctx: _Context) -> str:
     best = ""
     for part in entry.get("content") or []:
-        text = html_to_text(part.get("value"))
+        text = text_of(part.get("value"), part.get("type"), declared=ctx.declared)
         if len(text) > len(best):
             best = text
     return best
 
 
-def _entry_source(entry: Any, feed_title: str) -> str:
-    source = entry.get("source") or {}
-    name = one_line(source.get("title") if hasattr(source, "get") else "")
-    return name or feed_title
+def _headline(entry: Any, summary: str, content: str, ctx: _Context) -> str:
+    """The entry's title; for an item without one (RSS allows description-only items), the start of
+    its description."""
+    title = ctx.line(entry, "title")
+    if title:
+        return truncate(title, MAX_TITLE_CHARS)
+    lead = (summary or content).strip().split("\n", 1)[0]
+    return truncate(" ".join(lead.split()), DERIVED_TITLE_CHARS)
 
 
-def _article(entry: Any, feed_url: str, feed_title: str, clock: datetime) -> Article | None:
-    """One entry as an Article, or None when it has no title or neither a usable link nor a guid."""
+class _Skipped(Exception):
+    """An entry that is not kept; the argument says why (one of SKIP_*)."""
+
+
+def _article(entry: Any, ctx: _Context) -> Article:
+    """One entry as an Article; _Skipped when it has neither a title nor any text, or when its only
+    identity would be a link we refuse (javascript:, data:, ...)."""
     link = canonical_link(entry.get("link"))
     guid = truncate(str(entry.get("id") or "").strip(), MAX_TITLE_CHARS)
-    title = truncate(one_line(entry.get("title")), MAX_TITLE_CHARS)
-    if not (link or guid) or not title:
-        return None
+    if not (link or guid) and str(entry.get("link") or "").strip():
+        raise _Skipped(SKIP_BAD_LINK)
+    summary = truncate(ctx.text(entry, "summary"), MAX_TEXT_CHARS)
+    content = truncate(_entry_content(entry, ctx), MAX_TEXT_CHARS)
+    title = _headline(entry, summary, content, ctx)
+    if not title:
+        raise _Skipped(SKIP_EMPTY)
     return Article(
-        id=article_id(guid, link, feed_url),
+        id=article_id(guid, link, ctx.feed_url, text=f"{title}\n{summary}\n{content}"),
         link=link,
         title=title,
-        summary=truncate(html_to_text(entry.get("summary")), MAX_TEXT_CHARS),
-        content=truncate(_entry_content(entry), MAX_TEXT_CHARS),
-        published=clamp_date(_entry_time(entry), clock),
-        source=truncate(_entry_source(entry, feed_title), 200),
-        feed_url=feed_url,
+        summary=summary,
+        content=content,
+        published=clamp_date(_entry_time(entry), ctx.clock),
+        source=truncate(ctx.line(entry.get("source") or {}, "title") or ctx.feed_title, 200),
+        feed_url=ctx.feed_url,
         guid=guid,
     )
+
+
+def _recoverable(reason: BaseException | None) -> bool:
+    """True when feedparser's complaint about a document leaves its content intact: an encoding
+    it corrected, a content type it ignored, an undeclared prefix, an HTML entity XML lacks."""
+    if reason is None or isinstance(reason, ThingsNobodyCaresAboutButMe | UndeclaredNamespace):
+        return True
+    return isinstance(reason, xml.sax.SAXParseException) and reason.getMessage() in _RECOVERABLE_XML
+
+
+def _read_entries(entries: list[Any], ctx: _Context) -> tuple[list[Article], Counter[str]]:
+    """The entries as Articles (duplicate ids keep the first), and how many were skipped, by reason."""
+    articles: list[Article] = []
+    seen: set[str] = set()
+    skipped: Counter[str] = Counter()
+    for entry in entries:
+        try:
+            article = _article(entry, ctx)
+        except _Skipped as skip:
+            skipped[str(skip)] += 1
+            continue
+        except Exception:  # one malformed item never costs the others
+            skipped[SKIP_MALFORMED] += 1
+            continue
+        if article.id in seen:
+            skipped[SKIP_DUPLICATE] += 1
+        else:
+            seen.add(article.id)
+            articles.append(article)
+    return articles, skipped
+
+
+def _warning(total: int, max_items: int, skipped: Counter[str]) -> str | None:
+    """One line on what was not read (beyond the cap) or not kept (by reason), or None."""
+    notes = []
+    if total > max_items:
+        notes.append(f"feed has {total} items; only the first {max_items} were read")
+    for reason in (SKIP_EMPTY, SKIP_BAD_LINK, SKIP_DUPLICATE, SKIP_MALFORMED):
+        if skipped[reason]:
+            notes.append(f"{skipped[reason]} {reason} skipped")
+    return "; ".join(notes) or None
 
 
 def parse_feed(
@@ -81,11 +208,15 @@ def parse_feed(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     max_items: int = MAX_ITEMS,
 ) -> ParsedFeed:
-    """Parse `body` into Articles; raise FeedError (and nothing else) when it is not a feed at all.
+    """Parse `body` into Articles; raise FeedError (and nothing else) when it is not a usable feed.
 
-    Documents that declare XML entities are refused (see feeds.xmlguard). Items without a usable
-    http(s) link and without a guid are dropped; duplicate ids within one feed keep the first. At
-    most `max_items` items are read; titles and texts are cut to MAX_TITLE_CHARS and MAX_TEXT_CHARS.
+    Refused: documents that declare XML entities (see feeds.xmlguard), documents that are not a feed,
+    and broken documents that yield nothing. A feed with no items is a feed with no news, and so is
+    one with a glitch feedparser reads past (an `&nbsp;` in RSS, a misdeclared encoding). Items
+    without a title take one from their description; items without link or guid are known by their
+    text; items with neither title nor text, and duplicate ids after the first, are skipped and
+    counted. At most `max_items` items are read; titles and texts are cut to MAX_TITLE_CHARS and
+    MAX_TEXT_CHARS.
     """
     if not body or not body.strip():
         raise FeedError("empty response: no feed content")
@@ -95,33 +226,16 @@ def parse_feed(
     except Exception as exc:  # feedparser on hostile bytes: report, never crash the poll
         raise FeedError(f"cannot parse the feed ({type(exc).__name__})") from None
     entries = parsed.get("entries") or []
-    version = parsed.get("version") or ""
     reason = parsed.get("bozo_exception")
     detail = f" ({type(reason).__name__}: {one_line(str(reason))[:120]})" if reason else ""
-    if not entries and not version:
+    if not entries and not parsed.get("version") and root_element(body) not in FEED_ROOTS:
         raise FeedError(f"not an RSS or Atom feed{detail}")
-    feed_title = truncate(one_line((parsed.get("feed") or {}).get("title")), MAX_TITLE_CHARS) or feed_url
-    clock = now()
-    articles: list[Article] = []
-    seen: set[str] = set()
-    skipped = 0
-    for entry in entries[:max_items]:
-        try:
-            article = _article(entry, feed_url, feed_title, clock)
-        except Exception:  # one malformed item never costs the others
-            skipped += 1
-            continue
-        if article is None or article.id in seen:
-            continue
-        seen.add(article.id)
-        articles.append(article)
-    if not articles and parsed.get("bozo"):
+    declared = str(parsed.get("version") or "").startswith("atom")
+    untitled = _Context(feed_url, "", now(), declared)
+    feed_title = truncate(untitled.line(parsed.get("feed") or {}, "title"), MAX_TITLE_CHARS) or feed_url
+    ctx = dataclasses.replace(untitled, feed_title=feed_title)
+    articles, skipped = _read_entries(entries[:max_items], ctx)
+    if not articles and not _recoverable(reason):
         # a broken document that yields nothing usable is a failure (feed health), not an empty feed
         raise FeedError(f"malformed feed, no usable items{detail}")
-    notes = []
-    if len(entries) > max_items:
-        notes.append(f"feed has {len(entries)} items; only the first {max_items} were read")
-    if skipped:
-        notes.append(f"{skipped} malformed items skipped")
-    warning = "; ".join(notes) or None
-    return ParsedFeed(title=feed_title, articles=articles, warning=warning)
+    return ParsedFeed(feed_title, articles, _warning(len(entries), max_items, skipped), dict(skipped))

@@ -28,7 +28,8 @@ class SourceResult:
     not_modified: bool = False
     error: str | None = None
     status: int = 0
-    warning: str | None = None  # the feed was read, but not all of it (item cap, malformed items)
+    warning: str | None = None  # the feed was read, but not all of it (item cap, skipped items)
+    skipped: dict[str, int] = field(default_factory=dict)  # items read but not kept, by reason
 
 
 async def read_source(
@@ -69,6 +70,7 @@ async def read_source(
         status=fetched.status,
         error=None,
         warning=parsed.warning,
+        skipped=parsed.skipped,
     )
 
 

@@ -236,7 +236,7 @@ def test_database_url_is_not_taken_for_a_folder(tmp_path: Path) -> None:
 
 def test_explain_of_a_missing_page_is_a_user_error(cli, feed_server) -> None:  # type: ignore[no-untyped-def]
     code, out, err = cli("explain", feed_server.url("/story-that-moved"), "--watch", "AMZN")
-    assert code == 2 and out == "" and "internal error" not in err
+    assert code == 1 and out == "" and "internal error" not in err
     assert len(err.strip().splitlines()) == 1 and "HTTP 404" in err
 
 

@@ -22,9 +22,9 @@ from storage import notices
 from tests.feedkit import rss
 from tests.servicekit import risk_item
 
-MALFORMED = (
-    '<?xml version="1.0"?>\n<rss version="2.0"><channel><title>Broken</title>'
-    "<item><title>Tom & Jerry <b>sue</title></item></channel></rss>"
+MALFORMED = (  # broken before its one item: nothing in it can be read
+    '<?xml version="1.0"?>\n<rss version="2.0"><channel><title>Tom & Jerry <b>sue</title>'
+    "<item></channel></rss>"
 )
 
 

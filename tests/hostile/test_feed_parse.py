@@ -379,9 +379,11 @@ def test_huge_guid_is_bounded() -> None:
     assert len(a.guid) <= MAX_TITLE_CHARS and len(a.id) == 16
 
 
-def test_items_without_title_or_identity_are_dropped() -> None:
-    items = item_xml("", "https://n.example.com/1") + "<item><title>No link, no guid</title></item>"
-    assert parse(doc(items)).articles == []
+def test_items_with_nothing_to_show_are_dropped_and_counted() -> None:
+    items = item_xml("", "https://n.example.com/1") + "<item><title>  </title><description/></item>"
+    parsed = parse(doc(items + item_xml("Kept")))
+    assert [a.title for a in parsed.articles] == ["Kept"]
+    assert parsed.warning == "2 items with no title or text skipped"
 
 
 def test_item_that_breaks_normalising_does_not_cost_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
