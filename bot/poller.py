@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import sqlite_utils
 
+from bot import redact
 from bot.alerts import Alert
 from bot.matching import matcher_for
 from bot.metrics import NULL, Metrics
@@ -256,7 +257,7 @@ class FeedPoller:
         return outcome
 
     def _failed(self, row: dict[str, Any], result: SourceResult) -> FeedOutcome:
-        url, error = row["url"], result.error or "unknown error"
+        url, error = row["url"], redact.scrub(result.error or "unknown error")  # shown in feeds status
         now = self.now()
         outcome = FeedOutcome(url, error=error)
         self.metrics.polls.labels("error").inc()

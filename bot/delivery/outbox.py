@@ -35,6 +35,7 @@ from typing import Any
 
 import sqlite_utils
 
+from bot import redact
 from bot.alerts import Alert
 from bot.delivery.base import DeliveryRef, Notifier, SendResult, current_delivery, notifier_for
 from bot.metrics import NULL, Metrics
@@ -374,7 +375,7 @@ class Outbox:
             deliveries.finish_sent(self.db, row["id"], attempt, _iso(at), result.message_ref, table=table)
             self.metrics.sends.labels(kind, "sent").inc()
             return "sent"
-        error = result.error or "unknown error"
+        error = redact.scrub(result.error or "unknown error", target.secrets)
         attempts = int(row.get("attempts") or 0) + 1
         if result.broken:
             subscriptions.mark_broken(self.db, row["target"], error)
@@ -460,15 +461,16 @@ class Outbox:
                 except Exception as exc:
                     result = SendResult.retry(f"{type(exc).__name__}: {exc}"[:300])
             attempts = int(row.get("attempts") or 0) + 1
+            error = redact.scrub(result.error or "unknown error", target.secrets)
             if result.ok:
                 notices.mark(self.db, row["id"], "sent", at=_iso(self.now()))
                 report.notices_sent += 1
             elif result.permanent or attempts >= MAX_ATTEMPTS:
-                notices.mark(self.db, row["id"], "failed", error=result.error)
+                notices.mark(self.db, row["id"], "failed", error=error)
             else:
                 wait = backoff(attempts, result.retry_after)
                 later = _iso_ceil(self.now() + timedelta(seconds=wait))
-                notices.mark(self.db, row["id"], "retrying", error=result.error, next_attempt=later)
+                notices.mark(self.db, row["id"], "retrying", error=error, next_attempt=later)
 
 
 async def deliver_due(
