@@ -80,7 +80,10 @@ async def fetch(
     try:
         async with session.get(
             # aiohttp refuses the hop that reaches its max_redirects: one more follows MAX_REDIRECTS hops
-            url, headers=headers, timeout=client_timeout, max_redirects=MAX_REDIRECTS + 1
+            url,
+            headers=headers,
+            timeout=client_timeout,
+            max_redirects=MAX_REDIRECTS + 1,
         ) as resp:
             final_url = str(resp.url)
             if resp.status == 304:
