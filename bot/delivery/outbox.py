@@ -29,7 +29,7 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -73,6 +73,13 @@ class DeliveryReport:
     recovered: int = 0  # interrupted sends the platform confirmed (recorded as sent, not resent)
     resent: int = 0  # interrupted sends queued again (not found, or not findable)
     unresolved: int = 0  # interrupted sends whose fate could not be learnt yet
+
+    def add(self, later: DeliveryReport) -> None:
+        """Count a later pass's outcomes into this report; what is still left (waiting, unresolved)
+        is what the later pass found."""
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(later, f.name)
+            setattr(self, f.name, theirs if f.name in ("waiting", "unresolved") else mine + theirs)
 
     @property
     def worked(self) -> bool:
@@ -482,15 +489,16 @@ async def deliver_due(
     metrics: Metrics | None = None,
 ) -> DeliveryReport:
     """Send every due delivery whose platform has a notifier, after resolving interrupted sends;
-    each outcome is recorded before the next send to that target. Story updates whose alert got
-    posted in this pass follow in a second pass."""
+    each outcome is recorded before the next send to that target. Passes of at most `limit` rows
+    follow each other while one changes anything, so everything due goes out (story updates whose
+    alert got posted in one pass follow in the next); rows whose platform is not running here, or
+    whose target cools down after a rate limit, are counted as waiting."""
     outbox = Outbox(db, notifiers, now=now, metrics=metrics or NULL, limit=limit)
     report = await outbox.deliver()
-    if report.sent and report_store.due_updates(db, _iso(now()), 1):
-        more = await outbox.deliver()
-        report.updates_sent += more.updates_sent
-        report.updates_skipped += more.updates_skipped
-        report.errors += more.errors
+    last = report
+    while last.worked:
+        last = await outbox.deliver()
+        report.add(last)
     return report
 
 
