@@ -313,10 +313,12 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.matching import settle_heap_after_compiling
     from bot.runner import run_service
+    from storage.lock import service_lock
 
-    # the process lives on with its directory and matchers: keep them out of the collector's full passes
-    settle_heap_after_compiling()
-    return asyncio.run(run_service(settings))
+    with service_lock(settings.db_path):  # one service per SQLite file; a second one is refused
+        # the process lives on with its directory and matchers: keep them out of the full collections
+        settle_heap_after_compiling()
+        return asyncio.run(run_service(settings))
 
 
 # --- demo ------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlite_utils
 
+from bot import redact
 from bot.alerts import Alert
 from bot.delivery.base import DeliveryRef, SendResult, notifier_for
 from bot.delivery.outbox import Unresolved, ask_platform, attempt_send, backoff, interrupted, new_attempt_id
@@ -352,7 +353,8 @@ async def run_due_digests(
             )
         except Exception as exc:  # one bad digest must not stop the others
             log.exception("digest for %s failed", row["target"])
-            store.update(db, row["target"], {"retry_at": row["retry_at"], "last_error": str(exc)[:300]})
+            error = redact.scrub(str(exc)[:300])
+            store.update(db, row["target"], {"retry_at": row["retry_at"], "last_error": error})
             report.errors.append(f"{row['target']}: {type(exc).__name__}")
     return report
 
@@ -453,7 +455,7 @@ async def _run_one(
             _advance(db, key, schedule, now, slot, last_sent=started, last_error=None)
             report.sent += 1
         return
-    error = result.error or "unknown error"
+    error = redact.scrub(result.error or "unknown error", target.secrets)
     attempts = int(row.get("attempts") or 0) + 1
     if result.permanent or attempts >= MAX_ATTEMPTS:
         if store.finish_run(db, run_id, attempt, {"state": "failed", "error": error}):

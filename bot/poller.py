@@ -10,6 +10,10 @@
   `failure_limit` failures in a row the feed is paused and each of its owners (the console for the
   operator) is told once, with the reason. A paused feed is still probed every PAUSED_PROBE seconds;
   the first good fetch resumes it by itself (and says so, to each owner).
+- Raising: a poll that raises (a storage error such as a full disk, or a bug) backs off like a
+  failed fetch. Its next poll is stored when the database takes that write, else held in memory,
+  so a sick disk never makes the feed be fetched again at every tick. Storage errors are
+  logged once per cause and counted (bot.storage_health), which /healthz reports.
 - Order of writes: a feed's new validators (ETag, Last-Modified) are stored only after its articles
   are, so a crash in between costs a full re-fetch, never a lost item.
 """
@@ -31,16 +35,19 @@ from urllib.parse import urlsplit
 import aiohttp
 import sqlite_utils
 
+from bot import redact
 from bot.alerts import Alert
 from bot.matching import matcher_for
 from bot.metrics import NULL, Metrics
 from bot.pipeline import ProcessReport, process_articles
 from bot.settings import Settings
+from bot.storage_health import StorageHealth
 from feeds.fetch import is_url, new_session
 from feeds.models import FetchState
 from feeds.sources import SourceResult, read_source
 from storage import feeds as feed_store
 from storage import notices, subscriptions
+from storage.faults import storage_fault
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +150,7 @@ class FeedPoller:
         on_alerts: Callable[[], None] | None = None,
         on_fetched: Callable[[str, SourceResult], None] | None = None,
         gate: HostGate | None = None,
+        storage: StorageHealth | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -155,6 +163,9 @@ class FeedPoller:
         self._own_session = session is None
         self._slots = asyncio.Semaphore(max(settings.poll_concurrency, 1))
         self._in_flight: dict[str, asyncio.Task[FeedOutcome]] = {}
+        self.storage = storage or StorageHealth(now)
+        self._raised: dict[str, int] = {}  # polls that raised in a row, per feed
+        self._held: dict[str, datetime] = {}  # not before then, whatever the database says
 
     # --- one feed -----------------------------------------------------------------------------------
 
@@ -256,7 +267,7 @@ class FeedPoller:
         return outcome
 
     def _failed(self, row: dict[str, Any], result: SourceResult) -> FeedOutcome:
-        url, error = row["url"], result.error or "unknown error"
+        url, error = row["url"], redact.scrub(result.error or "unknown error")  # shown in feeds status
         now = self.now()
         outcome = FeedOutcome(url, error=error)
         self.metrics.polls.labels("error").inc()
@@ -306,20 +317,51 @@ class FeedPoller:
 
     async def _guarded(self, row: dict[str, Any]) -> FeedOutcome:
         try:
-            return await self.poll_feed(row)
+            outcome = await self.poll_feed(row)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # a bug in processing one feed must not stop the rest
-            log.exception("polling %s failed", row["url"])
+        except Exception as exc:  # one feed's storage error or bug must not stop the rest
+            return self._poll_raised(row, exc)
+        self.storage.wrote()
+        self._raised.pop(row["url"], None)
+        self._held.pop(row["url"], None)
+        return outcome
+
+    def _poll_raised(self, row: dict[str, Any], exc: Exception) -> FeedOutcome:
+        """Back a poll that raised off like a failed fetch: held in memory, and recorded as the feed's
+        failure (with its next poll) when the database takes the write."""
+        url = row["url"]
+        error = self._raise_reason(url, exc)
+        strikes = self._raised[url] = self._raised.get(url, 0) + 1
+        try:
+            outcome = self._failed(row, SourceResult(url, error=error))
+        except Exception as again:  # the database cannot take the failure either: hold it here
+            self._raise_reason(url, again)
+            self._held[url] = self.now() + timedelta(seconds=failure_delay(strikes, self.interval(row)))
+            return FeedOutcome(url, error=error)
+        self._held.pop(url, None)  # its next poll is stored
+        return outcome
+
+    def _raise_reason(self, url: str, exc: BaseException) -> str:
+        """The error to record for an exception while polling `url`: a storage fault is counted (and
+        logged once per cause), anything else is logged with its traceback."""
+        cause = storage_fault(exc)
+        if cause is None:
+            log.error("polling %s failed", url, exc_info=exc)
             self.metrics.errors.labels("poll").inc()
-            return FeedOutcome(row["url"], error=f"{type(exc).__name__}: {exc}"[:200])
+            return f"{type(exc).__name__}: {exc}"[:200]
+        self.storage.failed(cause, f"polling {url}")
+        self.metrics.errors.labels("storage").inc()
+        return f"storage error: {cause}"[:200]
 
     def tick(self) -> int:
-        """Start polling every due feed not already in flight; returns how many were started."""
+        """Start polling every due feed not already in flight or held back; returns how many were
+        started."""
         started = 0
-        for row in feed_store.due(self.db, _iso(self.now())):
+        now = self.now()
+        for row in feed_store.due(self.db, _iso(now)):
             url = row["url"]
-            if url in self._in_flight:
+            if url in self._in_flight or self._held.get(url, now) > now:
                 continue
             task = asyncio.get_running_loop().create_task(self._guarded(row), name=f"poll {url}")
             self._in_flight[url] = task

@@ -23,15 +23,18 @@ _base_factory = logging.getLogRecordFactory()
 # Credentials recognisable by their shape, masked even when no setting holds them: Discord webhook
 # tokens live inside delivery targets, and a Slack token may arrive in a library's error text.
 _SHAPES = (
-    # discord.py logs the URL it calls, with the API version: /api/v10/webhooks/ID/TOKEN
-    (re.compile(r"(/api/(?:v\d+/)?webhooks/\d+/)[\w\-.]+"), r"\1" + MASK),
+    # discord.py logs the URL it calls (/api/v10/webhooks/ID/TOKEN), and an error body may quote the
+    # request path without the API prefix (/webhooks/ID/TOKEN)
+    (re.compile(r"(/webhooks/\d+/)[\w\-.]+"), r"\1" + MASK),
     (re.compile(r"\bxox[abposr]-[\w\-]+|\bxapp-[\w\-]+"), MASK),
 )
 
 
-def scrub(text: str) -> str:
-    """`text` with every installed secret value, and anything shaped like a token, replaced by ***."""
-    for secret in _secrets:
+def scrub(text: str, also: Iterable[str] = ()) -> str:
+    """`text` with every installed secret value, the values in `also` (secrets known to the caller,
+    such as a webhook target's token), and anything shaped like a token, replaced by ***."""
+    extra = sorted((s for s in also if len(s) >= MIN_SECRET_CHARS), key=len, reverse=True)
+    for secret in (*_secrets, *extra):
         if secret in text:
             text = text.replace(secret, MASK)
     for pattern, replacement in _SHAPES:

@@ -32,6 +32,7 @@ from bot.poller import FeedPoller
 from bot.polling import sync_config_feeds
 from bot.retention import prune
 from bot.settings import Settings
+from bot.storage_health import StorageHealth
 from storage import deliveries
 from storage import feeds as feed_store
 from storage.db import open_db
@@ -48,13 +49,16 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _status(db: sqlite_utils.Database, scheduler: AsyncIOScheduler, last_tick: list[float]) -> dict[str, Any]:
-    """The /healthz body: ok when the database answers and the poll job ran recently."""
+def _status(
+    db: sqlite_utils.Database, scheduler: AsyncIOScheduler, last_tick: list[float], storage: StorageHealth
+) -> dict[str, Any]:
+    """The /healthz body: ok when the database answers and takes writes, and the poll job ran recently."""
     db.execute("select 1").fetchone()
     since_tick = time.monotonic() - last_tick[0] if last_tick else None
     ticking = since_tick is not None and since_tick < POLL_TICK_SECONDS * 6
     return {
-        "ok": bool(scheduler.running and ticking),
+        "ok": bool(scheduler.running and ticking and storage.problem is None),
+        **storage.status(),
         "scheduler": "running" if scheduler.running else "stopped",
         "seconds_since_poll_tick": round(since_tick, 1) if since_tick is not None else None,
         "deliveries": deliveries.counts_by_state(db),
@@ -140,7 +144,7 @@ async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> 
             health = HealthServer(
                 settings.health_host,
                 settings.health_port,
-                lambda: _status(db, scheduler, last_tick),
+                lambda: _status(db, scheduler, last_tick, poller.storage),
                 metrics,
             )
             port = await health.start()

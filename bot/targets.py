@@ -30,6 +30,11 @@ class Target:
             return f"discord:webhook:{self.webhook}"
         return f"{self.platform}:{self.workspace}/{self.channel}"
 
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Parts of the target that must never be shown or stored in an error: a webhook's token."""
+        return (self.webhook.rstrip("/").rsplit("/", 1)[-1],) if self.webhook else ()
+
     def __str__(self) -> str:
         if self.webhook:
             return "discord:webhook:(hidden)"

@@ -79,7 +79,11 @@ async def fetch(
     )
     try:
         async with session.get(
-            url, headers=headers, timeout=client_timeout, max_redirects=MAX_REDIRECTS
+            # aiohttp refuses the hop that reaches its max_redirects: one more follows MAX_REDIRECTS hops
+            url,
+            headers=headers,
+            timeout=client_timeout,
+            max_redirects=MAX_REDIRECTS + 1,
         ) as resp:
             final_url = str(resp.url)
             if resp.status == 304:

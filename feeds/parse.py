@@ -13,11 +13,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
+from defusedxml import DefusedXmlException
 from feedparser.exceptions import ThingsNobodyCaresAboutButMe, UndeclaredNamespace
 
 from feeds.models import Article, FeedError
 from feeds.normalise import article_id, canonical_link, clamp_date, one_line, text_of, truncate
-from feeds.xmlguard import refuse_entity_declarations
+from feeds.xmlguard import ENTITY_REFUSAL, harden_feedparser, refuse_entity_declarations
 
 MAX_ITEMS = 500
 MAX_TITLE_CHARS = 2_000  # a headline longer than this is not a headline
@@ -36,6 +37,8 @@ SKIP_EMPTY = "items with no title or text"
 SKIP_BAD_LINK = "items with neither guid nor a usable link"
 SKIP_DUPLICATE = "duplicate items"
 SKIP_MALFORMED = "malformed items"
+
+harden_feedparser()
 
 
 @dataclass(frozen=True)
@@ -223,6 +226,8 @@ def parse_feed(
     refuse_entity_declarations(body)
     try:
         parsed = feedparser.parse(body, sanitize_html=True, resolve_relative_uris=False)
+    except DefusedXmlException:  # a declaration the strict parser met (see feeds.xmlguard)
+        raise FeedError(ENTITY_REFUSAL) from None
     except Exception as exc:  # feedparser on hostile bytes: report, never crash the poll
         raise FeedError(f"cannot parse the feed ({type(exc).__name__})") from None
     entries = parsed.get("entries") or []

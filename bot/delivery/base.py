@@ -41,6 +41,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot import redact
 from bot.alerts import Alert
 from bot.stories import Report
 from bot.targets import Target
@@ -64,6 +65,12 @@ class SendResult:
     retry_after: float | None = None
     permanent: bool = False
     broken: bool = False
+
+    def __post_init__(self) -> None:
+        # every send error is stored (deliveries, notices, digests, broken subscriptions) and shown
+        # (export, history, logs): a platform's error text may quote a token, so it never gets that far
+        if self.error:
+            object.__setattr__(self, "error", redact.scrub(self.error))
 
     @classmethod
     def sent(cls, message_ref: str | None = None) -> SendResult:

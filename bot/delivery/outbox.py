@@ -29,12 +29,13 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlite_utils
 
+from bot import redact
 from bot.alerts import Alert
 from bot.delivery.base import DeliveryRef, Notifier, SendResult, current_delivery, notifier_for
 from bot.metrics import NULL, Metrics
@@ -72,6 +73,13 @@ class DeliveryReport:
     recovered: int = 0  # interrupted sends the platform confirmed (recorded as sent, not resent)
     resent: int = 0  # interrupted sends queued again (not found, or not findable)
     unresolved: int = 0  # interrupted sends whose fate could not be learnt yet
+
+    def add(self, later: DeliveryReport) -> None:
+        """Count a later pass's outcomes into this report; what is still left (waiting, unresolved)
+        is what the later pass found."""
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(later, f.name)
+            setattr(self, f.name, theirs if f.name in ("waiting", "unresolved") else mine + theirs)
 
     @property
     def worked(self) -> bool:
@@ -374,7 +382,7 @@ class Outbox:
             deliveries.finish_sent(self.db, row["id"], attempt, _iso(at), result.message_ref, table=table)
             self.metrics.sends.labels(kind, "sent").inc()
             return "sent"
-        error = result.error or "unknown error"
+        error = redact.scrub(result.error or "unknown error", target.secrets)
         attempts = int(row.get("attempts") or 0) + 1
         if result.broken:
             subscriptions.mark_broken(self.db, row["target"], error)
@@ -460,15 +468,16 @@ class Outbox:
                 except Exception as exc:
                     result = SendResult.retry(f"{type(exc).__name__}: {exc}"[:300])
             attempts = int(row.get("attempts") or 0) + 1
+            error = redact.scrub(result.error or "unknown error", target.secrets)
             if result.ok:
                 notices.mark(self.db, row["id"], "sent", at=_iso(self.now()))
                 report.notices_sent += 1
             elif result.permanent or attempts >= MAX_ATTEMPTS:
-                notices.mark(self.db, row["id"], "failed", error=result.error)
+                notices.mark(self.db, row["id"], "failed", error=error)
             else:
                 wait = backoff(attempts, result.retry_after)
                 later = _iso_ceil(self.now() + timedelta(seconds=wait))
-                notices.mark(self.db, row["id"], "retrying", error=result.error, next_attempt=later)
+                notices.mark(self.db, row["id"], "retrying", error=error, next_attempt=later)
 
 
 async def deliver_due(
@@ -480,15 +489,16 @@ async def deliver_due(
     metrics: Metrics | None = None,
 ) -> DeliveryReport:
     """Send every due delivery whose platform has a notifier, after resolving interrupted sends;
-    each outcome is recorded before the next send to that target. Story updates whose alert got
-    posted in this pass follow in a second pass."""
+    each outcome is recorded before the next send to that target. Passes of at most `limit` rows
+    follow each other while one changes anything, so everything due goes out (story updates whose
+    alert got posted in one pass follow in the next); rows whose platform is not running here, or
+    whose target cools down after a rate limit, are counted as waiting."""
     outbox = Outbox(db, notifiers, now=now, metrics=metrics or NULL, limit=limit)
     report = await outbox.deliver()
-    if report.sent and report_store.due_updates(db, _iso(now()), 1):
-        more = await outbox.deliver()
-        report.updates_sent += more.updates_sent
-        report.updates_skipped += more.updates_skipped
-        report.errors += more.errors
+    last = report
+    while last.worked:
+        last = await outbox.deliver()
+        report.add(last)
     return report
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.clock import ago
 from tests.feedkit import Item, recent_pub, rss, seed_item
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -184,3 +185,38 @@ def test_scan_with_own_rules_folder(tmp_path: Path, seed_feed: Path) -> None:
     assert result.returncode == 0, result.stderr
     (row,) = [json.loads(x) for x in result.stdout.splitlines() if '"AMZN"' in x]
     assert row["topics"] == ["tribunal"]
+
+
+def test_poll_once_delivers_everything_due_not_only_one_batch(
+    tmp_path: Path, feed_server, monkeypatch, capsys
+) -> None:
+    from bot import cli, service
+    from bot.targets import parse_target
+    from storage import feeds as feed_store
+    from storage.db import open_db
+    from tests.fakes.fake_slack import TOKEN, FakeSlack
+
+    channels = [f"C{n:04d}" for n in range(230)]  # more than one outbox pass takes (200)
+    db_path = tmp_path / "many.db"
+    db = open_db(db_path)
+    feed_store.add(db, feed_server.serve("/risk.xml", rss([seed_item(pub=recent_pub())])), ago(days=1))
+    for channel in channels:
+        service.watch(db, service.Scope(parse_target(f"slack:T1/{channel}")), ["AMZN"])
+    db.close()
+    slack = FakeSlack().start()
+    try:
+        for var in [v for v in os.environ if v.startswith(("SLACK_", "DISCORD_", "RISKWIRE_"))]:
+            monkeypatch.delenv(var)
+        monkeypatch.setenv("RISKWIRE_DB", str(db_path))
+        monkeypatch.setenv("RISKWIRE_ALLOW_PRIVATE_FEEDS", "1")
+        monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+        monkeypatch.setenv("SLACK_API_URL", slack.url)
+        monkeypatch.chdir(tmp_path)
+        assert cli.main(["poll", "--once"]) == 0
+        posted = sorted(p.channel for p in slack.snapshot())
+    finally:
+        slack.stop()
+    assert posted == channels  # each channel once
+    assert "1 new alerts; 230 delivered" in capsys.readouterr().err
+    states = open_db(db_path).execute("select state, count(*) from deliveries group by state").fetchall()
+    assert states == [("sent", 230)]

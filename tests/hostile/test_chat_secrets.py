@@ -347,3 +347,52 @@ async def test_list_never_shows_a_webhook_token(rigs, caplog, capsys, monkeypatc
     out, err = capsys.readouterr()
     assert "discord:webhook:(hidden)" in out and "BROKEN" in out
     assert leaks(out + err + json.dumps(shown)) == []
+
+
+# --- tokens planted in the platform's error bodies ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "code"),
+    [
+        (404, "Unknown Webhook (POST /webhooks/{hook_id}/{token}?wait=true)", 10015),
+        (400, "Invalid Form Body: token {token} is not valid here", 50035),
+        (400, "Cannot send: bot " + DISCORD_TOKEN + " via " + SLACK_BOT_TOKEN, 50006),
+    ],
+    ids=["request-path", "bare-webhook-token", "configured-tokens"],
+)
+async def test_tokens_in_error_bodies_are_stored_scrubbed_and_shown_nowhere(
+    rigs, caplog, capsys, monkeypatch, tmp_path, status: int, message: str, code: int
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    db = rigs["db"]
+    url, scope = _hook()
+    service.watch(db, scope, ["AMZN"])
+    _alone(rigs, scope)
+    hook_id = url.split("/")[-2]
+    body = {"message": message.format(hook_id=hook_id, token=HOOK_TOKEN), "code": code}
+    rigs["discord_fake"].fail_next("POST", rf"/webhooks/{hook_id}/[^/]+", status, body)
+    alert, _ = hostile_alert(db, "story")
+    await _deliver(rigs)
+    ((state, error),) = db.execute(
+        "select state, last_error from deliveries where alert_id = ?", [alert.id]
+    ).fetchall()
+    assert state == "failed" and f"error code: {code}" in error and "***" in error  # stored, masked
+    for var, value in rigs["env"].items():
+        monkeypatch.setenv(var, value)
+    monkeypatch.chdir(tmp_path)
+    shown = []
+    for argv in (
+        ["export", "--format", "csv"],
+        ["export", "--format", "jsonl"],
+        ["history"],
+        ["history", "--format", "jsonl"],
+        ["watch", "list"],
+    ):
+        with contextlib.suppress(SystemExit):
+            cli.main(argv)
+        out, err = capsys.readouterr()
+        shown.append(out + err)
+    assert f"error code: {code}" in shown[0] and f"error code: {code}" in shown[1]  # the error is exported
+    assert leaks("\n".join(shown)) == []
+    _no_leak(rigs, caplog)

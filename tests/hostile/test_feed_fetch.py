@@ -27,7 +27,7 @@ from feeds.safety import (
     url_refusal,
 )
 from tests.fakes.hostile_server import HostileServer
-from tests.feedkit import Item, rss
+from tests.feedkit import Item, rss, seed_item
 from tests.hostile.conftest import TrustOne
 
 BODY = rss([Item("Hello", "https://n.example.com/1")]).encode()
@@ -255,7 +255,23 @@ async def test_redirect_chain_is_limited(hostile: HostileServer) -> None:
     async with new_session(policy=TrustOne()) as session:
         result = await fetch(url, session=session)
     assert result.error == f"more than {fetch_module.MAX_REDIRECTS} redirects"
-    assert len(hostile.hits) == fetch_module.MAX_REDIRECTS
+    assert len(hostile.hits) == fetch_module.MAX_REDIRECTS + 1  # the first request and 5 hops
+
+
+async def test_a_chain_of_exactly_the_redirect_limit_is_followed(hostile: HostileServer) -> None:
+    body = rss([seed_item()])
+
+    async def hop(request: web.Request) -> web.StreamResponse:
+        n = int(request.query.get("n", "0"))
+        if n == fetch_module.MAX_REDIRECTS:
+            return web.Response(text=body, content_type="application/rss+xml")
+        raise web.HTTPFound(hostile.url(f"/hop?n={n + 1}"))
+
+    url = hostile.route("/hop", hop)
+    async with new_session(policy=TrustOne()) as session:
+        result = await fetch(url, session=session)
+    assert result.error is None and result.body == body.encode()
+    assert len(hostile.hits) == fetch_module.MAX_REDIRECTS + 1
 
 
 async def test_dns_rebinding_each_lookup_is_checked() -> None:

@@ -19,7 +19,7 @@ from bot.targets import parse_target
 from feeds.models import FeedError
 from feeds.normalise import canonical_link
 from feeds.parse import MAX_ITEMS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, parse_feed
-from feeds.xmlguard import ENTITY_REFUSAL
+from feeds.xmlguard import DOCTYPE_REFUSAL, ENTITY_REFUSAL
 from storage import feeds as feed_store
 from tests.feedkit import Item, recent_pub, rss, seed_item
 
@@ -115,7 +115,8 @@ def test_entity_declaration_hidden_in_utf7_refused() -> None:
 
 
 def test_lowercase_entity_declaration_refused() -> None:
-    with pytest.raises(FeedError, match="declares XML entities"):
+    # not a declaration XML knows, so the internal subset is malformed: refused all the same
+    with pytest.raises(FeedError, match="document type declaration is malformed"):
         parse(doc(item_xml(), '<!DOCTYPE rss [<!entity x "y">]>'))
 
 
@@ -129,6 +130,110 @@ def test_xinclude_is_not_processed() -> None:
     include = '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="/etc/passwd" parse="text"/>'
     parsed = parse(doc(item_xml(extra=f"<description>Hi {include}</description>")))
     assert "root:" not in parsed.articles[0].summary
+
+
+def laughs(levels: int = 7) -> str:
+    """Nested entity declarations that expand to 3 * 10**(levels - 1) bytes, on one line."""
+    decls = ['<!ENTITY lol0 "lol">'] + [
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, levels)
+    ]
+    return "".join(decls)
+
+
+BOMB_TITLE = "&lol6;"
+# Each hides its declarations from a scanner that takes a `<!--` inside other markup for a comment.
+SCANNER_BYPASSES = {
+    "attlist default": f'<!DOCTYPE rss [<!ATTLIST rss x CDATA "<!--">{laughs()}<!-- -->]>',
+    "processing instruction": f"<!DOCTYPE rss [<?pi <!-- ?>{laughs()}<!-- -->]>",
+    "system literal": f'<!DOCTYPE rss SYSTEM "<!--" [{laughs()}<!-- -->]>',
+    "parameter entity": (
+        '<!DOCTYPE rss [<?pi <!-- ?><!ENTITY % decl "<!ENTITY lol6 &#x27;pwned&#x27;>"> %decl;<!-- -->]>'
+    ),
+}
+
+
+def refused_in_bounded_memory(body: bytes) -> str:
+    """The FeedError message for `body`, checking the refusal peaked under 5 MB of Python memory."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(FeedError) as err:
+            parse(body)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5 * 1024 * 1024  # expanded, the bomb alone is 3 MB of text, many times over in copies
+    return str(err.value)
+
+
+@pytest.mark.parametrize("prolog", list(SCANNER_BYPASSES.values()), ids=list(SCANNER_BYPASSES))
+def test_comment_opener_inside_markup_does_not_hide_declarations(prolog: str) -> None:
+    message = refused_in_bounded_memory(doc(item_xml(BOMB_TITLE), prolog).encode())
+    assert message.startswith("refused: the feed") and "\n" not in message
+
+
+def test_attlist_bypass_is_refused_as_a_malformed_doctype() -> None:
+    body = doc(item_xml(BOMB_TITLE), SCANNER_BYPASSES["attlist default"]).encode()
+    message = refused_in_bounded_memory(body)
+    assert message == DOCTYPE_REFUSAL.format(reason="not well-formed (invalid token) at line 1")
+
+
+@pytest.mark.parametrize("name", ["processing instruction", "system literal", "parameter entity"])
+def test_scanner_bypasses_are_refused_as_entity_declarations(name: str) -> None:
+    body = doc(item_xml(BOMB_TITLE), SCANNER_BYPASSES[name]).encode()
+    assert refused_in_bounded_memory(body) == ENTITY_REFUSAL
+
+
+@pytest.mark.parametrize("name", list(SCANNER_BYPASSES))
+def test_scanner_bypasses_in_utf16_are_refused(name: str) -> None:
+    text = doc(item_xml(BOMB_TITLE), SCANNER_BYPASSES[name]).replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    assert refused_in_bounded_memory(text.encode("utf-16")).startswith("refused: the feed")
+
+
+def test_external_subset_behind_a_bypass_is_refused_and_never_fetched(feed_server) -> None:
+    evil = feed_server.serve("/evil.dtd", laughs())
+    prolog = f'<!DOCTYPE rss [<?pi <!-- ?><!ENTITY % ext SYSTEM "{evil}"> %ext;<!-- -->]>'
+    assert refused_in_bounded_memory(doc(item_xml(BOMB_TITLE), prolog).encode()) == ENTITY_REFUSAL
+    assert feed_server.hits_for("/evil.dtd") == []
+
+
+def test_declarations_past_the_prologue_check_meet_the_hardened_parser() -> None:
+    # A stray declaration before the DOCTYPE stops the prologue check (not well-formed there), and
+    # feedparser strips it before its strict parse; the hardened parser then meets the real ones.
+    prolog = f'\n<!ENTITY junk "x">\n<!-- --><!DOCTYPE rss [{laughs()}]>'
+    assert refused_in_bounded_memory(doc(item_xml(BOMB_TITLE), prolog).encode()) == ENTITY_REFUSAL
+
+
+def test_feedparser_strict_parser_refuses_declarations_itself() -> None:
+    import feedparser
+    from defusedxml import EntitiesForbidden
+
+    body = doc(item_xml(BOMB_TITLE), f"<!DOCTYPE rss [{laughs()}]>").encode()
+    with pytest.raises(EntitiesForbidden):
+        feedparser.parse(body)
+
+
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        "<!DOCTYPE rss>",
+        '<!DOCTYPE rss SYSTEM "http://example.com/rss-2.0.dtd">',
+        "<!DOCTYPE rss [<!-- an internal subset with a comment only -->]>",
+        "<!DOCTYPE rss [<!ELEMENT rss ANY><!ATTLIST rss version CDATA #IMPLIED>]>",
+    ],
+    ids=["bare", "system", "comment-subset", "element-declarations"],
+)
+def test_harmless_doctypes_still_parse(prolog: str) -> None:
+    assert [a.title for a in parse(doc(item_xml(), prolog)).articles] == ["Amazon fined"]
+
+
+def test_scan_refuses_a_bypass_feed_with_one_line(tmp_path, capsys) -> None:
+    from bot.cli import main
+
+    path = tmp_path / "bypass.xml"
+    path.write_text(doc(item_xml(f"Amazon {BOMB_TITLE}"), SCANNER_BYPASSES["processing instruction"]))
+    assert main(["scan", str(path), "--watch", "AMZN"]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines()[0] == f"riskwire: {path}: {ENTITY_REFUSAL}"
 
 
 def test_bomb_feed_fails_alone_in_a_poll(feed_server, db) -> None:

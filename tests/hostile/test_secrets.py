@@ -153,3 +153,25 @@ def test_export_rows_carry_no_token(env: Path, capsys: pytest.CaptureFixture[str
     out, _ = capsys.readouterr()
     rows = [json.loads(line) for line in out.splitlines()]
     assert rows and leaks(out) == []
+
+
+def test_tokens_in_a_feed_error_reach_neither_feeds_status_nor_logs(
+    env: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture, hostile, monkeypatch
+) -> None:
+    from aiohttp import web
+
+    async def gateway(_request: web.Request) -> web.Response:
+        reason = f"Bad Gateway at /api/webhooks/1/{WEBHOOK_TOKEN} for {TOKENS['SLACK_BOT_TOKEN']}"
+        return web.Response(status=502, reason=reason)
+
+    caplog.set_level(logging.DEBUG)
+    url = hostile.route("/feed.xml", gateway)
+    monkeypatch.setenv("RISKWIRE_ALLOW_PRIVATE_FEEDS", "1")
+    (env / "riskwire.toml").write_text(f'feeds = ["{url}"]\n')
+    assert cli.main(["poll", "--once"]) in (0, 1)
+    assert cli.main(["feeds", "status"]) == 0
+    out, err = capsys.readouterr()
+    assert "last error: HTTP 502 Bad Gateway at /api/webhooks/1/*** for ***" in out
+    assert leaks(out + err + caplog.text) == []
+    stored = open_db(env / "s.db").execute("select last_error from feeds").fetchall()
+    assert leaks(json.dumps(stored)) == []
