@@ -235,21 +235,13 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _notifiers(settings: Settings, db: sqlite_utils.Database | None = None) -> dict[str, Any]:
-    from bot.delivery.console import ConsoleNotifier
+    from bot.delivery.notifiers import posting_notifiers
+    from bot.discord_app.webhook_targets import webhook_targets_exist
 
-    notifiers: dict[str, Any] = {"console": ConsoleNotifier()}
-    if settings.slack_bot_token:  # posting needs only the bot token, not a Socket Mode or HTTP listener
-        from bot.delivery.slack import slack_notifier
-
-        notifiers["slack"] = slack_notifier(settings)
-    if db is not None:  # Discord webhooks need no bot token (the bot's channels wait for `run`)
-        from bot.discord_app.webhook_targets import webhook_targets_exist
-
-        if webhook_targets_exist(db):
-            from bot.delivery.discord import webhooks_without_bot
-
-            notifiers["discord"] = webhooks_without_bot(settings)
-    return notifiers
+    # Discord webhooks need no bot token (the bot's channels wait for `run`); discord.py is loaded
+    # only when something is meant for a webhook
+    webhooks = db is not None and webhook_targets_exist(db)
+    return dict(posting_notifiers(settings, discord_webhooks=webhooks))
 
 
 def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
