@@ -61,7 +61,9 @@ async def _read_sources(
     articles: list[Any] = []
     failures: list[tuple[str, str]] = []
     session = (
-        new_session(allow_private=settings.allow_private_feeds) if any(is_url(s) for s in sources) else None
+        new_session(allow_private=settings.allow_private_feeds, user_agent=settings.user_agent)
+        if any(is_url(s) for s in sources)
+        else None
     )
     try:
         for source in sources:
