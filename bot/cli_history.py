@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -175,7 +176,11 @@ def cmd_browse(args: argparse.Namespace, settings: Settings) -> int:
         f"Datasette on http://127.0.0.1:{args.port}/ (Ctrl-C to stop); canned queries: {meta}",
         file=sys.stderr,
     )
-    return run_datasette(db_path, meta, args.port)
+    try:
+        return run_datasette(db_path, meta, args.port)
+    finally:
+        if not args.metadata:
+            shutil.rmtree(meta.parent, ignore_errors=True)
 
 
 # --- backtest, rules stats ------------------------------------------------------------------------
