@@ -16,6 +16,7 @@ from typing import Any
 import sqlite_utils
 
 from bot import __version__, redact, service
+from bot.progress import progress_line
 from bot.settings import Settings, SettingsError
 from bot.targets import TargetError, parse_target
 from rules.directory import UnknownTicker
@@ -188,7 +189,8 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
             if args.feeds_cmd == "starter":
                 lines = feeds_cli.starter(db, args.enable or [], args.all)
             elif args.feeds_cmd == "import":
-                lines = feeds_cli.import_opml(db, args.file)
+                with progress_line("Importing feeds", unit="feed", quiet=args.quiet) as progress:
+                    lines = feeds_cli.import_opml(db, args.file, progress)
             elif args.feeds_cmd == "resume":
                 lines = feeds_cli.resume(db, args.urls)
             else:
@@ -252,7 +254,8 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     if not args.once:
         raise CliError("poll needs --once (for continuous polling use: riskwire run)")
     db = _db(settings)
-    report = asyncio.run(poll_once(db, settings, _notifiers(settings, db)))
+    with progress_line("Polling feeds", unit="feed", quiet=args.quiet) as progress:
+        report = asyncio.run(poll_once(db, settings, _notifiers(settings, db), progress=progress))
     for url, error in report.failures:
         _err(f"feed {url}: {error}")
     p, d = report.processed, report.delivered
@@ -336,6 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="riskwire", description="ESG and legal risk alerts from the news.")
     parser.add_argument("--version", action="version", version=f"riskwire {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument(
+        "--quiet", action="store_true", help="no progress lines (shown only on a terminal anyway)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="run the whole pipeline over bundled sample feeds (no network)")

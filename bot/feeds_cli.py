@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.progress import Progress, ignore
 from feeds.opml import OpmlError, parse_opml
 from feeds.starter import StarterFeed, load_starter
 from rules.directory import CompanyDirectory
@@ -117,8 +118,9 @@ def _starter_listing(db: sqlite_utils.Database, entries: list[StarterFeed]) -> l
     return lines
 
 
-def import_opml(db: sqlite_utils.Database, path: str) -> list[str]:
-    """Add every feed of an OPML file; returns lines to print. Nothing is added from a bad file."""
+def import_opml(db: sqlite_utils.Database, path: str, progress: Progress = ignore) -> list[str]:
+    """Add every feed of an OPML file; returns lines to print. Nothing is added from a bad file.
+    `progress` hears each feed added."""
     file = Path(path)
     try:
         data = file.read_bytes()
@@ -130,8 +132,9 @@ def import_opml(db: sqlite_utils.Database, path: str) -> list[str]:
         raise FeedsCliError(f"{path}: {exc}") from None
     added = 0
     with db.atomic():
-        for feed in result.feeds:
+        for done, feed in enumerate(result.feeds, 1):
             added += feed_store.add(db, feed.url, _stamp(), title=feed.title or None, added_by="opml")
+            progress(done, len(result.feeds))
     lines = [f"{added} feed(s) added, {len(result.feeds) - added} already on the list, from {path}"]
     lines += [f"skipped {url}: {why}" for url, why in result.skipped]
     return lines
