@@ -138,12 +138,15 @@ class Settings:
 
     @property
     def slack_enabled(self) -> bool:
+        """The Slack front-end (slash commands, buttons): the bot token and Socket Mode or HTTP mode.
+        Posting to Slack needs only the bot token (bot/delivery/notifiers.py)."""
         return bool(self.slack_bot_token) and (
             bool(self.slack_app_token) or (bool(self.slack_signing_secret) and self.slack_port is not None)
         )
 
     @property
     def discord_enabled(self) -> bool:
+        """The Discord front-end (gateway, commands, posts to bot channels)."""
         return bool(self.discord_token)
 
     def secrets(self) -> list[str]:
