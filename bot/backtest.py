@@ -18,6 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.matching import resolve_watch
+from bot.progress import Progress, ignore
 from feeds.models import Article
 from rules.engine import Matcher
 from rules.models import WatchSpec
@@ -109,11 +110,13 @@ def backtest(
     days: int | None = None,
     tickers: Sequence[str] | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    progress: Progress = ignore,
 ) -> BacktestReport:
     """Replay the articles stored in the last `days` (all when None) through the rules in `rules_dir`
     (the built-in ones when None) for the watched tickers, and compare with the stored alerts.
 
-    Raises RuleFileError for a broken rule file and ValueError when nothing is watched.
+    Raises RuleFileError for a broken rule file and ValueError when nothing is watched. `progress`
+    hears the articles replayed so far.
     """
     topics = load_topics(rules_dir) if rules_dir else None
     watched = subscriptions.watched(db)
@@ -175,6 +178,7 @@ def backtest(
                             after.severity if after else None,
                         )
                     )
+        progress(report.articles, None)
     return report
 
 

@@ -2,18 +2,24 @@
 
 Writes a Datasette metadata file with canned queries (alerts by ticker, alerts for one ticker, open
 items, false-positive rate by rule, review log, failed deliveries) and full-text search on the
-alerts table, then starts Datasette on 127.0.0.1, reading the database read-only.
+alerts table, then starts Datasette on 127.0.0.1, reading the database read-only. Ctrl-C or SIGTERM
+stops Datasette with it, and a metadata file written to a temporary folder goes with the folder.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
+STOP_WAIT = 10.0  # seconds Datasette gets to exit after SIGTERM before it is killed
 INSTALL_HINT = "Datasette is not installed. Install the optional extra: pip install 'riskwire[browse]'"
 
 CANNED_QUERIES: dict[str, dict[str, Any]] = {
@@ -131,8 +137,47 @@ def datasette_command(db_path: str | Path, metadata_path: str | Path, port: int)
 
 
 def run_datasette(db_path: str | Path, metadata_path: str | Path, port: int) -> int:
-    """Start Datasette and wait for it (Ctrl-C stops it); returns its exit code."""
+    """Start Datasette and wait for it; returns its exit code. Ctrl-C or SIGTERM stops it (0): the
+    child is asked to stop, killed after STOP_WAIT seconds if it does not, and waited for."""
+    with _sigterm_interrupts():
+        child: subprocess.Popen[bytes] | None = None
+        try:
+            child = subprocess.Popen(datasette_command(db_path, metadata_path, port))
+            return child.wait()
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            if child is not None:
+                stop_child(child)
+
+
+def stop_child(child: subprocess.Popen[bytes]) -> None:
+    """Terminate `child` if it still runs, kill it after STOP_WAIT seconds, and reap it."""
+    if child.poll() is not None:
+        return
+    child.terminate()
     try:
-        return subprocess.call(datasette_command(db_path, metadata_path, port))
-    except KeyboardInterrupt:
-        return 0
+        child.wait(STOP_WAIT)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Within the block, SIGTERM interrupts like Ctrl-C, so the `finally` that stops the child runs
+    (Python's default for SIGTERM ends the process at once and leaves the child behind)."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a second one must not cut the stop short
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: signals are not ours to handle
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

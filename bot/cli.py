@@ -16,6 +16,7 @@ from typing import Any
 import sqlite_utils
 
 from bot import __version__, redact, service
+from bot.progress import Progress, ignore, progress_line
 from bot.settings import Settings, SettingsError
 from bot.targets import TargetError, parse_target
 from rules.directory import UnknownTicker
@@ -62,7 +63,9 @@ async def _read_sources(
     articles: list[Any] = []
     failures: list[tuple[str, str]] = []
     session = (
-        new_session(allow_private=settings.allow_private_feeds) if any(is_url(s) for s in sources) else None
+        new_session(allow_private=settings.allow_private_feeds, user_agent=settings.user_agent)
+        if any(is_url(s) for s in sources)
+        else None
     )
     try:
         for source in sources:
@@ -183,13 +186,19 @@ def _shown_url(url: str) -> str:
     return url if len(url) <= 200 else shown(url, 80)
 
 
-def _feed_refusals(settings: Settings) -> Callable[[list[str]], dict[str, str]]:
-    """A check that fetches and parses feeds once, as a poll would; it maps each refused feed to why."""
+def _feed_refusals(settings: Settings, progress: Progress = ignore) -> Callable[[list[str]], dict[str, str]]:
+    """A check that fetches and parses feeds once, as a poll would; it maps each refused feed to why.
+    `progress` hears each feed checked."""
     from feeds.sources import check_sources
 
     def refusals(urls: list[str]) -> dict[str, str]:
         return asyncio.run(
-            check_sources(urls, allow_private=settings.allow_private_feeds, timeout=settings.fetch_timeout)
+            check_sources(
+                urls,
+                allow_private=settings.allow_private_feeds,
+                timeout=settings.fetch_timeout,
+                progress=progress,
+            )
         )
 
     return refusals
@@ -210,9 +219,9 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
             if args.feeds_cmd == "starter":
                 lines = feeds_cli.starter(db, args.enable or [], args.all)
             elif args.feeds_cmd == "import":
-                lines, failing = feeds_cli.import_opml(
-                    db, args.file, None if args.no_check else _feed_refusals(settings)
-                )
+                with progress_line("Checking feeds", unit="feed", quiet=args.quiet) as progress:
+                    check = None if args.no_check else _feed_refusals(settings, progress)
+                    lines, failing = feeds_cli.import_opml(db, args.file, check)
                 print("\n".join(lines))
                 for url, why in failing.items():
                     _err(f"refused {_shown_url(url)}: {why}")
@@ -238,7 +247,10 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
             elif not _is_file(url):
                 raise CliError(f"{shown(url, 80)} is neither an http(s) URL nor a readable file")
         new = [url for url in args.urls if feed_store.get(db, url) is None]  # listed ones are not fetched
-        failing = _feed_refusals(settings)(new) if new and not args.no_check else {}
+        failing = {}
+        if new and not args.no_check:
+            with progress_line("Checking feeds", unit="feed", quiet=args.quiet) as progress:
+                failing = _feed_refusals(settings, progress)(new)
         if failing:
             reasons = "; ".join(f"{_shown_url(url)}: {why}" for url, why in failing.items())
             raise CliError(
@@ -274,21 +286,13 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _notifiers(settings: Settings, db: sqlite_utils.Database | None = None) -> dict[str, Any]:
-    from bot.delivery.console import ConsoleNotifier
+    from bot.delivery.notifiers import posting_notifiers
+    from bot.discord_app.webhook_targets import webhook_targets_exist
 
-    notifiers: dict[str, Any] = {"console": ConsoleNotifier()}
-    if settings.slack_bot_token:  # posting needs only the bot token, not a Socket Mode or HTTP listener
-        from bot.delivery.slack import slack_notifier
-
-        notifiers["slack"] = slack_notifier(settings)
-    if db is not None:  # Discord webhooks need no bot token (the bot's channels wait for `run`)
-        from bot.discord_app.webhook_targets import webhook_targets_exist
-
-        if webhook_targets_exist(db):
-            from bot.delivery.discord import webhooks_without_bot
-
-            notifiers["discord"] = webhooks_without_bot(settings)
-    return notifiers
+    # Discord webhooks need no bot token (the bot's channels wait for `run`); discord.py is loaded
+    # only when something is meant for a webhook
+    webhooks = db is not None and webhook_targets_exist(db)
+    return dict(posting_notifiers(settings, discord_webhooks=webhooks))
 
 
 def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
@@ -297,7 +301,8 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     if not args.once:
         raise CliError("poll needs --once (for continuous polling use: riskwire run)")
     db = _db(settings)
-    report = asyncio.run(poll_once(db, settings, _notifiers(settings, db)))
+    with progress_line("Polling feeds", unit="feed", quiet=args.quiet) as progress:
+        report = asyncio.run(poll_once(db, settings, _notifiers(settings, db), progress=progress))
     for url, error in report.failures:
         _err(f"feed {url}: {error}")
     p, d = report.processed, report.delivered
@@ -383,6 +388,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="riskwire", description="ESG and legal risk alerts from the news.")
     parser.add_argument("--version", action="version", version=f"riskwire {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument(
+        "--quiet", action="store_true", help="no progress lines (shown only on a terminal anyway)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="run the whole pipeline over bundled sample feeds (no network)")

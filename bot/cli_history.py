@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ import sqlite_utils
 
 from bot import service
 from bot.alerts import Alert
+from bot.progress import counted, progress_line
 from bot.settings import Settings
 from bot.targets import parse_target
 from rules.models import SEVERITIES
@@ -144,7 +146,9 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     records = export_records(db, f)
     out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout  # noqa: SIM115
     try:
-        n = write_jsonl(records, out) if args.format == "jsonl" else write_csv(records, out)
+        with progress_line("Exporting alerts", unit="alert", quiet=args.quiet) as progress:
+            records = counted(records, progress)
+            n = write_jsonl(records, out) if args.format == "jsonl" else write_csv(records, out)
     finally:
         if args.output:
             out.close()
@@ -178,7 +182,11 @@ def cmd_browse(args: argparse.Namespace, settings: Settings) -> int:
         f"Datasette on http://127.0.0.1:{args.port}/ (Ctrl-C to stop); canned queries: {meta}",
         file=sys.stderr,
     )
-    return run_datasette(db_path, meta, args.port)
+    try:
+        return run_datasette(db_path, meta, args.port)
+    finally:
+        if not args.metadata:
+            shutil.rmtree(meta.parent, ignore_errors=True)
 
 
 # --- backtest, rules stats ------------------------------------------------------------------------
@@ -191,7 +199,8 @@ def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
     db = _db(settings)
     tickers = parse_tickers(args.watch) if args.watch else None
     try:
-        report = backtest(db, rules_dir=args.rules, days=args.days, tickers=tickers)
+        with progress_line("Replaying articles", unit="article", quiet=args.quiet) as progress:
+            report = backtest(db, rules_dir=args.rules, days=args.days, tickers=tickers, progress=progress)
     except ValueError as exc:
         if type(exc) is not ValueError:
             raise

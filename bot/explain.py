@@ -49,7 +49,9 @@ def load_input(value: str, settings: Settings) -> list[Article]:
     if is_url(value):
 
         async def get() -> bytes:
-            async with new_session(allow_private=settings.allow_private_feeds) as session:
+            async with new_session(
+                allow_private=settings.allow_private_feeds, user_agent=settings.user_agent
+            ) as session:
                 result = await fetch(value, session=session, timeout=settings.fetch_timeout)
             if result.error:
                 raise FeedError(f"{value}: {result.error}")

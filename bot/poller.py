@@ -178,6 +178,7 @@ class FeedPoller:
             self._session = new_session(
                 limit=max(self.settings.poll_concurrency, 1) * 2,
                 allow_private=self.settings.allow_private_feeds,
+                user_agent=self.settings.user_agent,
             )
         state = FetchState(row.get("etag"), row.get("last_modified"))
         async with self.gate.slot(url), self._slots:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 import sqlite_utils
@@ -15,6 +17,7 @@ from bot.delivery.outbox import DeliveryReport, deliver_due
 from bot.metrics import NULL, Metrics
 from bot.pipeline import ProcessReport
 from bot.poller import FeedOutcome, FeedPoller
+from bot.progress import Progress, ignore
 from bot.settings import Settings
 from storage import feeds as feed_store
 
@@ -70,18 +73,35 @@ async def poll_once(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     session: aiohttp.ClientSession | None = None,
     metrics: Metrics | None = None,
+    progress: Progress = ignore,
 ) -> PollReport:
     """Poll every feed that is not paused (and paused ones due for a probe), process new items,
-    deliver due alerts. Feeds are fetched concurrently, one request at a time per host."""
+    deliver due alerts. Feeds are fetched concurrently, one request at a time per host; `progress`
+    hears each feed finish."""
     stamp = now().isoformat(timespec="seconds")
     sync_config_feeds(db, settings, stamp)
     rows = [r for r in feed_store.all_feeds(db) if not r.get("paused") or (r.get("next_poll") or "") <= stamp]
     report = PollReport(feeds=len(rows))
     poller = FeedPoller(db, settings, session=session, now=now, metrics=metrics or NULL)
     try:
-        for outcome in await poller.poll_rows(rows):
+        for outcome in await _poll_rows(poller, rows, progress):
             report.add(outcome)
     finally:
         await poller.close()
     report.delivered = await deliver_due(db, notifiers, now=now, metrics=metrics)
     return report
+
+
+async def _poll_rows(poller: FeedPoller, rows: list[dict[str, Any]], progress: Progress) -> list[FeedOutcome]:
+    """poller.poll_rows(rows), telling `progress` as each feed finishes."""
+    done = 0
+    progress(done, len(rows))
+
+    async def one(row: dict[str, Any]) -> FeedOutcome:
+        nonlocal done
+        (outcome,) = await poller.poll_rows([row])
+        done += 1
+        progress(done, len(rows))
+        return outcome
+
+    return list(await asyncio.gather(*(one(row) for row in rows)))

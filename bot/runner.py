@@ -20,11 +20,10 @@ from typing import Any
 import sqlite_utils
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.delivery.base import Notifier
-from bot.delivery.console import ConsoleNotifier
+from bot.delivery.notifiers import posting_notifiers
 from bot.delivery.outbox import Outbox
 from bot.delivery.worker import DeliveryWorker
-from bot.frontends import load_frontends
+from bot.frontends import load_frontends, startup_lines
 from bot.health import HealthServer
 from bot.jobs import JobSpec, ServiceContext, load_job_modules, registered_jobs
 from bot.metrics import Metrics
@@ -81,14 +80,13 @@ async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> 
     """Run until SIGTERM/SIGINT (or `stop` is set); in-flight work finishes, the rest stays pending."""
     db = open_db(settings.db_path)
     frontends = load_frontends(settings, db)
-    notifiers: dict[str, Notifier] = {"console": ConsoleNotifier()}
-    if all(f.platform != "discord" for f in frontends):  # Discord webhooks need no bot token
-        from bot.delivery.discord import webhooks_without_bot
-
-        notifiers["discord"] = webhooks_without_bot(settings)  # (the bot's channels wait for one)
+    # posting needs only credentials; a front-end that is on brings its own notifier
+    notifiers = posting_notifiers(settings, discord_webhooks=all(f.platform != "discord" for f in frontends))
     for frontend in frontends:
         await frontend.start()
         notifiers[frontend.platform] = frontend.notifier
+    for line in startup_lines(settings, frontends, notifiers):
+        print(line, flush=True)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from feeds.models import USER_AGENT
+
 
 class Secret:
     """A credential. Printing, repr or f-strings show '***'; `.value` gives the real thing."""
@@ -41,6 +43,9 @@ class Secret:
         return hash(self._value)
 
 
+MAX_HEADER = 500
+
+
 class SettingsError(ValueError):
     """A setting has a value we cannot use; the message names the setting (never a secret's value)."""
 
@@ -67,6 +72,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "RISKWIRE_LLM_API_KEY": ("llm_api_key", "secret"),
     "RISKWIRE_LLM_URL": ("llm_url", "str"),
     "RISKWIRE_LLM_MODEL": ("llm_model", "str"),
+    "RISKWIRE_USER_AGENT": ("user_agent", "header"),
 }
 
 
@@ -89,6 +95,7 @@ class Settings:
     config_path: str | None = None
     feeds: tuple[str, ...] = ()
     fetch_timeout: float = 20.0
+    user_agent: str = USER_AGENT  # sent with every feed request; some sources want a contact address
     max_feed_bytes: int = 5 * 1024 * 1024
     baseline_hours: int = 72
     admin_users: tuple[str, ...] = ()
@@ -131,12 +138,15 @@ class Settings:
 
     @property
     def slack_enabled(self) -> bool:
+        """The Slack front-end (slash commands, buttons): the bot token and Socket Mode or HTTP mode.
+        Posting to Slack needs only the bot token (bot/delivery/notifiers.py)."""
         return bool(self.slack_bot_token) and (
             bool(self.slack_app_token) or (bool(self.slack_signing_secret) and self.slack_port is not None)
         )
 
     @property
     def discord_enabled(self) -> bool:
+        """The Discord front-end (gateway, commands, posts to bot channels)."""
         return bool(self.discord_token)
 
     def secrets(self) -> list[str]:
@@ -166,7 +176,17 @@ def _convert(name: str, raw: Any, kind: str) -> Any:
         if text in ("0", "false", "no", "off", ""):
             return False
         raise SettingsError(f"{name} must be 1 or 0, got {str(raw)[:40]!r}")
+    if kind == "header":
+        return _header(name, raw)
     return str(raw)
+
+
+def _header(name: str, raw: Any) -> str:
+    """An HTTP header value: one line of printable text."""
+    text = str(raw).strip()
+    if not text or len(text) > MAX_HEADER or any(not c.isprintable() for c in text):
+        raise SettingsError(f"{name} must be one line of printable text (at most {MAX_HEADER} characters)")
+    return text
 
 
 _TOML_KEYS: dict[str, str] = {
@@ -191,6 +211,7 @@ _TOML_KEYS: dict[str, str] = {
     "llm_url": "str",
     "llm_model": "str",
     "llm_timeout": "float",
+    "user_agent": "header",
 }
 
 

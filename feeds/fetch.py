@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp.abc import AbstractResolver
 
-from feeds.models import FetchResult, FetchState
+from feeds.models import USER_AGENT, FetchResult, FetchState
 from feeds.safety import AddressPolicy, BlockedAddress, GuardedResolver, guarded_socket_factory
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -18,7 +18,6 @@ TIMEOUT_SECONDS = 20.0
 CONNECT_TIMEOUT_SECONDS = 10.0
 READ_TIMEOUT_SECONDS = 15.0  # longest silence between two reads of one response
 MAX_REDIRECTS = 5
-USER_AGENT = "Riskwire/0.1 (+https://github.com/riskwire/riskwire)"
 
 
 def is_url(source: str) -> bool:
@@ -63,8 +62,7 @@ async def fetch(
     state carries the new validators (or the old ones on 304).
     """
     state = state or FetchState()
-    headers = {
-        "User-Agent": USER_AGENT,
+    headers = {  # the User-Agent is the session's (new_session)
         "Accept": "application/rss+xml, application/atom+xml, "
         "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
     }
@@ -151,8 +149,10 @@ def new_session(
     allow_private: bool = False,
     policy: AddressPolicy | None = None,
     resolver: AbstractResolver | None = None,
+    user_agent: str = USER_AGENT,
 ) -> aiohttp.ClientSession:
-    """A client session for fetching feeds: a connection cap, gzip and deflate decoded, and every
+    """A client session for fetching feeds: a connection cap, gzip and deflate decoded, every request
+    sent with `user_agent` (some sources refuse requests without a contact address in it), and every
     connection (redirect hops included) checked against the address policy when it is made.
 
     Loopback, private, link-local and other non-public addresses are refused unless `allow_private`;
@@ -168,4 +168,6 @@ def new_session(
         resolver=GuardedResolver(policy, resolver),
         socket_factory=guarded_socket_factory(policy),
     )
-    return aiohttp.ClientSession(connector=connector, auto_decompress=True)
+    return aiohttp.ClientSession(
+        connector=connector, auto_decompress=True, headers={"User-Agent": user_agent}
+    )

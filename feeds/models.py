@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# who is asking, sent with every feed request unless the `user_agent` setting says otherwise
+USER_AGENT = "Riskwire/0.1 (+https://github.com/riskwire/riskwire)"
+
 
 @dataclass(frozen=True)
 class Article:

@@ -75,17 +75,27 @@ async def read_source(
 
 
 async def check_sources(
-    sources: list[str], *, allow_private: bool = False, timeout: float | None = None
+    sources: list[str],
+    *,
+    allow_private: bool = False,
+    timeout: float | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> dict[str, str]:
     """Read each source once, as a poll would (same fetcher, address checks, size cap and parser), and
     return why each that is not a working feed was refused: an HTTP error, an unreachable host, a page
-    that is not RSS or Atom. Sources that work are left out. Never raises for feed problems."""
-    session = new_session(allow_private=allow_private) if any(is_url(s) for s in sources) else None
+    that is not RSS or Atom. Sources that work are left out. Never raises for feed problems.
+    `progress(done, total)` hears each source read."""
+    unique = list(dict.fromkeys(sources))
+    session = new_session(allow_private=allow_private) if any(is_url(s) for s in unique) else None
+    results = []
     try:
-        results = await asyncio.gather(
-            *(read_source(s, session=session, timeout=timeout) for s in dict.fromkeys(sources))
-        )
+        reads = [read_source(s, session=session, timeout=timeout) for s in unique]
+        for done, read in enumerate(asyncio.as_completed(reads), 1):
+            results.append(await read)
+            if progress:
+                progress(done, len(unique))
     finally:
         if session is not None:
             await session.close()
-    return {r.source: r.error for r in results if r.error}
+    errors = {r.source: r.error for r in results if r.error}
+    return {s: errors[s] for s in unique if s in errors}  # in the order given, whichever finished first
