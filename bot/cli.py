@@ -198,6 +198,7 @@ def _feed_refusals(settings: Settings, progress: Progress = ignore) -> Callable[
                 allow_private=settings.allow_private_feeds,
                 timeout=settings.fetch_timeout,
                 progress=progress,
+                user_agent=settings.user_agent,
             )
         )
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import aiohttp
 
 from feeds.fetch import fetch, is_url, new_session, read_local
-from feeds.models import Article, FeedError, FetchState
+from feeds.models import USER_AGENT, Article, FeedError, FetchState
 from feeds.parse import parse_feed
 
 log = logging.getLogger(__name__)
@@ -80,13 +80,15 @@ async def check_sources(
     allow_private: bool = False,
     timeout: float | None = None,
     progress: Callable[[int, int | None], None] | None = None,
+    user_agent: str = USER_AGENT,
 ) -> dict[str, str]:
     """Read each source once, as a poll would (same fetcher, address checks, size cap and parser), and
     return why each that is not a working feed was refused: an HTTP error, an unreachable host, a page
     that is not RSS or Atom. Sources that work are left out. Never raises for feed problems.
     `progress(done, total)` hears each source read."""
     unique = list(dict.fromkeys(sources))
-    session = new_session(allow_private=allow_private) if any(is_url(s) for s in unique) else None
+    urls = any(is_url(s) for s in unique)
+    session = new_session(allow_private=allow_private, user_agent=user_agent) if urls else None
     results = []
     try:
         reads = [read_source(s, session=session, timeout=timeout) for s in unique]

@@ -36,6 +36,7 @@ _PASSING_FACTOR = 0.25
 _RISK_SENTENCE_BONUS = 0.5
 _BODY_ONLY_CAP = 1.5
 _OFFSTAGE_THRESHOLD = 3.0
+_DECISION_BAR = max(SALIENCE_THRESHOLD, _OFFSTAGE_THRESHOLD)  # salience past it decides nothing more
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,8 @@ def link_companies(
 
     `names` are (normalised key, start, end) hits of the automaton; `risk_sentences` the indices of
     sentences where topic rules fired (a company named there is more likely the subject). With
-    `decide_only`, salience stops adding up once the threshold is reached (faster; same decisions).
+    `decide_only`, salience stops adding up once it clears every threshold a decision compares it with
+    (faster; same decisions).
     """
     words = words or LinkingWords.default()
     mentions: dict[str, list[Mention]] = defaultdict(list)
@@ -242,7 +244,8 @@ def link_companies(
             doc,
             risk_sentences,
             words,
-            stop_at=SALIENCE_THRESHOLD if decide_only else None,
+            # the highest bar a decision compares with: an offstage company must clear the higher one
+            stop_at=_DECISION_BAR if decide_only else None,
             title_weight=_TITLE / 2 if foreign_symbol else _TITLE,
         )
         if score >= SALIENCE_THRESHOLD:

@@ -30,11 +30,11 @@ def riskwire(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[s
 
 def test_poll_sends_the_user_agent_from_the_environment(tmp_path: Path, feed_server) -> None:
     url = feed_server.serve("/sec.xml", rss([seed_item()]))
-    assert riskwire("feeds", "add", url, cwd=tmp_path).returncode == 0
+    assert riskwire("feeds", "add", url, cwd=tmp_path, RISKWIRE_USER_AGENT=CONTACT).returncode == 0
     result = riskwire("poll", "--once", cwd=tmp_path, RISKWIRE_USER_AGENT=CONTACT)
     assert result.returncode == 0, result.stderr
-    (hit,) = feed_server.hits_for("/sec.xml")
-    assert hit.headers["User-Agent"] == CONTACT
+    # one request when `feeds add` checks the feed, one when the poll fetches it: both name the contact
+    assert [h.headers["User-Agent"] for h in feed_server.hits_for("/sec.xml")] == [CONTACT, CONTACT]
 
 
 def test_scan_sends_the_user_agent_from_riskwire_toml(tmp_path: Path, feed_server) -> None:

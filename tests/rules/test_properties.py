@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from rules.engine import MAX_EVIDENCE_PER_RULE, Matcher
@@ -89,6 +89,8 @@ def test_risk_matches_are_the_matches_with_topics(matcher: Matcher, title: str, 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(title=TEXT, lead=TEXT, body=TEXT)
+# another company's symbol in the headline: the lead's company must clear the offstage bar in both
+@example(title="$TSLA", lead="APPLE:CO. APPLE", body="")
 def test_the_quick_decision_links_what_the_full_analysis_links(
     matcher: Matcher, title: str, lead: str, body: str
 ) -> None:
