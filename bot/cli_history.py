@@ -57,6 +57,7 @@ def _filter_args(args: argparse.Namespace) -> dict[str, Any]:
 
 def _alert_json(a: Alert) -> dict[str, Any]:
     row = a.to_row()
+    row["happened"] = a.happened
     row["evidence_terms"] = a.terms
     return row
 
@@ -73,7 +74,7 @@ def _print_alerts(alerts: list[Alert], fmt: str, empty: str) -> None:
         return
     labels = topic_labels()
     for a in alerts:
-        print(f"{a.created[:16].replace('T', ' ')}  id {a.id}\n{render_text(a, labels)}\n")
+        print(f"{a.happened[:16].replace('T', ' ')}  id {a.id}\n{render_text(a, labels)}\n")
 
 
 # --- history, search, summary, review -------------------------------------------------------------
@@ -318,7 +319,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 def _filters(p: argparse.ArgumentParser, positive: Any, *, ticker_positional: bool = True) -> None:
     if ticker_positional:
         p.add_argument("ticker", nargs="?")
-    p.add_argument("--days", type=positive, help="the last N days")
+    p.add_argument("--days", type=positive, help="published in the last N days")
     p.add_argument("--since", metavar="DATE", help="from this date (YYYY-MM-DD) or time")
     p.add_argument("--until", metavar="DATE", help="up to and including this date, or before this time")
     p.add_argument("--topic", metavar="TOPIC", help="one topic id, e.g. sanctions")

@@ -237,10 +237,10 @@ def build_digest(
     cadence: str = "daily",
     tz: str = "UTC",
 ) -> Digest:
-    """The digest of alerts delivered (not skipped) to `target` with start <= created < end."""
+    """The digest of alerts delivered (not skipped) to `target` fetched in [start, end)."""
     f = hist.AlertFilter(
-        since=start.isoformat(timespec="seconds"),
-        until=end.isoformat(timespec="seconds"),
+        arrived_since=start.isoformat(timespec="seconds"),
+        arrived_until=end.isoformat(timespec="seconds"),
         target=target,
         posted_only=True,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlite_utils
@@ -101,9 +102,12 @@ def terms_text(evidence: Any) -> str | None:
 
 
 def encode(alert: dict[str, Any]) -> dict[str, Any]:
-    """A row to store: JSON columns encoded, flags as integers, `terms` filled from the evidence."""
+    """A row to store: JSON columns encoded, flags as integers, `terms` filled from the evidence and
+    `happened` from the publication and fetch (`created`) times."""
     row = dict(alert)
     row["terms"] = terms_text(row.get("evidence"))
+    if row.get("created"):
+        row["happened"] = happened(row.get("published"), row["created"])
     title, summary = row.get("title") or "", row.get("summary") or ""
     for col in EVIDENCE_COLUMNS:
         if isinstance(row.get(col), list):
@@ -114,6 +118,32 @@ def encode(alert: dict[str, Any]) -> dict[str, Any]:
             row[col] = json.dumps(row.get(col) or [], ensure_ascii=False, separators=(",", ":"))
     row["denied"] = int(bool(row.get("denied")))
     return row
+
+
+def _utc(stamp: str | None) -> datetime | None:
+    """An ISO 8601 stamp as an aware UTC time (a stamp without a zone is UTC); None when unreadable."""
+    if not stamp:
+        return None
+    try:
+        when = datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def happened(published: str | None, fetched: str) -> str:
+    """When an alert's story happened, as the UTC ISO stamp (whole seconds) every window counts by:
+    its publication time, or the fetch time when the feed gave no date, or a date after the fetch.
+
+    The one definition: `encode` stores it with each alert (column `happened`), and the migration
+    that added the column filled older rows with this same function."""
+    fetched_at = _utc(fetched)
+    if fetched_at is None:
+        return fetched
+    published_at = _utc(published)
+    if published_at is None or published_at > fetched_at:
+        published_at = fetched_at
+    return published_at.isoformat(timespec="seconds")
 
 
 def exists(db: sqlite_utils.Database, alert_id: str) -> bool:
@@ -133,32 +163,15 @@ def get_alert(db: sqlite_utils.Database, alert_id: str) -> dict[str, Any] | None
     return decode(rows[0]) if rows else None
 
 
-def query_alerts(
-    db: sqlite_utils.Database,
-    *,
-    ticker: str | None = None,
-    since: str | None = None,
-    target: str | None = None,
-    limit: int | None = 50,
-    offset: int = 0,
+def around(
+    db: sqlite_utils.Database, ticker: str, start: str, end: str, limit: int = 300
 ) -> list[dict[str, Any]]:
-    """Alerts newest first, optionally for one ticker, since a time, or delivered to one target."""
-    where: list[str] = ["1=1"]
-    params: list[Any] = []
-    if ticker:
-        where.append("alerts.ticker = ?")
-        params.append(ticker.upper())
-    if since:
-        where.append("alerts.created >= ?")
-        params.append(since)
-    if target:
-        where.append("alerts.id in (select alert_id from deliveries where target = ?)")
-        params.append(target)
-    sql = f"select alerts.* from alerts where {' and '.join(where)} order by alerts.created desc, alerts.id"
-    if limit is not None:
-        sql += " limit ? offset ?"
-        params += [limit, offset]
-    cursor = db.execute(sql, params)
+    """The ticker's alerts that happened in [start, end], newest first (at most `limit`)."""
+    cursor = db.execute(
+        "select * from alerts where ticker = ? and happened between ? and ? "
+        "order by happened desc, id limit ?",
+        [ticker.upper(), start, end, limit],
+    )
     cols = [c[0] for c in cursor.description]
     return [decode(dict(zip(cols, r, strict=True))) for r in cursor.fetchall()]
 

@@ -1,6 +1,9 @@
 """Reading the alert history at scale: filtered and scoped queries, counts in SQL, full-text search.
 
-Every read takes an AlertFilter. `target` scopes it to the alerts delivered (or queued) to one target;
+Every read takes an AlertFilter. Its window (`since`, `until`) and every order count by when an alert's
+story happened (`alerts.happened`: publication time, or fetch time where the feed gave no usable date;
+see storage.alerts.happened); `arrived_since` and `arrived_until` bound the fetch time (`created`)
+instead. `target` scopes it to the alerts delivered (or queued) to one target;
 None reads every alert (the command line). A scoped read starts from the target's deliveries when the
 target has few of them, and from the alerts' own indexes otherwise, so both a quiet channel and one
 that sees everything answer in milliseconds over a million alerts.
@@ -23,13 +26,17 @@ SPARSE_MAX = 5000  # a target with at most this many deliveries is read starting
 
 @dataclass(frozen=True)
 class AlertFilter:
-    """Which alerts to read. Times are ISO 8601 strings; `until` is exclusive."""
+    """Which alerts to read. Times are UTC ISO 8601 strings; `until` and `arrived_until` are exclusive.
+
+    `since`/`until` bound when the story happened; `arrived_since`/`arrived_until` when it was fetched."""
 
     ticker: str | None = None
     topic: str | None = None
     severities: tuple[str, ...] = ()
     since: str | None = None
     until: str | None = None
+    arrived_since: str | None = None
+    arrived_until: str | None = None
     reviewed: bool | None = None  # True: reviewed or false positive; False: still open
     target: str | None = None
     posted_only: bool = False  # with a target: leave out deliveries skipped (muted, filtered, old)
@@ -45,12 +52,15 @@ def _conditions(f: AlertFilter) -> tuple[list[str], list[Any]]:
     if f.ticker:
         where.append("a.ticker = ?")
         params.append(f.ticker.upper())
-    if f.since:
-        where.append("a.created >= ?")
-        params.append(f.since)
-    if f.until:
-        where.append("a.created < ?")
-        params.append(f.until)
+    for column, op, value in (
+        ("happened", ">=", f.since),
+        ("happened", "<", f.until),
+        ("created", ">=", f.arrived_since),
+        ("created", "<", f.arrived_until),
+    ):
+        if value:
+            where.append(f"a.{column} {op} ?")
+            params.append(value)
     if f.topic:
         # topics is a JSON list of ids; instr on the quoted id avoids LIKE's wildcards (money_laundering)
         where.append("instr(a.topics, ?) > 0")
@@ -108,14 +118,14 @@ def _rows(cursor: Any) -> list[dict[str, Any]]:
 def select_alerts(
     db: sqlite_utils.Database, f: AlertFilter, *, limit: int | None = 50, offset: int = 0
 ) -> list[dict[str, Any]]:
-    """Decoded alert rows matching `f`, newest first."""
+    """Decoded alert rows matching `f`, the latest to happen first."""
     source, where, params = _source(db, f)
-    order = "order by a.created desc, a.id"
+    order = "order by a.happened desc, a.id"
     page = " limit ? offset ?" if limit is not None else ""
     if limit is not None:
         params = [*params, limit, offset]
     if source.startswith("deliveries"):
-        # sort the target's alerts by (created, id) alone, then read the page's full rows
+        # sort the target's alerts by (happened, id) alone, then read the page's full rows
         inner = f"select a.id {_sql(source, where)} {order}{page}"
         sql = f"select a.* from alerts a where a.id in ({inner}) {order}"
     else:
@@ -124,23 +134,31 @@ def select_alerts(
 
 
 def iter_alerts(db: sqlite_utils.Database, f: AlertFilter, batch: int = 1000) -> Iterator[dict[str, Any]]:
-    """Every decoded alert row matching `f`, oldest first, read in batches (exports of any size)."""
+    """Every decoded alert row matching `f`, the earliest to happen first, read in batches (exports of
+    any size)."""
     source, where, params = _source(db, f)
     last: tuple[str, str] = ("", "")
     while True:
-        cond = [*where, "(a.created, a.id) > (?, ?)"]
-        sql = f"select a.* {_sql(source, cond)} order by a.created, a.id limit ?"
+        cond = [*where, "(a.happened, a.id) > (?, ?)"]
+        sql = f"select a.* {_sql(source, cond)} order by a.happened, a.id limit ?"
         rows = _rows(db.execute(sql, [*params, *last, batch]))
         yield from (decode(r) for r in rows)
         if len(rows) < batch:
             return
-        last = (rows[-1]["created"], rows[-1]["id"])
+        last = (rows[-1]["happened"], rows[-1]["id"])
 
 
 def count(db: sqlite_utils.Database, f: AlertFilter) -> int:
     """How many alerts match `f`."""
     source, where, params = _source(db, f)
     return int(db.execute(f"select count(*) {_sql(source, where)}", params).fetchone()[0])
+
+
+def earliest(db: sqlite_utils.Database, f: AlertFilter) -> str | None:
+    """When the earliest alert matching `f` happened (None when none matches)."""
+    source, where, params = _source(db, f)
+    row = db.execute(f"select min(a.happened) {_sql(source, where)}", params).fetchone()
+    return row[0] if row else None
 
 
 def counts_by_topic(db: sqlite_utils.Database, f: AlertFilter) -> dict[str, int]:
@@ -163,7 +181,7 @@ def counts_by_severity(db: sqlite_utils.Database, f: AlertFilter) -> dict[str, i
 def weekly_by_topic(db: sqlite_utils.Database, f: AlertFilter) -> list[tuple[str, str, int]]:
     """(Monday of the week as YYYY-MM-DD, topic, alerts) for every week and topic with alerts."""
     source, where, params = _source(db, f)
-    week = "date(a.created, '-6 days', 'weekday 1')"
+    week = "date(a.happened, '-6 days', 'weekday 1')"
     sql = (
         f"select {week} as wk, t.value, count(*) {_sql(source + ', json_each(a.topics) t', where)} "
         "group by wk, t.value order by wk, t.value"
@@ -174,17 +192,17 @@ def weekly_by_topic(db: sqlite_utils.Database, f: AlertFilter) -> list[tuple[str
 def weekly_alerts(db: sqlite_utils.Database, f: AlertFilter) -> list[tuple[str, int]]:
     """(Monday of the week as YYYY-MM-DD, alerts) for every week with alerts."""
     source, where, params = _source(db, f)
-    week = "date(a.created, '-6 days', 'weekday 1')"
+    week = "date(a.happened, '-6 days', 'weekday 1')"
     sql = f"select {week} as wk, count(*) {_sql(source, where)} group by wk order by wk"
     return [(str(r[0]), int(r[1])) for r in db.execute(sql, params)]
 
 
 def story_heads(db: sqlite_utils.Database, f: AlertFilter) -> list[dict[str, Any]]:
-    """Light rows (id, severity, created, story) for every alert matching `f`, newest first."""
+    """Light rows (id, severity, happened, story) for every alert matching `f`, the latest first."""
     source, where, params = _source(db, f)
     sql = (
-        "select a.id, a.severity, a.created, coalesce(a.story_id, a.article_id, a.id) as story "
-        f"{_sql(source, where)} order by a.created desc, a.id"
+        "select a.id, a.severity, a.happened, coalesce(a.story_id, a.article_id, a.id) as story "
+        f"{_sql(source, where)} order by a.happened desc, a.id"
     )
     return _rows(db.execute(sql, params))
 
@@ -239,8 +257,9 @@ def like_search(db: sqlite_utils.Database, terms: Sequence[str], limit: int = 20
 
 
 def rule_stats(db: sqlite_utils.Database, since: str | None = None) -> list[tuple[str, int, int]]:
-    """(rule id, alerts it fired on, of those marked false positive in any target), worst first."""
-    where = "where a.created >= ?" if since else ""
+    """(rule id, alerts it fired on, of those marked false positive in any target), worst first; with
+    `since`, only alerts whose story happened since then."""
+    where = "where a.happened >= ?" if since else ""
     sql = (
         "select json_extract(e.value, '$.rule') as rule, count(distinct a.id) as fired, "
         "count(distinct case when exists (select 1 from review_state s where s.alert_id = a.id "
