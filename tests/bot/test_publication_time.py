@@ -17,8 +17,11 @@ import pytest
 from bot import service
 from bot.cli import main
 from bot.delivery.console import ConsoleNotifier
+from bot.digest import build_digest
+from bot.discord_app.messages import digest_message
 from bot.polling import poll_once
 from bot.settings import Settings
+from bot.slack_app.digest_blocks import digest_blocks
 from storage.db import open_db
 from tests.fakes.feed_server import FeedServer
 from tests.feedkit import Item, recent_pub, rss
@@ -237,3 +240,31 @@ def test_summary_history_chart_and_export_count_by_publication_time(
 
     chart = service.summary_chart(database(), None, "JPM", 30)
     assert sum(chart.series.alerts) == 1  # the 45-day-old story is not in the last 30 days
+
+
+def test_a_digest_lists_what_was_published_in_its_window_and_says_what_was_published_earlier(
+    cli: Cli, feed_server: FeedServer, database
+) -> None:
+    follow(cli, feed_server, "/jpm.xml", [JPM_FRESH, JPM_RECENT, JPM_OLD], "JPM")
+    assert cli("digest", "daily", "08:00", "UTC", "--to", "console")[0] == 0
+    poll(cli)
+
+    code, out, _ = cli("digest", "preview", "--to", "console")  # the last day
+
+    assert code == 0 and JPM_FRESH.link in out
+    assert "2 alerts on 1 ticker" in out and "(1 of them published earlier, first fetched since)" in out
+    (fresh_line,) = [line for line in out.splitlines() if JPM_FRESH.link in line]
+    (late_line,) = [line for line in out.splitlines() if JPM_RECENT.link in line]
+    assert "published" not in fresh_line
+    assert late_line.endswith(f"(published {datetime.now(UTC) - timedelta(days=2):%a %d %b})")
+    assert JPM_OLD.link not in out  # older than the baseline: stored, never posted, so in no digest
+
+    # the same marks in Slack's blocks and Discord's embeds
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    digest = build_digest(database(), "console", now - timedelta(days=1), now)
+    note = f"(published {datetime.now(UTC) - timedelta(days=2):%a %d %b})"
+    blocks = json.dumps(digest_blocks(digest))
+    assert "1 of them published earlier" in blocks and blocks.count(note) == 1
+    heading, embeds = digest_message(digest)
+    assert "1 of them published earlier" in heading
+    assert sum(str(e.description).count(note) for e in embeds) == 1
