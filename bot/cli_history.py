@@ -189,7 +189,14 @@ def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
     db = _db(settings)
     tickers = parse_tickers(args.watch) if args.watch else None
     try:
-        report = backtest(db, rules_dir=args.rules, days=args.days, tickers=tickers)
+        report = backtest(
+            db,
+            rules_dir=args.rules,
+            days=args.days,
+            tickers=tickers,
+            baseline_hours=settings.baseline_hours,
+            story_hours=settings.story_hours,
+        )
     except ValueError as exc:
         if type(exc) is not ValueError:
             raise
@@ -213,8 +220,8 @@ def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
                 )
             )
         print(
-            f"{report.articles} articles; would alert {report.would_alerts}, "
-            f"actually {report.actual_alerts}; "
+            f"{report.articles} articles; would alert {report.would_alerts} ({report.would_post} posted), "
+            f"actually {report.actual_alerts} ({report.actual_posted} posted); "
             f"{len(report.of_kind('new'))} new, {len(report.of_kind('gone'))} gone, "
             f"{len(report.of_kind('changed'))} changed",
             file=sys.stderr,
@@ -388,7 +395,7 @@ def add_parsers(sub: Any, positive: Any) -> None:
     back.add_argument(
         "--rules", metavar="DIR", help="a folder of topic rule files (default: the built-in rules)"
     )
-    back.add_argument("--days", type=positive, help="only articles stored in the last N days")
+    back.add_argument("--days", type=positive, help="only articles published in the last N days")
     back.add_argument("--watch", metavar="T1,T2", help="these tickers instead of every watched one")
     back.add_argument("--format", choices=("text", "jsonl"), default="text")
     back.set_defaults(func=cmd_backtest)

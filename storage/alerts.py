@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -174,6 +175,28 @@ def around(
     )
     cols = [c[0] for c in cursor.description]
     return [decode(dict(zip(cols, r, strict=True))) for r in cursor.fetchall()]
+
+
+def outcomes(db: sqlite_utils.Database, article_ids: Sequence[str]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(article id, ticker) -> `topics`, `severity` and `posted` (queued to at least one target, not
+    skipped) of the alerts on these articles."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    ids = list(article_ids)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        cursor = db.execute(
+            "select a.article_id, a.ticker, a.topics, a.severity, exists (select 1 from deliveries d "
+            "where d.alert_id = a.id and d.state != 'skipped') from alerts a "
+            f"where a.article_id in ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        for article_id, ticker, topics, severity, posted in cursor.fetchall():
+            out[(article_id, ticker)] = {
+                "topics": tuple(json.loads(topics or "[]")),
+                "severity": severity,
+                "posted": bool(posted),
+            }
+    return out
 
 
 def set_summary(db: sqlite_utils.Database, alert_id: str, summary: str) -> bool:

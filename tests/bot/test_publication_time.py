@@ -268,3 +268,32 @@ def test_a_digest_lists_what_was_published_in_its_window_and_says_what_was_publi
     heading, embeds = digest_message(digest)
     assert "1 of them published earlier" in heading
     assert sum(str(e.description).count(note) for e in embeds) == 1
+
+
+# --- backtest ---------------------------------------------------------------------------------------
+
+
+def test_backtest_with_unchanged_rules_after_a_real_poll_reports_no_difference(
+    cli: Cli, feed_server: FeedServer
+) -> None:
+    copy = item(HSBC_FILING_COPY, 0.5)
+    follow(cli, feed_server, "/hsbc.xml", [HSBC_CASE, HSBC_FILING], "HSBC")
+    follow(cli, feed_server, "/outlet.xml", [copy])
+    out = poll(cli)
+    assert out.count("also reported by") == 1
+
+    code, out, err = cli("backtest")
+
+    assert code == 0, err
+    assert "would alert 2 times (1 posted); actually alerted 2 times (1 posted)" in out
+    assert "No differences" in out and "New alerts" not in out
+
+
+def test_backtest_days_count_articles_by_publication_time(cli: Cli, feed_server: FeedServer) -> None:
+    follow(cli, feed_server, "/hsbc.xml", [HSBC_CASE, HSBC_FILING], "HSBC")
+    poll(cli)
+
+    _, out, _ = cli("backtest", "--days", "7")
+    assert "over 1 stored articles" in out and "would alert 1 times" in out and "No differences" in out
+    _, out, _ = cli("backtest", "--days", "30")
+    assert "over 2 stored articles" in out and "would alert 2 times" in out
