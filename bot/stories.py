@@ -93,7 +93,7 @@ class StoryMatch:
 
     alert_id: str
     similarity: float
-    story_id: str = ""
+    story_id: str
 
 
 def _stem(word: str) -> str:
