@@ -260,12 +260,12 @@ def build_digest(
     cadence: str = "daily",
     tz: str = "UTC",
 ) -> Digest:
-    """The digest of the alerts posted (not skipped) to `target` that were fetched in [start, end):
-    those published in that window, and those published before it that no earlier digest had (see
-    the module docstring), counted in `earlier`."""
+    """The digest of the alerts posted (not skipped) to `target` that were fetched (queued for it) in
+    [start, end): those published in that window, and those published before it that no earlier
+    digest had (see the module docstring), counted in `earlier`."""
     f = hist.AlertFilter(
-        arrived_since=_iso(start),
-        arrived_until=_iso(end),
+        queued_since=_iso(start),
+        queued_until=_iso(end),
         target=target,
         posted_only=True,
     )

@@ -2,8 +2,9 @@
 
 Every read takes an AlertFilter. Its window (`since`, `until`) and every order count by when an alert's
 story happened (`alerts.happened`: publication time, or fetch time where the feed gave no usable date;
-see storage.alerts.happened); `arrived_since` and `arrived_until` bound the fetch time (`created`)
-instead. `target` scopes it to the alerts delivered (or queued) to one target;
+see storage.alerts.happened); `queued_since` and `queued_until` bound instead when alerts were queued
+for their target (their fetch time; digests read such windows). `target` scopes it to the alerts
+delivered (or queued) to one target;
 None reads every alert (the command line). A scoped read starts from the target's deliveries when the
 target has few of them, and from the alerts' own indexes otherwise, so both a quiet channel and one
 that sees everything answer in milliseconds over a million alerts.
@@ -26,17 +27,18 @@ SPARSE_MAX = 5000  # a target with at most this many deliveries is read starting
 
 @dataclass(frozen=True)
 class AlertFilter:
-    """Which alerts to read. Times are UTC ISO 8601 strings; `until` and `arrived_until` are exclusive.
+    """Which alerts to read. Times are UTC ISO 8601 strings; `until` and `queued_until` are exclusive.
 
-    `since`/`until` bound when the story happened; `arrived_since`/`arrived_until` when it was fetched."""
+    `since`/`until` bound when the story happened; `queued_since`/`queued_until` when the alert was
+    queued for the target (the outbox row's `created`: when the alert was fetched)."""
 
     ticker: str | None = None
     topic: str | None = None
     severities: tuple[str, ...] = ()
     since: str | None = None
     until: str | None = None
-    arrived_since: str | None = None
-    arrived_until: str | None = None
+    queued_since: str | None = None
+    queued_until: str | None = None
     reviewed: bool | None = None  # True: reviewed or false positive; False: still open
     target: str | None = None
     posted_only: bool = False  # with a target: leave out deliveries skipped (muted, filtered, old)
@@ -52,15 +54,12 @@ def _conditions(f: AlertFilter) -> tuple[list[str], list[Any]]:
     if f.ticker:
         where.append("a.ticker = ?")
         params.append(f.ticker.upper())
-    for column, op, value in (
-        ("happened", ">=", f.since),
-        ("happened", "<", f.until),
-        ("created", ">=", f.arrived_since),
-        ("created", "<", f.arrived_until),
-    ):
-        if value:
-            where.append(f"a.{column} {op} ?")
-            params.append(value)
+    if f.since:
+        where.append("a.happened >= ?")
+        params.append(f.since)
+    if f.until:
+        where.append("a.happened < ?")
+        params.append(f.until)
     if f.topic:
         # topics is a JSON list of ids; instr on the quoted id avoids LIKE's wildcards (money_laundering)
         where.append("instr(a.topics, ?) > 0")
@@ -79,8 +78,13 @@ def _conditions(f: AlertFilter) -> tuple[list[str], list[Any]]:
 
 
 def _sparse(db: sqlite_utils.Database, f: AlertFilter) -> bool:
-    """Whether to read starting from the target's deliveries (few of them, and no ticker to narrow by)."""
-    if not f.target or f.ticker:
+    """Whether to read starting from the target's deliveries: few of them and no ticker to narrow by,
+    or a window of queue times (a digest: only the outbox rows have them)."""
+    if not f.target:
+        return False
+    if f.queued_since or f.queued_until:
+        return True
+    if f.ticker:
         return False
     row = db.execute(
         "select count(*) from (select 1 from deliveries where target = ? limit ?)", [f.target, SPARSE_MAX + 1]
@@ -88,21 +92,39 @@ def _sparse(db: sqlite_utils.Database, f: AlertFilter) -> bool:
     return int(row[0]) <= SPARSE_MAX
 
 
+def _outbox(f: AlertFilter) -> tuple[str, list[Any]]:
+    """Conditions on a target's outbox row `d` (' and ...'): posted, not skipped (`posted_only`, with a
+    target), and queued in the window of `queued_since`/`queued_until`."""
+    sql, params = "", []
+    if f.posted_only and f.target:
+        sql += " and d.state != 'skipped'"
+    if f.queued_since:
+        sql += " and d.created >= ?"
+        params.append(f.queued_since)
+    if f.queued_until:
+        sql += " and d.created < ?"
+        params.append(f.queued_until)
+    return sql, params
+
+
 def _source(db: sqlite_utils.Database, f: AlertFilter) -> tuple[str, list[str], list[Any]]:
     """FROM clause, conditions and parameters for a filter (alerts are aliased `a`)."""
     where, params = _conditions(f)
+    outbox, outbox_params = _outbox(f)
     if not f.target:
+        if outbox_params:
+            where.append(f"exists (select 1 from deliveries d where d.alert_id = a.id{outbox})")
+            params.extend(outbox_params)
         return "alerts a", where, params
-    skipped = " and d.state != 'skipped'" if f.posted_only else ""
     if _sparse(db, f):
         # CROSS JOIN fixes the loop order: the target's few deliveries first, then their alerts
         return (
             "deliveries d cross join alerts a on a.id = d.alert_id",
-            [f"d.target = ?{skipped}", *where],
-            [f.target, *params],
+            [f"d.target = ?{outbox}", *where],
+            [f.target, *outbox_params, *params],
         )
-    where.append(f"exists (select 1 from deliveries d where d.alert_id = a.id and d.target = ?{skipped})")
-    params.append(f.target)
+    where.append(f"exists (select 1 from deliveries d where d.alert_id = a.id and d.target = ?{outbox})")
+    params.extend([f.target, *outbox_params])
     return "alerts a", where, params
 
 

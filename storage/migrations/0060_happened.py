@@ -1,12 +1,13 @@
 """Publication time: every window a user sees counts alerts by when their story happened.
 
 - `alerts.happened` is the alert's publication time, or its fetch time (`created`) when the feed gave
-  no date or a date after the fetch, as a UTC ISO stamp. storage.alerts.encode fills it for new
-  alerts; rows stored before this migration are filled here with the same function
-  (storage.alerts.happened), so there is one definition.
+  no date or a date after the fetch, as a UTC ISO stamp. It is a virtual generated column: SQLite
+  computes it from `published` and `created` (HAPPENED_SQL; storage.alerts.happened is the same rule
+  in Python), so no row grows and no stored alert needs rewriting, and it is indexed like any column.
 - Indexes: (ticker, happened) for a ticker's windows and story candidates, (happened) for windows
-  and orders over every ticker; (ticker, created) goes, since no read windows a ticker by fetch time
-  any more (retention and digests still read `created`, through its own index).
+  and orders over every ticker. (ticker, created) and (created) go: no read windows alerts by fetch
+  time alone any more (retention walks the happened index, since an alert happened no later than it
+  was fetched; a digest reads its window of fetch times through the target's deliveries).
 - `alerts_joined_story` finds the alerts that joined another alert's story (a later report that
   became a channel's alert where the story was never posted: bot.pipeline). It is partial: an alert
   that began its own story (story_id = id, nearly all of them, or none) is found by its id.
@@ -16,15 +17,20 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from storage.alerts import happened
+# `published` is read only when it starts with a date (strftime would take a bare number for a day
+# count); strftime gives it in UTC, whole seconds, in the format of every stored stamp, so min()
+# keeps the earlier of it and the fetch time.
+HAPPENED_SQL = (
+    "min(coalesce(case when published glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' "
+    "then strftime('%Y-%m-%dT%H:%M:%S+00:00', published) end, created), created)"
+)
 
 
 def up(db: sqlite_utils.Database) -> None:
-    db.execute("alter table alerts add column happened text")
-    db.conn.create_function("riskwire_happened", 2, happened, deterministic=True)
-    db.execute("update alerts set happened = riskwire_happened(published, created)")
-    alerts = db.table("alerts")
-    alerts.create_index(["ticker", "happened"], if_not_exists=True)
-    alerts.create_index(["happened"], if_not_exists=True)
+    db.execute(f"alter table alerts add column happened text generated always as ({HAPPENED_SQL}) virtual")
+    # plain SQL: sqlite-utils does not list generated columns among a table's columns
+    db.execute("create index idx_alerts_ticker_happened on alerts (ticker, happened)")
+    db.execute("create index idx_alerts_happened on alerts (happened)")
     db.execute("create index alerts_joined_story on alerts (story_id) where story_id != id")
     db.execute("drop index if exists idx_alerts_ticker_created")
+    db.execute("drop index if exists idx_alerts_created")

@@ -1,15 +1,19 @@
-"""One stored "happened" time per alert: publication time, clamped to the fetch time; filled for alerts
-stored before the column existed by the same function, and indexed for the windows that read it."""
+"""One "happened" time per alert: publication time, clamped to the fetch time. SQLite generates the
+column from the stored times (alerts stored before the column existed have it at once) by the same
+rule as storage.alerts.happened, and indexes it for the windows that read it."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot import service
 from bot.alerts import Alert, alert_id
+from bot.retention import prune
 from storage import alerts as alert_store
+from storage import deliveries
 from storage.db import migrate, open_db
 from tests.clock import ago
 
@@ -39,20 +43,34 @@ def _alert(n: int, published: str | None, created: str) -> Alert:
         ("2026-03-01T09:00:00+00:00", "2026-03-20T10:00:00+00:00", "2026-03-01T09:00:00+00:00"),
         ("2026-03-01T10:00:00+01:00", "2026-03-20T10:00:00+00:00", "2026-03-01T09:00:00+00:00"),
         ("2026-03-01T09:00:00", "2026-03-20T10:00:00+00:00", "2026-03-01T09:00:00+00:00"),
+        ("2026-03-01T09:00:00.750Z", "2026-03-20T10:00:00+00:00", "2026-03-01T09:00:00+00:00"),
         (None, "2026-03-20T10:00:00+00:00", "2026-03-20T10:00:00+00:00"),
         ("not a date", "2026-03-20T10:00:00+00:00", "2026-03-20T10:00:00+00:00"),
+        ("12345", "2026-03-20T10:00:00+00:00", "2026-03-20T10:00:00+00:00"),
         ("2026-03-20T20:00:00+00:00", "2026-03-20T10:00:00+00:00", "2026-03-20T10:00:00+00:00"),
     ],
-    ids=["published", "other-zone", "no-zone", "undated", "unreadable", "after-the-fetch"],
+    ids=[
+        "published",
+        "other-zone",
+        "no-zone",
+        "fraction-z",
+        "undated",
+        "unreadable",
+        "a-number",
+        "after-fetch",
+    ],
 )
-def test_happened_is_publication_time_clamped_to_the_fetch(
-    published: str | None, fetched: str, expected: str
+def test_happened_is_publication_time_clamped_to_the_fetch_in_python_and_in_the_stored_column(
+    db, published: str | None, fetched: str, expected: str
 ) -> None:
-    assert alert_store.happened(published, fetched) == expected
-    assert _alert(0, published, fetched).happened == expected
+    alert = _alert(0, published, fetched)
+    assert alert_store.happened(published, fetched) == alert.happened == expected
+    db.table("articles").insert({"id": alert.article_id, "title": alert.title, "fetched": fetched})
+    alert_store.insert_alert(db, alert.to_row())
+    assert alert_store.get_alert(db, alert.id)["happened"] == expected  # type: ignore[index]
 
 
-def test_migration_fills_happened_for_stored_alerts_and_windows_use_it(
+def test_alerts_stored_before_the_migration_have_happened_and_windows_use_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import storage.db as storage_db
@@ -69,9 +87,7 @@ def test_migration_fills_happened_for_stored_alerts_and_windows_use_it(
     }
     for alert in stored.values():
         db.table("articles").insert({"id": alert.article_id, "title": alert.title, "fetched": fetched})
-        row = alert_store.encode(alert.to_row())
-        del row["happened"]  # the column the migration adds
-        db.table("alerts").insert(row)
+        db.table("alerts").insert(alert_store.encode(alert.to_row()))
     monkeypatch.undo()
 
     assert migrate(db) == ["0060_happened"]
@@ -89,4 +105,16 @@ def test_migration_fills_happened_for_stored_alerts_and_windows_use_it(
     assert set(titles[:2]) == {stored["undated"].title, stored["dated after the fetch"].title}
     indexes = {tuple(i.columns) for i in db.table("alerts").indexes}
     assert {("ticker", "happened"), ("happened",), ("story_id",)} <= indexes
-    assert ("ticker", "created") not in indexes
+    assert not {("ticker", "created"), ("created",)} & indexes
+
+
+def test_retention_still_counts_from_the_fetch_time(db) -> None:
+    old_story_fetched_lately = _alert(1, ago(days=400), ago(days=10))
+    fetched_long_ago = _alert(2, ago(days=401), ago(days=400))
+    for alert in (old_story_fetched_lately, fetched_long_ago):
+        db.table("articles").insert({"id": alert.article_id, "title": alert.title, "fetched": alert.created})
+        alert_store.insert_alert(db, alert.to_row())
+        deliveries.enqueue(db, alert.id, "console", None, alert.created, "skipped")
+
+    assert prune(db, 365, datetime.now(UTC)).alerts == 1
+    assert [r["id"] for r in db.table("alerts").rows] == [old_story_fetched_lately.id]
