@@ -9,6 +9,7 @@ from typing import Any
 from bot.summarise import summarise
 from feeds.models import Article
 from rules.models import Evidence, Match
+from storage.alerts import happened as happened_at
 
 
 def alert_id(article_id: str, ticker: str) -> str:
@@ -38,6 +39,12 @@ class Alert:
     created: str = ""
     story_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def happened(self) -> str:
+        """When the story happened: its publication time, or the fetch time where the feed gave no
+        date or one after the fetch (UTC ISO; the time every window counts by)."""
+        return happened_at(self.published, self.created)
 
     @property
     def terms(self) -> list[str]:

@@ -1,29 +1,44 @@
 """Backtest a rule set: replay stored articles through the current (or a changed) rules and compare
 with what actually alerted, so rule owners can test a change before they switch it on.
 
-Nothing is stored or posted. The watched companies are today's subscriptions (or the tickers given);
-only those tickers are compared.
+The replay is what the service would really have done: the stored articles go, in the order they
+were stored and each at the time it was fetched, through the same pipeline as a poll
+(bot.pipeline.process_articles: story linking, the baseline, each target's filters and mutes) into a
+scratch database holding a copy of the subscriptions and mutes. So unchanged rules report no
+difference, and a copy of a story counts as a linked report, not as an alert. Nothing is stored in
+the real database or posted. The watched companies are today's subscriptions (or the tickers
+given); only those tickers are compared.
+
+`days` counts by publication time (storage.alerts.happened): the articles published in the last
+`days` days are compared; those published up to the story window before are replayed too, unseen,
+so the stories they began are there to link to.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from bot.matching import resolve_watch
+from bot.pipeline import process_articles
 from bot.progress import Progress, ignore
+from bot.stories import WINDOW_HOURS
 from feeds.models import Article
 from rules.engine import Matcher
 from rules.models import WatchSpec
 from rules.rulefile import load_topics
+from storage import alerts as alert_store
+from storage import articles as article_store
+from storage import reports as report_store
 from storage import subscriptions
+from storage.db import scratch_copy
 
 
 @dataclass(frozen=True)
@@ -60,6 +75,10 @@ class BacktestReport:
     actual: Counter[tuple[str, str]] = field(default_factory=Counter)
     would_alerts: int = 0
     actual_alerts: int = 0
+    would_post: int = 0  # of those alerts, queued to post to at least one target (not skipped)
+    actual_posted: int = 0
+    would_link: int = 0  # later reports of a story, linked to it instead of alerting
+    actual_linked: int = 0
     changes: list[Change] = field(default_factory=list)
 
     def of_kind(self, kind: str) -> list[Change]:
@@ -86,21 +105,33 @@ def _article(row: dict[str, Any]) -> Article:
     )
 
 
-def _articles(
-    db: sqlite_utils.Database, since: str | None, batch: int = 200
-) -> Iterator[list[dict[str, Any]]]:
-    last = ""
-    while True:
-        where = "id > ?" + (" and fetched >= ?" if since else "")
-        rows = list(
-            db.table("articles").rows_where(
-                where, [last, since] if since else [last], order_by="id", limit=batch
-            )
+def _fixed(moment: datetime) -> Callable[[], datetime]:
+    """A clock that always reads `moment`."""
+    return lambda: moment
+
+
+def _replay(
+    scratch: sqlite_utils.Database,
+    rows: Iterator[dict[str, Any]],
+    matcher: Matcher,
+    first_fetches: dict[str, str],
+    baseline_hours: int | None,
+    story_hours: int,
+) -> Iterator[dict[str, Any]]:
+    """Run stored article rows through the pipeline into `scratch`, each poll's batch (one feed, one
+    fetch time) at that time, as the service did; yields the rows as they are replayed."""
+    for (fetched, feed_url), batch in groupby(rows, key=lambda r: (r["fetched"], r.get("feed_url") or "")):
+        items = list(batch)
+        process_articles(
+            scratch,
+            [_article(r) for r in items],
+            matcher,
+            now=_fixed(datetime.fromisoformat(fetched)),
+            baseline_hours=baseline_hours,
+            story_hours=story_hours,
+            first_fetch=first_fetches.get(feed_url) == fetched,
         )
-        if not rows:
-            return
-        yield rows
-        last = rows[-1]["id"]
+        yield from items
 
 
 def backtest(
@@ -110,10 +141,13 @@ def backtest(
     days: int | None = None,
     tickers: Sequence[str] | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    baseline_hours: int | None = 72,
+    story_hours: int = WINDOW_HOURS,
     progress: Progress = ignore,
 ) -> BacktestReport:
-    """Replay the articles stored in the last `days` (all when None) through the rules in `rules_dir`
-    (the built-in ones when None) for the watched tickers, and compare with the stored alerts.
+    """Replay the stored articles published in the last `days` (all when None) through the rules in
+    `rules_dir` (the built-in ones when None) for the watched tickers, as the service with these
+    `baseline_hours` and `story_hours` would have, and compare with the stored alerts.
 
     Raises RuleFileError for a broken rule file and ValueError when nothing is watched. `progress`
     hears the articles replayed so far.
@@ -133,53 +167,70 @@ def backtest(
     matcher = Matcher(companies, topics=topics)
     report = BacktestReport(rules=str(rules_dir) if rules_dir else "built-in rules")
     report.tickers = sorted(c.ticker for c in companies)
-    wanted = set(report.tickers)
     since = (now() - timedelta(days=days)).isoformat(timespec="seconds") if days else None
-    for rows in _articles(db, since):
-        ids = [r["id"] for r in rows]
-        stored: dict[tuple[str, str], dict[str, Any]] = {}
-        cursor = db.execute(
-            "select article_id, ticker, topics, severity from alerts "
-            f"where article_id in ({','.join('?' * len(ids))})",
-            ids,
-        )
-        for article_id, ticker, topics_json, severity in cursor.fetchall():
-            if ticker in wanted:
-                stored[(article_id, ticker)] = {
-                    "topics": tuple(json.loads(topics_json or "[]")),
-                    "severity": severity,
-                }
-        for row in rows:
-            report.articles += 1
-            article = _article(row)
-            now_alerts = {m.ticker: m for m in matcher.risk_matches(article)}
-            keys = {t for (a, t) in stored if a == article.id} | set(now_alerts)
-            for ticker in sorted(keys):
-                before = stored.get((article.id, ticker))
-                after = now_alerts.get(ticker)
-                before_topics = before["topics"] if before else ()
-                after_topics = tuple(after.topics) if after else ()
-                for t in before_topics:
-                    report.actual[(ticker, t)] += 1
-                for t in after_topics:
-                    report.would[(ticker, t)] += 1
-                report.actual_alerts += bool(before)
-                report.would_alerts += bool(after)
-                if set(before_topics) != set(after_topics):
-                    report.changes.append(
-                        Change(
-                            article.id,
-                            ticker,
-                            article.title,
-                            article.link,
-                            before_topics,
-                            after_topics,
-                            before["severity"] if before else None,
-                            after.severity if after else None,
-                        )
-                    )
-        progress(report.articles, None)
+    lead_in = (
+        (datetime.fromisoformat(since) - timedelta(hours=story_hours)).isoformat(timespec="seconds")
+        if since
+        else None
+    )
+    rows = article_store.in_stored_order(db, lead_in)
+    with scratch_copy(db) as scratch:
+        first = article_store.first_fetches(db)
+        chunk: list[dict[str, Any]] = []
+        for done, row in enumerate(_replay(scratch, rows, matcher, first, baseline_hours, story_hours), 1):
+            progress(done, None)  # how many articles is not counted beforehand
+            if since is None or row["happened"] >= since:
+                chunk.append({"id": row["id"], "title": row.get("title"), "link": row.get("link")})
+            if len(chunk) >= 500:
+                _compare(report, db, scratch, chunk)
+                chunk = []
+        _compare(report, db, scratch, chunk)
     return report
+
+
+def _compare(
+    report: BacktestReport,
+    db: sqlite_utils.Database,
+    scratch: sqlite_utils.Database,
+    rows: list[dict[str, Any]],
+) -> None:
+    """Add these articles' stored outcomes (before) and replayed ones (after) to the report."""
+    wanted = set(report.tickers)
+    ids = [r["id"] for r in rows]
+    stored = {k: v for k, v in alert_store.outcomes(db, ids).items() if k[1] in wanted}
+    again = alert_store.outcomes(scratch, ids)
+    report.actual_linked += sum(1 for k in report_store.linked_articles(db, ids) if k[1] in wanted)
+    report.would_link += len(report_store.linked_articles(scratch, ids))
+    by_article: dict[str, set[str]] = {}
+    for article_id, ticker in [*stored, *again]:
+        by_article.setdefault(article_id, set()).add(ticker)
+    for row in rows:
+        report.articles += 1
+        for ticker in sorted(by_article.get(row["id"], ())):
+            before, after = stored.get((row["id"], ticker)), again.get((row["id"], ticker))
+            before_topics = before["topics"] if before else ()
+            after_topics = after["topics"] if after else ()
+            for t in before_topics:
+                report.actual[(ticker, t)] += 1
+            for t in after_topics:
+                report.would[(ticker, t)] += 1
+            report.actual_alerts += bool(before)
+            report.would_alerts += bool(after)
+            report.actual_posted += bool(before and before["posted"])
+            report.would_post += bool(after and after["posted"])
+            if set(before_topics) != set(after_topics):
+                report.changes.append(
+                    Change(
+                        row["id"],
+                        ticker,
+                        row.get("title") or "",
+                        row.get("link") or "",
+                        before_topics,
+                        after_topics,
+                        before["severity"] if before else None,
+                        after["severity"] if after else None,
+                    )
+                )
 
 
 def render_backtest(report: BacktestReport, limit: int = 30) -> str:
@@ -187,7 +238,10 @@ def render_backtest(report: BacktestReport, limit: int = 30) -> str:
     lines = [
         f"Backtest of {report.rules} over {report.articles} stored articles, "
         f"{len(report.tickers)} watched tickers:",
-        f"  would alert {report.would_alerts} times; actually alerted {report.actual_alerts} times",
+        f"  would alert {report.would_alerts} times ({report.would_post} posted); "
+        f"actually alerted {report.actual_alerts} times ({report.actual_posted} posted)",
+        f"  would link {report.would_link} later reports to their stories; actually linked "
+        f"{report.actual_linked}",
     ]
     keys = sorted(set(report.would) | set(report.actual))
     if keys:

@@ -31,7 +31,7 @@ CANNED_QUERIES: dict[str, dict[str, Any]] = {
             "sum(a.severity in ('high', 'critical')) as high_or_critical, "
             "sum(not exists (select 1 from review_state s where s.alert_id = a.id and s.target = '*' "
             "and s.action in ('reviewed', 'false_positive'))) as open, "
-            "min(a.created) as first, max(a.created) as latest "
+            "min(a.happened) as first, max(a.happened) as latest "
             "from alerts a group by a.ticker, a.company order by alerts desc"
         ),
     },
@@ -39,20 +39,20 @@ CANNED_QUERIES: dict[str, dict[str, Any]] = {
         "title": "Alerts for one ticker",
         "description": "Newest first, with the current review state.",
         "sql": (
-            "select a.created, a.severity, a.topics, a.title, a.link, a.summary, s.action as review, "
+            "select a.happened, a.severity, a.topics, a.title, a.link, a.summary, s.action as review, "
             "s.user as reviewer, a.id from alerts a left join review_state s on s.alert_id = a.id "
-            "and s.target = '*' where a.ticker = upper(:ticker) order by a.created desc limit 500"
+            "and s.target = '*' where a.ticker = upper(:ticker) order by a.happened desc limit 500"
         ),
     },
     "open_items": {
         "title": "Open items",
         "description": "Alerts nobody has marked reviewed or false positive yet, most severe first.",
         "sql": (
-            "select a.created, a.ticker, a.severity, a.topics, a.title, a.link, a.id from alerts a "
+            "select a.happened, a.ticker, a.severity, a.topics, a.title, a.link, a.id from alerts a "
             "where not exists (select 1 from review_state s where s.alert_id = a.id and s.target = '*' "
             "and s.action in ('reviewed', 'false_positive')) "
             "order by case a.severity when 'critical' then 0 when 'high' then 1 when 'medium' then 2 "
-            "else 3 end, a.created desc limit 1000"
+            "else 3 end, a.happened desc limit 1000"
         ),
     },
     "false_positive_rate_by_rule": {
@@ -96,7 +96,7 @@ def metadata(db_path: str | Path) -> dict[str, Any]:
             name: {
                 "queries": CANNED_QUERIES,
                 "tables": {
-                    "alerts": {"fts_table": "alerts_fts", "fts_pk": "rowid", "sort_desc": "created"},
+                    "alerts": {"fts_table": "alerts_fts", "fts_pk": "rowid", "sort_desc": "happened"},
                     "alerts_fts": {"hidden": True},
                     "alerts_fts_data": {"hidden": True},
                     "alerts_fts_idx": {"hidden": True},

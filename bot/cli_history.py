@@ -59,6 +59,7 @@ def _filter_args(args: argparse.Namespace) -> dict[str, Any]:
 
 def _alert_json(a: Alert) -> dict[str, Any]:
     row = a.to_row()
+    row["happened"] = a.happened
     row["evidence_terms"] = a.terms
     return row
 
@@ -75,7 +76,7 @@ def _print_alerts(alerts: list[Alert], fmt: str, empty: str) -> None:
         return
     labels = topic_labels()
     for a in alerts:
-        print(f"{a.created[:16].replace('T', ' ')}  id {a.id}\n{render_text(a, labels)}\n")
+        print(f"{a.happened[:16].replace('T', ' ')}  id {a.id}\n{render_text(a, labels)}\n")
 
 
 # --- history, search, summary, review -------------------------------------------------------------
@@ -200,7 +201,15 @@ def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
     tickers = parse_tickers(args.watch) if args.watch else None
     try:
         with progress_line("Replaying articles", unit="article", quiet=args.quiet) as progress:
-            report = backtest(db, rules_dir=args.rules, days=args.days, tickers=tickers, progress=progress)
+            report = backtest(
+                db,
+                rules_dir=args.rules,
+                days=args.days,
+                tickers=tickers,
+                baseline_hours=settings.baseline_hours,
+                story_hours=settings.story_hours,
+                progress=progress,
+            )
     except ValueError as exc:
         if type(exc) is not ValueError:
             raise
@@ -224,8 +233,8 @@ def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
                 )
             )
         print(
-            f"{report.articles} articles; would alert {report.would_alerts}, "
-            f"actually {report.actual_alerts}; "
+            f"{report.articles} articles; would alert {report.would_alerts} ({report.would_post} posted), "
+            f"actually {report.actual_alerts} ({report.actual_posted} posted); "
             f"{len(report.of_kind('new'))} new, {len(report.of_kind('gone'))} gone, "
             f"{len(report.of_kind('changed'))} changed",
             file=sys.stderr,
@@ -330,7 +339,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 def _filters(p: argparse.ArgumentParser, positive: Any, *, ticker_positional: bool = True) -> None:
     if ticker_positional:
         p.add_argument("ticker", nargs="?")
-    p.add_argument("--days", type=positive, help="the last N days")
+    p.add_argument("--days", type=positive, help="published in the last N days")
     p.add_argument("--since", metavar="DATE", help="from this date (YYYY-MM-DD) or time")
     p.add_argument("--until", metavar="DATE", help="up to and including this date, or before this time")
     p.add_argument("--topic", metavar="TOPIC", help="one topic id, e.g. sanctions")
@@ -399,7 +408,7 @@ def add_parsers(sub: Any, positive: Any) -> None:
     back.add_argument(
         "--rules", metavar="DIR", help="a folder of topic rule files (default: the built-in rules)"
     )
-    back.add_argument("--days", type=positive, help="only articles stored in the last N days")
+    back.add_argument("--days", type=positive, help="only articles published in the last N days")
     back.add_argument("--watch", metavar="T1,T2", help="these tickers instead of every watched one")
     back.add_argument("--format", choices=("text", "jsonl"), default="text")
     back.set_defaults(func=cmd_backtest)

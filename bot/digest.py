@@ -2,10 +2,16 @@
 
 A schedule is (cadence, HH:MM, IANA time zone[, weekday]). `run_due_digests` is what the scheduler
 calls every minute: for each schedule whose slot has come it builds the digest of the window since
-the last one (alerts delivered to that target, grouped by ticker and topic, one line per story),
+the last one (alerts posted to that target, grouped by ticker and topic, one line per story),
 sends it through the platform's notifier, records the run, and moves to the next slot. A digest with
 nothing in it is recorded but not sent. Slots missed while the service was down collapse into one
 digest covering the whole gap (at most 31 days).
+
+A digest counts by publication time: it lists the alerts published in its window, and with them,
+marked with their publication date, those published before it that were fetched only after the
+previous digest was built (late feeds, backlogs): no earlier digest could list them, and a window by
+publication alone would drop them for good. So each posted alert is in exactly one digest, the one
+for the window it was fetched in.
 
 A notifier sends digests when it has `async send_digest(digest, target) -> SendResult`, or else
 `async send_text(text, target) -> SendResult` (given the plain-text rendering). A platform whose
@@ -29,7 +35,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from time import monotonic
 from typing import Any
@@ -220,10 +226,27 @@ class Digest:
     end: datetime
     total: int
     groups: list[TickerGroup] = field(default_factory=list)
+    earlier: int = 0  # of `total`, the alerts published before the window (fetched since the last digest)
+    earliest: datetime | None = None  # when the earliest of them was published
 
     @property
     def empty(self) -> bool:
         return self.total == 0
+
+    def earlier_note(self) -> str:
+        """' (2 of them published earlier, first fetched since)', or '' when every alert in the digest
+        was published in its window."""
+        if not self.earlier:
+            return ""
+        return f" ({self.earlier} of them published earlier, first fetched since)"
+
+    def published_note(self, alert: Alert) -> str:
+        """' (published Wed 25 Nov)' for an alert published before the window (in the digest's time
+        zone), '' for one published in it."""
+        published = datetime.fromisoformat(alert.happened)
+        if published >= self.start:
+            return ""
+        return f" (published {published.astimezone(ZoneInfo(self.tz)):%a %d %b})"
 
     @property
     def tickers(self) -> int:
@@ -238,16 +261,21 @@ def build_digest(
     cadence: str = "daily",
     tz: str = "UTC",
 ) -> Digest:
-    """The digest of alerts delivered (not skipped) to `target` with start <= created < end."""
+    """The digest of the alerts posted (not skipped) to `target` that were fetched (queued for it) in
+    [start, end): those published in that window, and those published before it that no earlier
+    digest had (see the module docstring), counted in `earlier`."""
     f = hist.AlertFilter(
-        since=start.isoformat(timespec="seconds"),
-        until=end.isoformat(timespec="seconds"),
+        queued_since=_iso(start),
+        queued_until=_iso(end),
         target=target,
         posted_only=True,
     )
     total = hist.count(db, f) if start < end else 0
     if not total:
         return Digest(target, cadence, tz, start, end, 0)
+    before = replace(f, until=_iso(start))
+    earlier = hist.count(db, before)
+    earliest = hist.earliest(db, before) if earlier else None
     alerts = [Alert.from_row(r) for r in hist.select_alerts(db, f, limit=MAX_ALERTS)]
     by_ticker: dict[str, list[Alert]] = {}
     for a in alerts:
@@ -264,7 +292,17 @@ def build_digest(
             topics.setdefault(a.topics[0] if a.topics else "other", []).append(a)
         ordered = sorted(topics.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         groups.append(TickerGroup(ticker, items[0].company, len(items), ordered))
-    return Digest(target, cadence, tz, start, end, total, groups)
+    return Digest(
+        target,
+        cadence,
+        tz,
+        start,
+        end,
+        total,
+        groups,
+        earlier,
+        datetime.fromisoformat(earliest) if earliest else None,
+    )
 
 
 def render_digest_text(digest: Digest, labels: Mapping[str, str] | None = None) -> str:
@@ -276,6 +314,7 @@ def render_digest_text(digest: Digest, labels: Mapping[str, str] | None = None) 
         f"Riskwire {digest.cadence} digest, {end_local:%a %d %b %Y %H:%M} ({digest.tz}): "
         f"{digest.total} alert{'s' if digest.total != 1 else ''} on {digest.tickers} "
         f"ticker{'s' if digest.tickers != 1 else ''} since {digest.start.astimezone(zone):%a %d %b %H:%M}"
+        f"{digest.earlier_note()}"
     )
     lines = [heading]
     shown = 0
@@ -286,11 +325,12 @@ def render_digest_text(digest: Digest, labels: Mapping[str, str] | None = None) 
             for a in alerts:
                 if shown >= MAX_LINES:
                     break
-                lines.append(f"    [{a.severity}] {a.title} {a.link}")
+                lines.append(f"    [{a.severity}] {a.title} {a.link}{digest.published_note(a)}")
                 shown += 1
     listed = sum(len(x) for g in digest.groups for _, x in g.topics)
     if listed > shown or digest.total > sum(g.count for g in digest.groups):
-        lines.append(f"... and more: riskwire history --since {digest.start.date().isoformat()}")
+        since = min(digest.start, digest.earliest or digest.start)
+        lines.append(f"... and more: riskwire history --since {since.date().isoformat()}")
     return "\n".join(lines)
 
 

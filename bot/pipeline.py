@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -23,6 +23,8 @@ from storage import reports as report_store
 
 log = logging.getLogger(__name__)
 
+UNPOSTED = ("skipped", "failed")  # delivery states of an alert that never reached its target
+
 
 @dataclass
 class ProcessReport:
@@ -32,7 +34,7 @@ class ProcessReport:
     new: int = 0
     alerts: list[Alert] = field(default_factory=list)
     deliveries: int = 0
-    linked: int = 0  # copies of a known story, linked to its alert instead of becoming alerts
+    linked: int = 0  # later reports of a known story, linked to it (an alert only where it never got posted)
 
 
 def _wants(sub: dict, alert: Alert) -> str | None:
@@ -85,6 +87,19 @@ def recipients(db: sqlite_utils.Database, alert: Alert) -> set[str]:
     }
 
 
+def skip_reason(
+    db: sqlite_utils.Database, sub: dict, alert: Alert, now: str, *, baseline: bool = False
+) -> str | None:
+    """Why the subscription `sub` skips `alert` now (filtered, muted, or older than the baseline), or
+    None when it is posted."""
+    reason = _wants(sub, alert)
+    if reason is None and mutes.is_muted(db, sub["target"], alert.ticker, now):
+        reason = "muted"
+    if reason is None and baseline:
+        reason = "older than the baseline window"
+    return reason
+
+
 def fan_out(
     db: sqlite_utils.Database,
     alert: Alert,
@@ -104,15 +119,51 @@ def fan_out(
     for sub in subscriptions.for_ticker(db, alert.ticker):
         if sub["target"] not in wanted or (only is not None and sub["target"] not in only):
             continue
-        reason = _wants(sub, alert)
-        if reason is None and mutes.is_muted(db, sub["target"], alert.ticker, now):
-            reason = "muted"
-        if reason is None and baseline:
-            reason = "older than the baseline window"
+        reason = skip_reason(db, sub, alert, now, baseline=baseline)
         state = "skipped" if reason else "pending"
         if deliveries.enqueue(db, alert.id, sub["target"], sub["id"], now, state, reason):
             added += 1
     return added
+
+
+@dataclass(frozen=True)
+class StoryReach:
+    """Where a story stands in each target: `heads`, the target's first alert of the story that was
+    posted there (or is on its way); `unposted`, for a target that had the story's alerts but none
+    posted (skipped or failed), the first of them."""
+
+    heads: dict[str, str]
+    unposted: dict[str, str]
+
+    @classmethod
+    def of(cls, db: sqlite_utils.Database, story_id: str) -> StoryReach:
+        heads: dict[str, str] = {}
+        unposted: dict[str, str] = {}
+        for row in deliveries.for_story(db, story_id):
+            if row["state"] in UNPOSTED:
+                unposted.setdefault(row["target"], row["alert_id"])
+            else:
+                heads.setdefault(row["target"], row["alert_id"])
+        for target in heads:
+            unposted.pop(target, None)
+        return cls(heads, unposted)
+
+
+def own_targets(
+    db: sqlite_utils.Database, copy: Alert, reach: StoryReach, now: str, *, baseline: bool = False
+) -> set[str]:
+    """The targets that get a later report of a story as an alert of their own (it becomes their head
+    of the story) instead of an "also reported by" update: those the story was never posted to, where
+    this report is posted, and those that never had the story at all (so their history has it)."""
+    wanted = recipients(db, copy) - reach.heads.keys()
+    return {
+        sub["target"]
+        for sub in subscriptions.for_ticker(db, copy.ticker)
+        if sub["target"] in wanted
+        and (
+            sub["target"] not in reach.unposted or skip_reason(db, sub, copy, now, baseline=baseline) is None
+        )
+    }
 
 
 def link_report(
@@ -120,11 +171,14 @@ def link_report(
     story: StoryMatch,
     copy: Alert,
     now: str,
+    reach: StoryReach,
     *,
     baseline: bool = False,
+    own: Collection[str] = (),
 ) -> int | None:
-    """Record `copy` as another report of the story's alert, and queue an update to every target the
-    story went to (skipped where the story was not posted, or the ticker is muted, or the copy is old).
+    """Record `copy` as another report of the story's alert, and queue an update under the story's
+    head in each target it was posted to (skipped where the ticker is muted or the copy is old); a
+    target that had the story unposted gets a skipped update, unless the copy is its own alert (`own`).
     Returns the report id (None when this article was linked before)."""
     report_id = report_store.add(
         db,
@@ -141,16 +195,18 @@ def link_report(
     )
     if report_id is None:
         return None
-    for parent in deliveries.for_alert(db, story.alert_id):
+    for target, head in reach.heads.items():
         reason = None
-        if parent["state"] in ("failed", "skipped"):
-            reason = "the story alert was not posted here"
-        elif mutes.is_muted(db, parent["target"], copy.ticker, now):
+        if mutes.is_muted(db, target, copy.ticker, now):
             reason = "muted"
         elif baseline:
             reason = "older than the baseline window"
         state = "skipped" if reason else "pending"
-        report_store.enqueue_update(db, report_id, story.alert_id, parent["target"], now, state, reason)
+        report_store.enqueue_update(db, report_id, head, target, now, state, reason)
+    for target, alert_id in reach.unposted.items():
+        if target not in own:
+            reason = "the story alert was not posted here"
+            report_store.enqueue_update(db, report_id, alert_id, target, now, "skipped", reason)
     return report_id
 
 
@@ -166,10 +222,12 @@ def process_articles(
 ) -> ProcessReport:
     """Store new articles, match them, and store their alerts with outbox rows, atomically per article.
 
-    Articles already stored are skipped (dedup 1). A match repeating a story alerted on within
-    `story_hours` is linked to that alert as a report, not a new alert (dedup 2, bot.stories).
-    Alerts whose article is older than `baseline_hours` are stored but not queued for chat (no flood
-    of old items on a new feed); on a feed's `first_fetch`, undated items count as old too.
+    Articles already stored are skipped (dedup 1). A match repeating a story published within
+    `story_hours` of it is linked to that story as a report, not a new alert (dedup 2, bot.stories),
+    in each target the story was posted to; a target the story never reached posted gets it as an
+    alert of its own. Alerts whose article was published more than `baseline_hours` before now are
+    stored but not queued for chat (no flood of old items on a new feed); on a feed's `first_fetch`,
+    undated items count as old too.
     """
     report = ProcessReport()
     batch = list(articles)
@@ -195,20 +253,20 @@ def process_articles(
                 alert = build_alert(article, match, stamp)
                 if alert_store.exists(db, alert.id):
                     continue
-                story = find_story(db, alert, clock, story_hours)
-                missing: set[str] | None = None
-                if story is not None:
-                    if link_report(db, story, alert, stamp, baseline=old) is not None:
+                story = find_story(db, alert, story_hours)
+                own: set[str] | None = None
+                if story is None:
+                    alert = replace(alert, story_id=alert.id)
+                else:
+                    reach = StoryReach.of(db, story.story_id)
+                    own = own_targets(db, alert, reach, stamp, baseline=old)
+                    if link_report(db, story, alert, stamp, reach, baseline=old, own=own) is not None:
                         report.linked += 1
-                    # a target that never had the story's alert (it watched later, or the story was
-                    # found through names it did not give) must not lose this one: it gets an alert
-                    had = {d["target"] for d in deliveries.for_alert(db, story.alert_id)}
-                    missing = recipients(db, alert) - had
-                    if not missing:
+                    if not own:
                         continue
-                alert = replace(alert, story_id=alert.id)
+                    alert = replace(alert, story_id=story.story_id)
                 alert_store.insert_alert(db, alert.to_row())
-                report.deliveries += fan_out(db, alert, stamp, baseline=old, only=missing)
+                report.deliveries += fan_out(db, alert, stamp, baseline=old, only=own)
                 report.alerts.append(alert)
         report.new += 1
     return report

@@ -49,12 +49,14 @@ def prune(db: sqlite_utils.Database, retention_days: int, now: datetime) -> Prun
     cutoff = (now - timedelta(days=retention_days)).isoformat(timespec="seconds")
     skip: set[str] = set()
     while True:
+        # an alert's story happened no later than it was fetched, so `happened < cutoff` adds nothing
+        # to `created < cutoff` but lets the read walk the happened index
         rows = db.execute(
-            "select id from alerts where created < ? and not exists (select 1 from deliveries d "
-            f"where d.alert_id = alerts.id and d.state in {_UNFINISHED}) and not exists (select 1 from "
-            f"report_deliveries r where r.alert_id = alerts.id and r.state in {_UNFINISHED}) "
-            "order by created limit ?",
-            [cutoff, BATCH + len(skip)],
+            "select id from alerts where happened < ? and created < ? and not exists (select 1 from "
+            f"deliveries d where d.alert_id = alerts.id and d.state in {_UNFINISHED}) and not exists "
+            f"(select 1 from report_deliveries r where r.alert_id = alerts.id and r.state in {_UNFINISHED}) "
+            "order by happened limit ?",
+            [cutoff, cutoff, BATCH + len(skip)],
         ).fetchall()
         ids = [r[0] for r in rows if r[0] not in skip]
         if not ids:

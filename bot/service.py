@@ -275,7 +275,8 @@ def history(
     Filters: ticker, topic id, severity ('high', or 'high+' for high and above), reviewed (True:
     reviewed or marked false positive in this scope; False: still open), and a date range (`days`
     back from now, or `since`/`until` as YYYY-MM-DD or ISO times; a plain `until` date includes that
-    day). `page` (from 1) pages by `limit`; otherwise `offset` does.
+    day) over when each story happened (its publication time). `page` (from 1) pages by `limit`;
+    otherwise `offset` does.
     """
     if limit < 1 or limit > 1000:
         raise ServiceError("limit must be between 1 and 1000")
@@ -380,8 +381,9 @@ def summary(
     days: int = 7,
     directory: CompanyDirectory | None = None,
 ) -> Summary:
-    """Counts by topic and severity over `days`, the previous window's counts, the top stories (one
-    alert per story, most severe first) and the open items not yet reviewed. Counted in SQL."""
+    """Counts by topic and severity of the alerts whose story happened in the last `days` (published
+    then, see storage.alerts.happened), the previous window's counts, the top stories (one alert per
+    story, most severe first) and the open items not yet reviewed. Counted in SQL."""
     if days < 1 or days > 3650:
         raise ServiceError("days must be between 1 and 3650")
     directory = directory or CompanyDirectory.default()
@@ -415,7 +417,7 @@ def _top_stories(
 ) -> list[Alert]:
     """The n most severe alerts (newest first within a severity), one per story unless told otherwise."""
     rank = {s: i for i, s in enumerate(SEVERITIES)}
-    ordered = sorted(heads, key=lambda h: (rank.get(h["severity"], 0), h["created"]), reverse=True)
+    ordered = sorted(heads, key=lambda h: (rank.get(h["severity"], 0), h["happened"]), reverse=True)
     chosen: list[str] = []
     stories: set[str] = set()
     for h in ordered:

@@ -1,10 +1,14 @@
 """One alert per story (dedup 2): a later copy of a story from another outlet or feed is linked to the
 story's alert as a report, not posted as a new alert.
 
-The method is small and exact rather than probabilistic. The candidates are few (alerts on the same
-ticker in the last `window` hours and the reports already linked to them, a few hundred at most), so an
-exact Jaccard similarity over word sets costs microseconds and needs no MinHash/LSH index. A new alert
-repeats an earlier story when:
+The window counts from publication: the candidates are the alerts on the same ticker whose stories
+happened (were published, see storage.alerts.happened) within `window` hours of the new one's, before
+or after it, whenever each was fetched. A report published 20 days after a story is a new development,
+even when one poll fetches both; a copy one feed delivers two days late is still a copy.
+
+The method is small and exact rather than probabilistic. The candidates are few (those alerts and the
+reports already linked to them, a few hundred at most), so an exact Jaccard similarity over word sets
+costs microseconds and needs no MinHash/LSH index. A new alert repeats an earlier story when:
 
 - it shares a topic with it, and
 - its legal stage does not advance: "accused" then "sued" then "fined" are new developments, each a
@@ -85,10 +89,11 @@ class Report:
 
 @dataclass(frozen=True)
 class StoryMatch:
-    """The alert an article's match belongs to, and how alike they were."""
+    """The alert an article's match repeats, the story that alert belongs to, and how alike they were."""
 
     alert_id: str
     similarity: float
+    story_id: str
 
 
 def _stem(word: str) -> str:
@@ -152,22 +157,29 @@ def same_story(new: Alert, old: Alert) -> bool:
 
 
 def find_story(
-    db: sqlite_utils.Database, alert: Alert, now: datetime, window_hours: int = WINDOW_HOURS
+    db: sqlite_utils.Database, alert: Alert, window_hours: int = WINDOW_HOURS
 ) -> StoryMatch | None:
-    """The alert on the same ticker, created within the window, whose story `alert` repeats; else None.
+    """The alert on the same ticker, whose story happened within `window_hours` of `alert`'s (before or
+    after), that `alert` repeats; else None.
 
-    The most similar one wins; among equals, the oldest (the story's first alert).
+    The most similar one wins; among equals, the earliest (the story's first alert).
     """
     if window_hours <= 0:
         return None
-    since = (now - timedelta(hours=window_hours)).isoformat(timespec="seconds")
-    rows = alert_store.query_alerts(db, ticker=alert.ticker, since=since, limit=MAX_CANDIDATES)
+    at, span = datetime.fromisoformat(alert.happened), timedelta(hours=window_hours)
+    rows = alert_store.around(
+        db,
+        alert.ticker,
+        (at - span).isoformat(timespec="seconds"),
+        (at + span).isoformat(timespec="seconds"),
+        MAX_CANDIDATES,
+    )
     best: StoryMatch | None = None
-    for row in reversed(rows):  # oldest first, so ties go to the story's first alert
+    for row in reversed(rows):  # earliest first, so ties go to the story's first alert
         if row["id"] == alert.id:
             continue
         linked = [(r["title"] or "", r["summary"] or "") for r in report_store.for_alert(db, row["id"])]
         score = similarity(alert, Alert.from_row(row), linked)
         if score > 0 and (best is None or score > best.similarity):
-            best = StoryMatch(row["id"], score)
+            best = StoryMatch(row["id"], score, row.get("story_id") or row["id"])
     return best

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlite_utils
 
 from feeds.models import Article
+from storage.alerts import happened
 
 
 def seen_ids(db: sqlite_utils.Database, ids: Iterable[str]) -> set[str]:
@@ -46,3 +47,35 @@ def save_articles(db: sqlite_utils.Database, articles: Iterable[Article], fetche
 def get_article(db: sqlite_utils.Database, article_id: str) -> dict[str, Any] | None:
     rows = list(db.table("articles").rows_where("id = ?", [article_id]))
     return rows[0] if rows else None
+
+
+def in_stored_order(
+    db: sqlite_utils.Database, since: str | None = None, batch: int = 500
+) -> Iterator[dict[str, Any]]:
+    """Stored articles in the order they were stored (the order a replay must see them in), each with
+    `happened` (storage.alerts.happened of its publication and fetch times); with `since`, only those
+    that happened since then."""
+    last = 0
+    # happened <= fetched, so `fetched >= since` narrows the scan through its index first
+    where = "rowid > ?" + (" and fetched >= ?" if since else "")
+    while True:
+        cursor = db.execute(
+            f"select rowid, * from articles where {where} order by rowid limit ?",
+            [last, since, batch] if since else [last, batch],
+        )
+        cols = [c[0] for c in cursor.description]
+        rows = [dict(zip(cols, r, strict=True)) for r in cursor.fetchall()]
+        for row in rows:
+            row["happened"] = happened(row.get("published"), row["fetched"])
+            if since is None or row["happened"] >= since:
+                yield row
+        if len(rows) < batch:
+            return
+        last = rows[-1]["rowid"]
+
+
+def first_fetches(db: sqlite_utils.Database) -> dict[str, str]:
+    """Feed URL -> when the first of its stored articles was fetched (its first fetch, as far as the
+    stored articles tell)."""
+    cursor = db.execute("select feed_url, min(fetched) from articles group by feed_url")
+    return {str(url or ""): str(first) for url, first in cursor.fetchall()}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
 import re
 import sqlite3
+import tempfile
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -82,6 +85,25 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     except sqlite3.DatabaseError as exc:
         raise StorageError(f"cannot open database {path}: {exc}") from exc
     return db
+
+
+@contextlib.contextmanager
+def scratch_copy(
+    db: sqlite_utils.Database, tables: Sequence[str] = ("subscriptions", "mutes")
+) -> Iterator[sqlite_utils.Database]:
+    """A throwaway database with the current schema and a copy of `tables` from `db`, in a temporary
+    file removed on exit: where a replay (a backtest) runs the real pipeline without touching `db`."""
+    with tempfile.TemporaryDirectory(prefix="riskwire-replay-") as folder:
+        scratch = open_db(Path(folder) / "replay.db")
+        scratch.conn.execute("PRAGMA synchronous=OFF")  # nothing in it outlives the replay
+        try:
+            for table in tables:
+                rows = list(db.table(table).rows)
+                if rows:
+                    scratch.table(table).insert_all(rows)
+            yield scratch
+        finally:
+            scratch.close()
 
 
 def now_iso() -> str:

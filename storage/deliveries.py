@@ -84,6 +84,18 @@ def for_alert(db: sqlite_utils.Database, alert_id: str) -> list[dict[str, Any]]:
     return list(db.table("deliveries").rows_where("alert_id = ?", [alert_id], order_by="id"))
 
 
+def for_story(db: sqlite_utils.Database, story_id: str) -> list[dict[str, Any]]:
+    """(alert_id, target, state) of every delivery of the story's alerts, the earliest to happen first."""
+    cursor = db.execute(
+        "select d.alert_id, d.target, d.state from alerts a join deliveries d on d.alert_id = a.id "
+        # two index lookups: the story's first alert by id, the alerts that joined it by
+        # alerts_joined_story (a partial index: its condition must be repeated here)
+        "where a.id = ? or (a.story_id = ? and a.story_id != a.id) order by a.happened, a.id, d.id",
+        [story_id, story_id],
+    )
+    return [{"alert_id": r[0], "target": r[1], "state": r[2]} for r in cursor.fetchall()]
+
+
 def counts_by_state(db: sqlite_utils.Database) -> dict[str, int]:
     return {row[0]: row[1] for row in db.execute("select state, count(*) from deliveries group by state")}
 

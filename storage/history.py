@@ -1,6 +1,10 @@
 """Reading the alert history at scale: filtered and scoped queries, counts in SQL, full-text search.
 
-Every read takes an AlertFilter. `target` scopes it to the alerts delivered (or queued) to one target;
+Every read takes an AlertFilter. Its window (`since`, `until`) and every order count by when an alert's
+story happened (`alerts.happened`: publication time, or fetch time where the feed gave no usable date;
+see storage.alerts.happened); `queued_since` and `queued_until` bound instead when alerts were queued
+for their target (their fetch time; digests read such windows). `target` scopes it to the alerts
+delivered (or queued) to one target;
 None reads every alert (the command line). A scoped read starts from the target's deliveries when the
 target has few of them, and from the alerts' own indexes otherwise, so both a quiet channel and one
 that sees everything answer in milliseconds over a million alerts.
@@ -23,13 +27,18 @@ SPARSE_MAX = 5000  # a target with at most this many deliveries is read starting
 
 @dataclass(frozen=True)
 class AlertFilter:
-    """Which alerts to read. Times are ISO 8601 strings; `until` is exclusive."""
+    """Which alerts to read. Times are UTC ISO 8601 strings; `until` and `queued_until` are exclusive.
+
+    `since`/`until` bound when the story happened; `queued_since`/`queued_until` when the alert was
+    queued for the target (the outbox row's `created`: when the alert was fetched)."""
 
     ticker: str | None = None
     topic: str | None = None
     severities: tuple[str, ...] = ()
     since: str | None = None
     until: str | None = None
+    queued_since: str | None = None
+    queued_until: str | None = None
     reviewed: bool | None = None  # True: reviewed or false positive; False: still open
     target: str | None = None
     posted_only: bool = False  # with a target: leave out deliveries skipped (muted, filtered, old)
@@ -46,10 +55,10 @@ def _conditions(f: AlertFilter) -> tuple[list[str], list[Any]]:
         where.append("a.ticker = ?")
         params.append(f.ticker.upper())
     if f.since:
-        where.append("a.created >= ?")
+        where.append("a.happened >= ?")
         params.append(f.since)
     if f.until:
-        where.append("a.created < ?")
+        where.append("a.happened < ?")
         params.append(f.until)
     if f.topic:
         # topics is a JSON list of ids; instr on the quoted id avoids LIKE's wildcards (money_laundering)
@@ -69,8 +78,13 @@ def _conditions(f: AlertFilter) -> tuple[list[str], list[Any]]:
 
 
 def _sparse(db: sqlite_utils.Database, f: AlertFilter) -> bool:
-    """Whether to read starting from the target's deliveries (few of them, and no ticker to narrow by)."""
-    if not f.target or f.ticker:
+    """Whether to read starting from the target's deliveries: few of them and no ticker to narrow by,
+    or a window of queue times (a digest: only the outbox rows have them)."""
+    if not f.target:
+        return False
+    if f.queued_since or f.queued_until:
+        return True
+    if f.ticker:
         return False
     row = db.execute(
         "select count(*) from (select 1 from deliveries where target = ? limit ?)", [f.target, SPARSE_MAX + 1]
@@ -78,21 +92,39 @@ def _sparse(db: sqlite_utils.Database, f: AlertFilter) -> bool:
     return int(row[0]) <= SPARSE_MAX
 
 
+def _outbox(f: AlertFilter) -> tuple[str, list[Any]]:
+    """Conditions on a target's outbox row `d` (' and ...'): posted, not skipped (`posted_only`, with a
+    target), and queued in the window of `queued_since`/`queued_until`."""
+    sql, params = "", []
+    if f.posted_only and f.target:
+        sql += " and d.state != 'skipped'"
+    if f.queued_since:
+        sql += " and d.created >= ?"
+        params.append(f.queued_since)
+    if f.queued_until:
+        sql += " and d.created < ?"
+        params.append(f.queued_until)
+    return sql, params
+
+
 def _source(db: sqlite_utils.Database, f: AlertFilter) -> tuple[str, list[str], list[Any]]:
     """FROM clause, conditions and parameters for a filter (alerts are aliased `a`)."""
     where, params = _conditions(f)
+    outbox, outbox_params = _outbox(f)
     if not f.target:
+        if outbox_params:
+            where.append(f"exists (select 1 from deliveries d where d.alert_id = a.id{outbox})")
+            params.extend(outbox_params)
         return "alerts a", where, params
-    skipped = " and d.state != 'skipped'" if f.posted_only else ""
     if _sparse(db, f):
         # CROSS JOIN fixes the loop order: the target's few deliveries first, then their alerts
         return (
             "deliveries d cross join alerts a on a.id = d.alert_id",
-            [f"d.target = ?{skipped}", *where],
-            [f.target, *params],
+            [f"d.target = ?{outbox}", *where],
+            [f.target, *outbox_params, *params],
         )
-    where.append(f"exists (select 1 from deliveries d where d.alert_id = a.id and d.target = ?{skipped})")
-    params.append(f.target)
+    where.append(f"exists (select 1 from deliveries d where d.alert_id = a.id and d.target = ?{outbox})")
+    params.extend([f.target, *outbox_params])
     return "alerts a", where, params
 
 
@@ -108,14 +140,14 @@ def _rows(cursor: Any) -> list[dict[str, Any]]:
 def select_alerts(
     db: sqlite_utils.Database, f: AlertFilter, *, limit: int | None = 50, offset: int = 0
 ) -> list[dict[str, Any]]:
-    """Decoded alert rows matching `f`, newest first."""
+    """Decoded alert rows matching `f`, the latest to happen first."""
     source, where, params = _source(db, f)
-    order = "order by a.created desc, a.id"
+    order = "order by a.happened desc, a.id"
     page = " limit ? offset ?" if limit is not None else ""
     if limit is not None:
         params = [*params, limit, offset]
     if source.startswith("deliveries"):
-        # sort the target's alerts by (created, id) alone, then read the page's full rows
+        # sort the target's alerts by (happened, id) alone, then read the page's full rows
         inner = f"select a.id {_sql(source, where)} {order}{page}"
         sql = f"select a.* from alerts a where a.id in ({inner}) {order}"
     else:
@@ -124,23 +156,31 @@ def select_alerts(
 
 
 def iter_alerts(db: sqlite_utils.Database, f: AlertFilter, batch: int = 1000) -> Iterator[dict[str, Any]]:
-    """Every decoded alert row matching `f`, oldest first, read in batches (exports of any size)."""
+    """Every decoded alert row matching `f`, the earliest to happen first, read in batches (exports of
+    any size)."""
     source, where, params = _source(db, f)
     last: tuple[str, str] = ("", "")
     while True:
-        cond = [*where, "(a.created, a.id) > (?, ?)"]
-        sql = f"select a.* {_sql(source, cond)} order by a.created, a.id limit ?"
+        cond = [*where, "(a.happened, a.id) > (?, ?)"]
+        sql = f"select a.* {_sql(source, cond)} order by a.happened, a.id limit ?"
         rows = _rows(db.execute(sql, [*params, *last, batch]))
         yield from (decode(r) for r in rows)
         if len(rows) < batch:
             return
-        last = (rows[-1]["created"], rows[-1]["id"])
+        last = (rows[-1]["happened"], rows[-1]["id"])
 
 
 def count(db: sqlite_utils.Database, f: AlertFilter) -> int:
     """How many alerts match `f`."""
     source, where, params = _source(db, f)
     return int(db.execute(f"select count(*) {_sql(source, where)}", params).fetchone()[0])
+
+
+def earliest(db: sqlite_utils.Database, f: AlertFilter) -> str | None:
+    """When the earliest alert matching `f` happened (None when none matches)."""
+    source, where, params = _source(db, f)
+    row = db.execute(f"select min(a.happened) {_sql(source, where)}", params).fetchone()
+    return row[0] if row else None
 
 
 def counts_by_topic(db: sqlite_utils.Database, f: AlertFilter) -> dict[str, int]:
@@ -163,7 +203,7 @@ def counts_by_severity(db: sqlite_utils.Database, f: AlertFilter) -> dict[str, i
 def weekly_by_topic(db: sqlite_utils.Database, f: AlertFilter) -> list[tuple[str, str, int]]:
     """(Monday of the week as YYYY-MM-DD, topic, alerts) for every week and topic with alerts."""
     source, where, params = _source(db, f)
-    week = "date(a.created, '-6 days', 'weekday 1')"
+    week = "date(a.happened, '-6 days', 'weekday 1')"
     sql = (
         f"select {week} as wk, t.value, count(*) {_sql(source + ', json_each(a.topics) t', where)} "
         "group by wk, t.value order by wk, t.value"
@@ -174,17 +214,17 @@ def weekly_by_topic(db: sqlite_utils.Database, f: AlertFilter) -> list[tuple[str
 def weekly_alerts(db: sqlite_utils.Database, f: AlertFilter) -> list[tuple[str, int]]:
     """(Monday of the week as YYYY-MM-DD, alerts) for every week with alerts."""
     source, where, params = _source(db, f)
-    week = "date(a.created, '-6 days', 'weekday 1')"
+    week = "date(a.happened, '-6 days', 'weekday 1')"
     sql = f"select {week} as wk, count(*) {_sql(source, where)} group by wk order by wk"
     return [(str(r[0]), int(r[1])) for r in db.execute(sql, params)]
 
 
 def story_heads(db: sqlite_utils.Database, f: AlertFilter) -> list[dict[str, Any]]:
-    """Light rows (id, severity, created, story) for every alert matching `f`, newest first."""
+    """Light rows (id, severity, happened, story) for every alert matching `f`, the latest first."""
     source, where, params = _source(db, f)
     sql = (
-        "select a.id, a.severity, a.created, coalesce(a.story_id, a.article_id, a.id) as story "
-        f"{_sql(source, where)} order by a.created desc, a.id"
+        "select a.id, a.severity, a.happened, coalesce(a.story_id, a.article_id, a.id) as story "
+        f"{_sql(source, where)} order by a.happened desc, a.id"
     )
     return _rows(db.execute(sql, params))
 
@@ -239,8 +279,9 @@ def like_search(db: sqlite_utils.Database, terms: Sequence[str], limit: int = 20
 
 
 def rule_stats(db: sqlite_utils.Database, since: str | None = None) -> list[tuple[str, int, int]]:
-    """(rule id, alerts it fired on, of those marked false positive in any target), worst first."""
-    where = "where a.created >= ?" if since else ""
+    """(rule id, alerts it fired on, of those marked false positive in any target), worst first; with
+    `since`, only alerts whose story happened since then."""
+    where = "where a.happened >= ?" if since else ""
     sql = (
         "select json_extract(e.value, '$.rule') as rule, count(distinct a.id) as fired, "
         "count(distinct case when exists (select 1 from review_state s where s.alert_id = a.id "

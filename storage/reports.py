@@ -3,6 +3,7 @@ and their outbox of "also reported by ..." updates (one row per report and targe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlite_utils
@@ -54,6 +55,20 @@ def get(db: sqlite_utils.Database, report_id: int) -> dict[str, Any] | None:
 def for_alert(db: sqlite_utils.Database, alert_id: str) -> list[dict[str, Any]]:
     """The reports linked to a story's alert, oldest first."""
     return _rows(db.execute("select * from reports where alert_id = ? order by id", [alert_id]))
+
+
+def linked_articles(db: sqlite_utils.Database, article_ids: Sequence[str]) -> set[tuple[str, str]]:
+    """(article id, ticker) of the reports these articles were linked as."""
+    out: set[tuple[str, str]] = set()
+    ids = list(article_ids)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        cursor = db.execute(
+            f"select article_id, ticker from reports where article_id in ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        out.update((str(a), str(t)) for a, t in cursor.fetchall())
+    return out
 
 
 def enqueue_update(

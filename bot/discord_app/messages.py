@@ -57,7 +57,9 @@ def _worst(group: TickerGroup) -> str:
     return next((s for s in reversed(SEVERITIES) if s in seen), "low")
 
 
-def _group_embed(group: TickerGroup, names: Mapping[str, str], room: int) -> tuple[discord.Embed, int]:
+def _group_embed(
+    digest: Digest, group: TickerGroup, names: Mapping[str, str], room: int
+) -> tuple[discord.Embed, int]:
     """One ticker's embed: its stories by topic, linked; (embed, stories left out for lack of room)."""
     title = clip(f"{group.ticker} · {group.company} ({_plural(group.count, 'alert')})", 256)
     title = safe_text(title, 256)
@@ -69,7 +71,10 @@ def _group_embed(group: TickerGroup, names: Mapping[str, str], room: int) -> tup
         heading = f"**{safe_text(names.get(topic, topic), 80)}** ({len(alerts)})"
         shown_here = 0
         for alert in alerts:
-            line = f"{SEVERITY_MARK.get(alert.severity, '')} {link(alert.title, alert.link, HEADLINE_MAX)}"
+            line = (
+                f"{SEVERITY_MARK.get(alert.severity, '')} {link(alert.title, alert.link, HEADLINE_MAX)}"
+                f"{digest.published_note(alert)}"
+            )
             need = len(line) + 1 + (len(heading) + 1 if shown_here == 0 else 0)
             if size + need > budget - 100:  # keep room for the "and N more" line
                 left_out += 1
@@ -115,12 +120,12 @@ def digest_message(digest: Digest) -> tuple[str, list[discord.Embed]]:
         if len(embeds) >= MAX_EMBEDS or room < 400:
             dropped += 1
             continue
-        embed, _ = _group_embed(group, names, room)
+        embed, _ = _group_embed(digest, group, names, room)
         embeds.append(embed)
         used += len(embed)
     heading = (
         f"**Riskwire {digest.cadence} digest** · {_plural(digest.total, 'alert')} on "
-        f"{_plural(digest.tickers, 'ticker')}, {_when(digest)}"
+        f"{_plural(digest.tickers, 'ticker')}, {_when(digest)}{digest.earlier_note()}"
     )
     if dropped:
         heading += f"\n… and {_plural(dropped, 'more ticker')}: see `/riskwire history`."

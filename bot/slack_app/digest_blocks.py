@@ -25,7 +25,9 @@ def _window(digest: Digest) -> str:
     return f"{start:%a %d %b %H:%M} to {end:%a %d %b %H:%M} ({digest.tz})"
 
 
-def _ticker_section(group: TickerGroup, labels: Mapping[str, str], budget: int) -> tuple[str, int]:
+def _ticker_section(
+    digest: Digest, group: TickerGroup, labels: Mapping[str, str], budget: int
+) -> tuple[str, int]:
     """One ticker's text and how many story lines it shows (at most `budget`, and what fits)."""
     ticker, company = escape_text(group.ticker), plain_text(group.company)
     lines = [f"*{ticker}* · {company} · {_plural(group.count, 'alert')}"]
@@ -41,7 +43,7 @@ def _ticker_section(group: TickerGroup, labels: Mapping[str, str], budget: int) 
             title = truncate(alert.title, 200)
             headline = link(alert.link, title) if alert.link else plain_text(title)
             source = plain_text(truncate(alert.source, 60))
-            line = f"{emoji} {headline}{' · ' + source if source else ''}"
+            line = f"{emoji} {headline}{' · ' + source if source else ''}{digest.published_note(alert)}"
             if shown >= budget or size + len(line) + 1 > SECTION_LIMIT - 10:
                 break  # the rest is counted in the footer
             lines.append(line)
@@ -64,7 +66,7 @@ def digest_blocks(digest: Digest, labels: Mapping[str, str] | None = None) -> li
                 {
                     "type": "mrkdwn",
                     "text": f"*{_plural(digest.total, 'alert')}* on {_plural(digest.tickers, 'ticker')} · "
-                    f"{escape_text(_window(digest))}",
+                    f"{escape_text(_window(digest))}{digest.earlier_note()}",
                 }
             ],
         },
@@ -72,7 +74,7 @@ def digest_blocks(digest: Digest, labels: Mapping[str, str] | None = None) -> li
     budget, listed = MAX_LINES, 0
     stories = sum(len(alerts) for g in digest.groups for _, alerts in g.topics)
     for group in digest.groups[:MAX_TICKERS]:
-        text, shown = _ticker_section(group, labels, budget)
+        text, shown = _ticker_section(digest, group, labels, budget)
         budget -= shown
         listed += shown
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT)}})

@@ -25,6 +25,7 @@ from bot.polling import poll_once
 from bot.settings import Settings
 from bot.targets import parse_target
 from storage import feeds as feed_store
+from tests.clock import ago
 from tests.feedkit import rss, seed_item
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -163,7 +164,7 @@ def test_backtest_tells_its_progress_callback_the_articles_replayed(db) -> None:
     service.watch(db, service.Scope(parse_target("console")), ["AMZN"])
     for n in range(5):
         db.table("articles").insert(
-            {"id": f"a{n}", "link": f"https://x/{n}", "title": "Amazon", "fetched": ""}
+            {"id": f"a{n}", "link": f"https://x/{n}", "title": "Amazon", "fetched": ago(hours=5 - n)}
         )
     seen: list[tuple[int, int | None]] = []
     report = backtest(db, progress=lambda done, total: seen.append((done, total)))

@@ -149,8 +149,8 @@ async def test_a_new_development_after_the_story_is_a_new_alert_and_old_stories_
     matcher = matcher_for({"AMZN": []})
     clock = datetime.now(UTC)
 
-    def article(key: str, title: str, lead: str) -> Article:
-        return Article(key, f"https://{key}.example.com/", title, lead, published=clock, source=key)
+    def article(key: str, title: str, lead: str, published: datetime = clock) -> Article:
+        return Article(key, f"https://{key}.example.com/", title, lead, published=published, source=key)
 
     def process(*items: Article, at: datetime = clock):  # type: ignore[no-untyped-def]
         return process_articles(db, items, matcher, now=lambda: at, baseline_hours=72)
@@ -160,8 +160,8 @@ async def test_a_new_development_after_the_story_is_a_new_alert_and_old_stories_
     assert linked.alerts == [] and linked.linked == 1
     assert len(process(article("d", *FINED)).alerts) == 1  # a new stage: a new alert
     assert len(process(article("e", *OTHER_EVENT)).alerts) == 1
-    later = clock + timedelta(hours=73)  # outside the window the copy starts a story of its own
-    assert len(process(article("f", REWRITE[0], REWRITE[1] + " More."), at=later).alerts) == 1
+    later = clock + timedelta(hours=73)  # published outside the window, the copy starts a story of its own
+    assert len(process(article("f", REWRITE[0], REWRITE[1] + " More.", later), at=later).alerts) == 1
     assert db["alerts"].count == 4 and db["reports"].count == 1
 
 
