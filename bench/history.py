@@ -32,8 +32,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot import service
-from bot.targets import parse_target
+from bot.delivery.targets import parse_target
+from bot.usecases import service
 from rules.directory import CompanyDirectory
 from storage import history as hist
 from storage.alerts import encode

@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.matching import settle_heap
+from bot.pipeline.matching import settle_heap
 from rules.directory import CompanyDirectory
 from rules.engine import Matcher
 from rules.models import Company
@@ -295,7 +295,7 @@ def main() -> int:
     started = time.perf_counter()
     matcher = Matcher(companies)
     compile_s = time.perf_counter() - started
-    settle_heap()  # what `riskwire run` does after compiling a matcher (bot.matching)
+    settle_heap()  # what `riskwire run` does after compiling a matcher (bot.pipeline.matching)
 
     # the alert path: what `riskwire poll` and `run` do with every new article
     alert_runs: list[float] = []

@@ -205,8 +205,8 @@ def peak_mb() -> float:
 
 
 def prepare_db(path: Path, port: int, feeds: int) -> Any:
-    from bot import service
-    from bot.targets import parse_target
+    from bot.delivery.targets import parse_target
+    from bot.usecases import service
     from storage import feeds as feed_store
     from storage.db import open_db
 
@@ -259,9 +259,9 @@ async def service_run(port: int, feeds: int, folder: Path) -> dict[str, Any]:
     """Two rounds through FeedPoller + DeliveryWorker, as `riskwire run` wires them."""
     from bot.delivery.outbox import Outbox
     from bot.delivery.worker import DeliveryWorker
-    from bot.metrics import Metrics
-    from bot.poller import FeedPoller
-    from bot.settings import Settings
+    from bot.ops.metrics import Metrics
+    from bot.ops.settings import Settings
+    from bot.pipeline.poller import FeedPoller
     from storage import feeds as feed_store
 
     base = f"http://127.0.0.1:{port}"
@@ -324,8 +324,8 @@ async def service_run(port: int, feeds: int, folder: Path) -> dict[str, Any]:
 async def naive_run(port: int, feeds: int, folder: Path, posts_before: int) -> dict[str, Any]:
     """The baseline: one feed after another (fetch, parse, process), then deliver everything."""
     from bot.delivery.outbox import deliver_due
-    from bot.matching import matcher_for
-    from bot.pipeline import process_articles
+    from bot.pipeline.matching import matcher_for
+    from bot.pipeline.process import process_articles
     from feeds.models import FetchState
     from feeds.sources import read_source
     from storage import feeds as feed_store

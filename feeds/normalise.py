@@ -17,7 +17,7 @@ _NEWLINES = re.compile(r"\s*\n\s*(\n\s*)+")
 # Control characters, the zero-width space, direction marks, embeddings, overrides and isolates, and
 # the byte order mark. The zero-width joiner and non-joiner stay: Persian and other scripts spell
 # words with them and emoji sequences are built with them. (What chat may show is the renderers'
-# call: bot/chat_text.py drops every invisible character there.)
+# call: bot/rendering/chat_text.py drops every invisible character there.)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 # Items dated before this or more than a day ahead of the clock are treated as undated.

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
-from bot.alerts import Alert, alert_id
+from bot.pipeline.alerts import Alert, alert_id
 from feeds.models import Article
 from rules.models import Evidence
 from storage import alerts as alert_store

@@ -103,8 +103,8 @@ async def post_signed(
 
 def queue_alert(db: Any, n: int = 1, ticker: str = "AMZN", at: str = "2026-11-27T12:00:00+00:00") -> str:
     """Store an article and its alert and queue it for every subscribed target, as a poll would."""
-    from bot.alerts import build_alert
-    from bot.pipeline import fan_out
+    from bot.pipeline.alerts import build_alert
+    from bot.pipeline.process import fan_out
     from feeds.models import Article
     from rules.models import Match
     from storage import alerts as alert_store
@@ -126,7 +126,7 @@ def queue_alert(db: Any, n: int = 1, ticker: str = "AMZN", at: str = "2026-11-27
 def slack_notifier_for(api_url: str, token: str) -> Any:
     """The production SlackNotifier (as `riskwire run` and `poll --once` build it) for the fake, unpaced."""
     from bot.delivery.slack import slack_notifier
-    from bot.settings import Secret, Settings
+    from bot.ops.settings import Secret, Settings
 
     made = slack_notifier(Settings(slack_bot_token=Secret(token), slack_api_url=api_url))
     made.min_interval = 0.0

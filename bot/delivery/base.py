@@ -18,7 +18,7 @@ methods (looked up with getattr, so a notifier without them keeps working):
   create return the first message for a few minutes. (alert_id, target) is unique: the outbox
   writes one delivery per alert and target. While `send`, `send_update` or `find_sent` runs,
   `current_delivery.get()` gives the DeliveryRef (delivery id, attempt id) being worked on.
-  Digests (bot/digest.py) use the same protocol: `delivery.kind == "digest"`, `delivery.id` is the
+  Digests (bot/usecases/digest.py) use the same protocol: `delivery.kind == "digest"`, `delivery.id` is the
   attempt's digest_runs row and `delivery.slot` the end of the digest's window; tag the message with
   the target and that slot (Slack metadata `riskwire_digest`; Discord a nonce from target and slot),
   so that any attempt at the same digest is found.
@@ -41,10 +41,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot import redact
-from bot.alerts import Alert
-from bot.stories import Report
-from bot.targets import Target
+from bot.delivery.targets import Target
+from bot.ops import redact
+from bot.pipeline.alerts import Alert
+from bot.pipeline.stories import Report
 
 __all__ = ["DeliveryRef", "Notifier", "Report", "SendResult", "current_delivery", "notifier_for"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from bot.alerts import Alert
 from bot.delivery.base import Report, SendResult
-from bot.render import render_text, render_update_text, topic_labels
-from bot.targets import Target
+from bot.delivery.targets import Target
+from bot.pipeline.alerts import Alert
+from bot.rendering.text import render_text, render_update_text, topic_labels
 
 
 class ConsoleNotifier:

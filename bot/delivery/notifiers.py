@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.delivery.base import Notifier
 from bot.delivery.console import ConsoleNotifier
-from bot.settings import Settings
+from bot.ops.settings import Settings
 
 
 def posting_notifiers(settings: Settings, *, discord_webhooks: bool) -> dict[str, Notifier]:

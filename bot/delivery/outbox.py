@@ -35,12 +35,12 @@ from typing import Any
 
 import sqlite_utils
 
-from bot import redact
-from bot.alerts import Alert
 from bot.delivery.base import DeliveryRef, Notifier, SendResult, current_delivery, notifier_for
-from bot.metrics import NULL, Metrics
-from bot.stories import Report
-from bot.targets import Target, TargetError, parse_target
+from bot.delivery.targets import Target, TargetError, parse_target
+from bot.ops import redact
+from bot.ops.metrics import NULL, Metrics
+from bot.pipeline.alerts import Alert
+from bot.pipeline.stories import Report
 from storage import alerts as alert_store
 from storage import deliveries, notices, subscriptions
 from storage import reports as report_store

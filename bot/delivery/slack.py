@@ -32,12 +32,12 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.alerts import Alert
 from bot.delivery.base import DeliveryRef, Report, SendResult, current_delivery
 from bot.delivery.outbox import SEND_TIMEOUT
-from bot.digest import Digest
-from bot.render import topic_labels
-from bot.settings import Settings
+from bot.delivery.targets import Target
+from bot.ops.settings import Settings
+from bot.pipeline.alerts import Alert
+from bot.rendering.text import topic_labels
 from bot.slack_app.blocks import (
     alert_blocks,
     alert_fallback,
@@ -48,7 +48,7 @@ from bot.slack_app.blocks import (
 )
 from bot.slack_app.digest_blocks import digest_blocks, digest_fallback
 from bot.slack_app.escape import escape_text, truncate
-from bot.targets import Target
+from bot.usecases.digest import Digest
 
 log = logging.getLogger(__name__)
 

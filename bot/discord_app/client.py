@@ -16,7 +16,7 @@ from bot.discord_app.autocomplete import TickerIndex
 from bot.discord_app.commands import AlertButtons, RiskwireGroup, RiskwireTree
 from bot.discord_app.embeds import NO_MENTIONS
 from bot.discord_app.views import AlertButton
-from bot.settings import Settings
+from bot.ops.settings import Settings
 from rules.directory import CompanyDirectory
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""The `/riskwire` application command group and the alert buttons: thin handlers over bot/service.py.
+"""The `/riskwire` application command group and the alert buttons: thin handlers over the use cases.
 
 Each handler works out the Scope (server + channel) from the interaction, checks permissions, calls
 the service and renders the answer. A ServiceError's message is meant for the user: it is sent
@@ -18,15 +18,16 @@ import discord
 import sqlite_utils
 from discord import app_commands
 
-from bot import feed_service, service
+from bot.delivery.targets import Target
 from bot.discord_app import replies
 from bot.discord_app.autocomplete import TickerIndex, complete, complete_zone
 from bot.discord_app.embeds import NO_MENTIONS, alert_embed, inert, safe_text, with_review
 from bot.discord_app.permissions import MANAGE_FEEDS, check_flag, require
 from bot.discord_app.views import alert_view
-from bot.fts_query import QueryError, to_fts_query
-from bot.settings import Settings
-from bot.targets import Target
+from bot.ops.settings import Settings
+from bot.usecases import feeds as feed_service
+from bot.usecases import service
+from bot.usecases.fts_query import QueryError, to_fts_query
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from urllib.parse import quote
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
-from bot.alerts import Alert
-from bot.chat_text import names_other_address, visible
-from bot.render import SEVERITY_MARK, evidence_line, topic_labels
+from bot.pipeline.alerts import Alert
+from bot.rendering.chat_text import names_other_address, visible
+from bot.rendering.text import SEVERITY_MARK, evidence_line, topic_labels
 
 NO_MENTIONS = discord.AllowedMentions.none()
 

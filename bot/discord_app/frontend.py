@@ -14,7 +14,7 @@ from bot.delivery.base import Notifier
 from bot.delivery.discord import DiscordNotifier, DiscordWebhookNotifier
 from bot.discord_app import endpoints
 from bot.discord_app.client import RiskwireClient
-from bot.settings import Settings, SettingsError
+from bot.ops.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ STOP_TIMEOUT = 10.0
 
 
 class DiscordFrontend:
-    """The Frontend (bot/frontends.py) for Discord."""
+    """The Frontend (bot/ops/frontends.py) for Discord."""
 
     platform = "discord"
 

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from bot.alerts import Alert
-from bot.digest import Digest, TickerGroup
 from bot.discord_app.embeds import SEVERITY_COLOURS, clip, labels, link, safe_text
-from bot.render import SEVERITY_MARK
-from bot.stories import Report
+from bot.pipeline.alerts import Alert
+from bot.pipeline.stories import Report
+from bot.rendering.text import SEVERITY_MARK
+from bot.usecases.digest import Digest, TickerGroup
 from rules.models import SEVERITIES
 
 CONTENT_MAX = 2000

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import discord
 
-from bot.service import ServiceError
-from bot.settings import SettingsError
+from bot.ops.settings import SettingsError
+from bot.usecases.service import ServiceError
 
 MANAGE_FEEDS = "manage_guild"
 

@@ -9,10 +9,11 @@ from typing import Any
 
 import discord
 
-from bot import feed_service, service
-from bot.alerts import Alert
 from bot.discord_app.embeds import SEVERITY_COLOURS, clip, labels, link, safe_text
-from bot.render import SEVERITY_MARK
+from bot.pipeline.alerts import Alert
+from bot.rendering.text import SEVERITY_MARK
+from bot.usecases import feeds as feed_service
+from bot.usecases import service
 
 LIST_COLOUR = discord.Colour(0x3498DB)
 DESCRIPTION_MAX = 4000

@@ -15,15 +15,15 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import interactions, service
-from bot.render import topic_labels
-from bot.settings import Settings
+from bot.delivery.targets import TargetError, parse_target
+from bot.ops.settings import Settings
+from bot.rendering.text import topic_labels
 from bot.slack_app import blocks as render
 from bot.slack_app.commands import COMMAND, CommandContext, Reply, run_command
 from bot.slack_app.escape import escape_text
 from bot.slack_app.permissions import bot_in_channel, is_feed_admin
 from bot.slack_app.uploads import upload_chart
-from bot.targets import TargetError, parse_target
+from bot.usecases import interactions, service
 from rules.directory import CompanyDirectory
 
 log = logging.getLogger(__name__)

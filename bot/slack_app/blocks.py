@@ -7,13 +7,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.alerts import Alert
-from bot.interactions import AlertAction
-from bot.render import SEVERITY_MARK, evidence_line, status_parts
-from bot.render_summary import render_summary_text
-from bot.service import Summary
+from bot.pipeline.alerts import Alert
+from bot.pipeline.stories import Report
+from bot.rendering.summary import render_summary_text
+from bot.rendering.text import SEVERITY_MARK, evidence_line, status_parts
 from bot.slack_app.escape import escape_text, link, mention, plain_text, safe_url, truncate
-from bot.stories import Report
+from bot.usecases.interactions import AlertAction
+from bot.usecases.service import Summary
 
 Block = dict[str, Any]
 

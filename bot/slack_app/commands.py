@@ -17,12 +17,13 @@ from typing import Any
 
 import sqlite_utils
 
-from bot import feed_service, interactions, service
-from bot.fts_query import QueryError, to_fts_query
-from bot.render import topic_labels
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.rendering.text import topic_labels
 from bot.slack_app import blocks as render
 from bot.slack_app.escape import escape_text, mention, plain_text, unescape_command
+from bot.usecases import feeds as feed_service
+from bot.usecases import interactions, service
+from bot.usecases.fts_query import QueryError, to_fts_query
 from rules.directory import CompanyDirectory
 from rules.models import SEVERITIES
 

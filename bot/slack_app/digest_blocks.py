@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
-from bot.digest import MAX_LINES, Digest, TickerGroup
 from bot.slack_app.blocks import FALLBACK_LIMIT, SECTION_LIMIT, SEVERITY_EMOJI, Block
 from bot.slack_app.escape import escape_text, link, plain_text, truncate
+from bot.usecases.digest import MAX_LINES, Digest, TickerGroup
 
 MAX_TICKERS = 20  # two blocks each (a section and a divider): with the header and footer, under 50
 COMMAND_HINT = "`/riskwire history`"

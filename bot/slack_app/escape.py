@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlsplit
 
-from bot.chat_text import ADDRESS, names_other_address, visible
+from bot.rendering.chat_text import ADDRESS, names_other_address, visible
 
 _ZWJ = "\u2060"  # word joiner: invisible, and stops Slack matching @here / @channel / @everyone
 _BROADCAST = re.compile(r"@(?=(?:here|channel|everyone)\b)", re.IGNORECASE)

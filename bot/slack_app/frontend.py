@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.delivery.base import Notifier
 from bot.delivery.slack import slack_notifier
-from bot.settings import Settings, SettingsError
+from bot.ops.settings import Settings, SettingsError
 from bot.slack_app.app import build_app
 
 log = logging.getLogger(__name__)

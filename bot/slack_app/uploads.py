@@ -11,7 +11,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.service import Chart
+from bot.usecases.service import Chart
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 A run is written `sending` with the attempt's id and start time before the network call, then
 finished as sent, retrying or failed; a run left `sending` by a crash is looked up on the platform
-before the digest is sent again (see bot/digest.py).
+before the digest is sent again (see bot/usecases/digest.py).
 """
 
 from __future__ import annotations

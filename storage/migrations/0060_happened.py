@@ -9,7 +9,7 @@
   time alone any more (retention walks the happened index, since an alert happened no later than it
   was fetched; a digest reads its window of fetch times through the target's deliveries).
 - `alerts_joined_story` finds the alerts that joined another alert's story (a later report that
-  became a channel's alert where the story was never posted: bot.pipeline). It is partial: an alert
+  became a channel's alert where the story was never posted: bot.pipeline.process). It is partial: an alert
   that began its own story (story_id = id, nearly all of them, or none) is found by its id.
 """
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import service
-from bot.backtest import backtest, render_backtest
-from bot.matching import matcher_for
-from bot.pipeline import process_articles
-from bot.targets import parse_target
+from bot.delivery.targets import parse_target
+from bot.pipeline.matching import matcher_for
+from bot.pipeline.process import process_articles
+from bot.usecases import service
+from bot.usecases.backtest import backtest, render_backtest
 from feeds.models import Article
 from rules.rulefile import RuleFileError, builtin_rules_dir
 from tests.feedkit import SEED

@@ -190,8 +190,9 @@ def test_scan_with_own_rules_folder(tmp_path: Path, seed_feed: Path) -> None:
 def test_poll_once_delivers_everything_due_not_only_one_batch(
     tmp_path: Path, feed_server, monkeypatch, capsys
 ) -> None:
-    from bot import cli, service
-    from bot.targets import parse_target
+    from bot.cli import main as cli
+    from bot.delivery.targets import parse_target
+    from bot.usecases import service
     from storage import feeds as feed_store
     from storage.db import open_db
     from tests.fakes.fake_slack import TOKEN, FakeSlack

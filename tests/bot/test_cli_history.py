@@ -1,5 +1,5 @@
 """The ESG commands from the command line: history filters, search, summary with its chart file,
-review, rules stats, export, digests, backtest and browse. In-process through bot.cli.main, plus
+review, rules stats, export, digests, backtest and browse. In-process through bot.cli.main.main, plus
 one real subprocess."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from bot import digest
-from bot.cli import main
+from bot.cli.main import main
+from bot.usecases import digest
 from tests.bot.test_cli import run
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -72,7 +72,7 @@ def test_history_filters_search_and_review(cli) -> None:  # type: ignore[no-unty
 
 
 def test_export_csv_round_trips_and_filters(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from bot.export import read_csv
+    from bot.usecases.export import read_csv
 
     code, out, err = cli("export", "--format", "csv", "AMZN")
     assert code == 0 and "exported 1 alerts" in err
@@ -108,7 +108,7 @@ def test_backtest_and_browse(cli, tmp_path: Path, monkeypatch) -> None:  # type:
     code, out, _ = cli("browse", "--metadata-only", "--metadata", str(meta))
     assert code == 0 and out.strip() == str(meta) and "open_items" in meta.read_text()
     monkeypatch.setitem(sys.modules, "datasette", None)  # as if the extra were not installed
-    monkeypatch.setattr("bot.browse.datasette_installed", lambda: False)
+    monkeypatch.setattr("bot.usecases.browse.datasette_installed", lambda: False)
     code, _, err = cli("browse")
     assert code == 2 and "pip install 'riskwire[browse]'" in err
 

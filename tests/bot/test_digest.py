@@ -12,11 +12,11 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 import sqlite_utils
 
-from bot import digest, service
 from bot.delivery import outbox
 from bot.delivery.base import DeliveryRef, SendResult
 from bot.delivery.console import ConsoleNotifier
-from bot.targets import Target, parse_target
+from bot.delivery.targets import Target, parse_target
+from bot.usecases import digest, service
 from tests.historykit import add_alert
 
 C1 = service.Scope(parse_target("slack:T1/C1"), user="U1")

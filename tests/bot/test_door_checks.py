@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from storage import feeds as feed_store
 from storage.db import open_db
 from tests.bot.test_cli import run
@@ -279,6 +279,6 @@ def test_csv_export_cells_never_start_a_formula(cli, tmp_path: Path, feed_server
     ordinary, ordinary_record = by_link[plain.link]
     for name in ("title", "summary", "company", "ticker", "link", "created", "severity"):
         assert ordinary[name] == ordinary_record[name]  # ordinary text is unchanged
-    from bot.export import read_csv
+    from bot.usecases.export import read_csv
 
     assert read_csv((tmp_path / "out.csv").read_text("utf-8")) == records  # the quote is taken off again

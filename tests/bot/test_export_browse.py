@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import browse, export, service
-from bot.targets import parse_target
+from bot.delivery.targets import parse_target
+from bot.usecases import browse, export, service
 from storage import history as hist
 from tests.historykit import add_alert, ago
 

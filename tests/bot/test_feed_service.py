@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 
-from bot import feed_service, service
-from bot.targets import parse_target
+from bot.delivery.targets import parse_target
+from bot.usecases import feeds as feed_service
+from bot.usecases import service
 from storage import feeds as feed_store
 
 STAMP = "2026-03-01T09:00:00+00:00"

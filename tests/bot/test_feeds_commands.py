@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import feed_service, service
-from bot.cli import main
-from bot.targets import parse_target
+from bot.cli.main import main
+from bot.delivery.targets import parse_target
+from bot.usecases import feeds as feed_service
+from bot.usecases import service
 from feeds.opml import OpmlError, parse_opml
 from feeds.starter import load_starter
 from storage import feeds as feed_store
@@ -80,7 +81,7 @@ def test_per_company_starter_feed_follows_the_watchlist(cli) -> None:  # type: i
     ],
 )
 def test_search_names_drop_legal_suffixes(name: str, short: str) -> None:
-    from bot.feeds_cli import search_name
+    from bot.cli.feeds import search_name
 
     assert search_name(name) == short
 

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import service
-from bot.fts_query import QueryError, to_fts_query
-from bot.targets import parse_target
+from bot.delivery.targets import parse_target
+from bot.usecases import service
+from bot.usecases.fts_query import QueryError, to_fts_query
 from tests.historykit import NOW, add_alert, ago
 
 C1 = service.Scope(parse_target("slack:T1/C1"), user="U1")

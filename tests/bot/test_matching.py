@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-from bot.matching import matcher_for
+from bot.pipeline.matching import matcher_for
 
 
 def test_an_unchanged_watchlist_compiles_once() -> None:
@@ -20,7 +20,7 @@ def _freeze_count(enable: bool) -> int:
     code = textwrap.dedent(
         f"""
         import gc
-        from bot.matching import matcher_for, settle_heap_after_compiling
+        from bot.pipeline.matching import matcher_for, settle_heap_after_compiling
         if {enable}:
             settle_heap_after_compiling()
         matcher_for({{"AMZN": ()}})

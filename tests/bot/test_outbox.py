@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.alerts import Alert
 from bot.delivery import outbox as outbox_mod
 from bot.delivery.base import DeliveryRef, Report, SendResult, current_delivery
 from bot.delivery.console import ConsoleNotifier
 from bot.delivery.outbox import Outbox, deliver_due, interrupted, new_attempt_id
-from bot.targets import Target
+from bot.delivery.targets import Target
+from bot.pipeline.alerts import Alert
 from storage import deliveries, notices
 from storage import reports as report_store
 
@@ -217,8 +217,8 @@ async def test_backoff_grows_then_fails_with_the_reason(db, monkeypatch: pytest.
 
 
 async def test_broken_target_is_marked_and_not_retried(db) -> None:
-    from bot import service
-    from bot.targets import parse_target
+    from bot.delivery.targets import parse_target
+    from bot.usecases import service
 
     service.watch(db, service.Scope(parse_target("slack:T1/C1")), ["AMZN"])
     add_alert(db)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 
-from bot import service
 from bot.delivery.console import ConsoleNotifier
-from bot.polling import poll_once
-from bot.settings import Settings
-from bot.targets import parse_target
+from bot.delivery.targets import parse_target
+from bot.ops.settings import Settings
+from bot.pipeline.polling import poll_once
+from bot.usecases import service
 from storage import feeds as feed_store
 from tests.feedkit import Item, recent_pub, rss, seed_item
 

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from bot import service
-from bot.backtest import backtest
 from bot.delivery.console import ConsoleNotifier
-from bot.polling import poll_once
-from bot.settings import Settings
-from bot.targets import parse_target
+from bot.delivery.targets import parse_target
+from bot.ops.settings import Settings
+from bot.pipeline.polling import poll_once
+from bot.usecases import service
+from bot.usecases.backtest import backtest
 from storage import feeds as feed_store
 from tests.clock import ago
 from tests.feedkit import rss, seed_item

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from bot import service
-from bot.cli import main
+from bot.cli.main import main
 from bot.delivery.console import ConsoleNotifier
-from bot.digest import build_digest
 from bot.discord_app.messages import digest_message
-from bot.polling import poll_once
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.pipeline.polling import poll_once
 from bot.slack_app.digest_blocks import digest_blocks
+from bot.usecases import service
+from bot.usecases.digest import build_digest
 from storage.db import open_db
 from tests.fakes.feed_server import FeedServer
 from tests.feedkit import Item, recent_pub, rss

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.jobs import ServiceContext, register_job, registered_jobs, unregister_job
-from bot.retention import prune
-from bot.runner import run_service
-from bot.settings import Settings, SettingsError
+from bot.ops.jobs import ServiceContext, register_job, registered_jobs, unregister_job
+from bot.ops.retention import prune
+from bot.ops.runner import run_service
+from bot.ops.settings import Settings, SettingsError
 from storage import deliveries, notices
 from storage import reports as report_store
 
@@ -102,7 +102,7 @@ def test_service_settings_from_environment_and_file(tmp_path: Path) -> None:
 
 
 def test_the_digest_job_is_registered_for_the_service() -> None:
-    from bot.jobs import JOB_MODULES, load_job_modules
+    from bot.ops.jobs import JOB_MODULES, load_job_modules
 
     load_job_modules(JOB_MODULES)
     (spec,) = [j for j in registered_jobs() if j.id == "digest"]

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import service
 from bot.delivery.notifiers import posting_notifiers
-from bot.frontends import startup_lines
-from bot.settings import Settings
-from bot.targets import parse_target
+from bot.delivery.targets import parse_target
+from bot.ops.frontends import startup_lines
+from bot.ops.settings import Settings
+from bot.usecases import service
 from storage import feeds as feed_store
 from storage.db import open_db
 from tests.fakes.fake_slack import FakeSlack

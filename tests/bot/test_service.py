@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot import service
-from bot.alerts import build_alert
-from bot.pipeline import fan_out
-from bot.targets import parse_target
+from bot.delivery.targets import parse_target
+from bot.pipeline.alerts import build_alert
+from bot.pipeline.process import fan_out
+from bot.usecases import service
 from feeds.models import Article
 from rules.models import Match
 from storage import alerts as alert_store

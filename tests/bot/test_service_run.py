@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import service
-from bot.targets import parse_target
+from bot.delivery.targets import parse_target
+from bot.usecases import service
 from storage import feeds as feed_store
 from storage.db import open_db
 from tests.fakes.fake_slack import FakeSlack

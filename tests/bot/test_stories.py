@@ -8,15 +8,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import service
-from bot.alerts import Alert, build_alert
 from bot.delivery.console import ConsoleNotifier
-from bot.matching import matcher_for
-from bot.pipeline import process_articles
-from bot.polling import poll_once
-from bot.settings import Settings
-from bot.stories import same_story, similarity, words
-from bot.targets import parse_target
+from bot.delivery.targets import parse_target
+from bot.ops.settings import Settings
+from bot.pipeline.alerts import Alert, build_alert
+from bot.pipeline.matching import matcher_for
+from bot.pipeline.polling import poll_once
+from bot.pipeline.process import process_articles
+from bot.pipeline.stories import same_story, similarity, words
+from bot.usecases import service
 from feeds.models import Article
 from storage import feeds as feed_store
 from storage import reports as report_store

@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.summarise import MAX_CHARS, split_sentences, summarise
+from bot.pipeline.summarise import MAX_CHARS, split_sentences, summarise
 from tests.feedkit import SEED
 
 

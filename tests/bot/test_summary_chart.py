@@ -8,9 +8,10 @@ from datetime import date
 
 import pytest
 
-from bot import chart, service
-from bot.render_summary import render_summary_text
-from bot.targets import parse_target
+from bot.delivery.targets import parse_target
+from bot.rendering import chart
+from bot.rendering.summary import render_summary_text
+from bot.usecases import service
 from tests.historykit import NOW, add_alert, ago
 
 C1 = service.Scope(parse_target("slack:T1/C1"), user="U1")

@@ -7,7 +7,7 @@ import pytest
 
 from bot.discord_app import endpoints
 from bot.discord_app.frontend import DiscordFrontend
-from bot.settings import Secret, Settings
+from bot.ops.settings import Secret, Settings
 from tests.fakes.discord_api import FakeDiscord
 
 

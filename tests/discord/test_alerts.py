@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.delivery.outbox import deliver_due
 from bot.discord_app.frontend import DiscordFrontend
-from bot.polling import PollReport, poll_once
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.pipeline.polling import PollReport, poll_once
 from tests.discord.ids import CHANNEL, GUILD, MESSAGES
 from tests.discord.interactions import buttons, send, slash
 from tests.fakes.discord_api import FakeDiscord
@@ -152,8 +152,8 @@ async def test_missing_access_marks_the_subscription_broken_and_stops_retrying(
 async def test_webhook_target_gets_the_embed_without_the_bot(
     frontend, fake_discord, feed_server, discord_settings, db
 ) -> None:  # type: ignore[no-untyped-def]
-    from bot import service
-    from bot.targets import parse_target
+    from bot.delivery.targets import parse_target
+    from bot.usecases import service
 
     hook = "https://discord.com/api/webhooks/5000000000000000001/hook-token_ABCdef"
     service.watch(db, service.Scope(parse_target(f"discord:webhook:{hook}")), ["AMZN"])
@@ -172,8 +172,8 @@ async def test_webhook_target_gets_the_embed_without_the_bot(
 async def test_deleted_webhook_marks_the_target_broken(
     frontend, fake_discord, feed_server, discord_settings, db
 ) -> None:  # type: ignore[no-untyped-def]
-    from bot import service
-    from bot.targets import parse_target
+    from bot.delivery.targets import parse_target
+    from bot.usecases import service
 
     hook = "https://discord.com/api/webhooks/5000000000000000002/gone"
     service.watch(db, service.Scope(parse_target(f"discord:webhook:{hook}")), ["AMZN"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.discord_app.frontend import DiscordFrontend
-from bot.polling import poll_once
+from bot.pipeline.polling import poll_once
 from tests.discord.interactions import (
     MANAGE_CHANNELS,
     VIEW_AND_SEND,

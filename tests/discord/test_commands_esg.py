@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import service
-from bot.targets import parse_target
+from bot.delivery.targets import parse_target
+from bot.usecases import service
 from tests.discord.interactions import VIEW_AND_SEND, autocomplete, send, slash
 from tests.fakes.discord_api import APP_ID, FakeDiscord
 from tests.historykit import add_alert
@@ -49,12 +49,12 @@ async def test_summary_attaches_the_weekly_chart(frontend, fake_discord, db) -> 
 async def test_a_chart_that_cannot_be_drawn_still_gets_the_numbers(
     frontend, fake_discord, db, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:  # type: ignore[no-untyped-def]
-    import bot.chart
+    import bot.rendering.chart
 
     def broken(*args: object, **kwargs: object) -> bytes:
         raise RuntimeError("no canvas today")
 
-    monkeypatch.setattr(bot.chart, "render_chart", broken)
+    monkeypatch.setattr(bot.rendering.chart, "render_chart", broken)
     add_alert(db, created=recent(30), targets=(HERE,))
     payload = slash("summary", {"ticker": "AMZN"})
     await send(fake_discord, payload)
@@ -208,7 +208,7 @@ async def test_a_feed_added_here_that_stops_working_is_announced_here(
 ) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
-    from bot.polling import poll_once
+    from bot.pipeline.polling import poll_once
 
     gone = feed_server.url("/gone_feed.xml")  # nothing is served there: every fetch is a 404
     (answer,) = await send(

@@ -10,13 +10,13 @@ import socket
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot import service
 from bot.delivery.outbox import deliver_due
-from bot.digest import build_digest, run_due_digests
+from bot.delivery.targets import parse_target
 from bot.discord_app.messages import digest_message
-from bot.polling import poll_once
-from bot.settings import Settings
-from bot.targets import parse_target
+from bot.ops.settings import Settings
+from bot.pipeline.polling import poll_once
+from bot.usecases import service
+from bot.usecases.digest import build_digest, run_due_digests
 from storage import notices
 from tests.discord.ids import CHANNEL, GUILD, HERE, HOOK, HOOK_PATH, MESSAGES
 from tests.discord.interactions import send, slash

@@ -14,9 +14,9 @@ from typing import Any
 
 import sqlite_utils
 
-from bot import service
-from bot.digest import parse_schedule, run_due_digests, set_digest
-from bot.targets import parse_target
+from bot.delivery.targets import parse_target
+from bot.usecases import service
+from bot.usecases.digest import parse_schedule, run_due_digests, set_digest
 from tests.discord.ids import CHANNEL, HERE, HOOK, HOOK_PATH, MESSAGES
 from tests.fakes.discord_api import FakeDiscord
 from tests.historykit import add_alert

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.alerts import Alert
 from bot.discord_app.embeds import alert_embed, link, safe_text, safe_url, with_review
+from bot.pipeline.alerts import Alert
 from rules.models import Evidence
 
 

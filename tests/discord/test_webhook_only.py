@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bot import service
-from bot.cli import main as cli_main
+from bot.cli.main import main as cli_main
 from bot.delivery.outbox import deliver_due
-from bot.runner import run_service
-from bot.settings import Settings
-from bot.targets import parse_target
+from bot.delivery.targets import parse_target
+from bot.ops.runner import run_service
+from bot.ops.settings import Settings
+from bot.usecases import service
 from storage import feeds as feed_store
 from tests.fakes.discord_api import FakeDiscord
 from tests.feedkit import recent_pub, rss, seed_item
@@ -57,7 +57,7 @@ async def test_poll_once_posts_to_a_webhook_without_a_bot_token(
 
 
 async def test_poll_once_without_webhook_targets_loads_no_discord_notifier(db) -> None:  # type: ignore[no-untyped-def]
-    from bot.cli import _notifiers
+    from bot.cli.main import _notifiers
 
     settings = Settings(db_path=":memory:")
     assert "discord" not in _notifiers(settings, db)

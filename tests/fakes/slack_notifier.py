@@ -17,11 +17,11 @@ import sqlite_utils
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.alerts import Alert
 from bot.delivery.base import DeliveryRef, Report, SendResult, current_delivery
-from bot.render import render_text, render_update_text
-from bot.settings import Settings
-from bot.targets import Target
+from bot.delivery.targets import Target
+from bot.ops.settings import Settings
+from bot.pipeline.alerts import Alert
+from bot.rendering.text import render_text, render_update_text
 
 ALERT_EVENT = "riskwire_alert"
 UPDATE_EVENT = "riskwire_update"

@@ -23,7 +23,7 @@ from xml.etree import ElementTree
 import feedparser
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from feeds.parse import MAX_ITEMS
 from feeds.sources import SourceResult, read_source
 

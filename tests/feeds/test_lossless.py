@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.poller import FeedPoller
-from bot.settings import Settings
+from bot.cli.main import main
+from bot.ops.settings import Settings
+from bot.pipeline.poller import FeedPoller
 from feeds.sources import SourceResult, read_source
 from storage import feeds as feed_store
 from tests.feedkit import recent_pub

@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from bot.alerts import Alert, build_alert
-from bot.pipeline import fan_out
+from bot.pipeline.alerts import Alert, build_alert
+from bot.pipeline.process import fan_out
 from feeds.models import Article
 from rules.models import Evidence, Match
 from storage import alerts as alert_store

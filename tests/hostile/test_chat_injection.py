@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from bot import service
 from bot.delivery.outbox import deliver_due
-from bot.digest import Digest, TickerGroup
-from bot.stories import Report
-from bot.targets import Target, parse_target
+from bot.delivery.targets import Target, parse_target
+from bot.pipeline.stories import Report
+from bot.usecases import service
+from bot.usecases.digest import Digest, TickerGroup
 from tests.discord.interactions import buttons, click, send, slash
 from tests.fakes.discord_api import APP_ID
 from tests.hostile.chatkit import (

@@ -21,13 +21,15 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot import cli, redact, service
+from bot.cli import main as cli
 from bot.delivery.outbox import deliver_due
+from bot.delivery.targets import Target, parse_target
 from bot.discord_app import endpoints
 from bot.discord_app.frontend import DiscordFrontend
-from bot.settings import Settings
+from bot.ops import redact
+from bot.ops.settings import Settings
 from bot.slack_app.frontend import SlackFrontend
-from bot.targets import Target, parse_target
+from bot.usecases import service
 from storage import subscriptions
 from storage.db import open_db
 from tests.discord.interactions import MANAGE_CHANNELS, VIEW_AND_SEND, send, slash

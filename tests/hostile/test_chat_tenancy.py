@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 
-from bot import feed_service, service
 from bot.delivery.outbox import deliver_due
-from bot.digest import run_due_digests
-from bot.targets import Target, parse_target
+from bot.delivery.targets import Target, parse_target
+from bot.usecases import feeds as feed_service
+from bot.usecases import service
+from bot.usecases.digest import run_due_digests
 from storage import feeds as feed_store
 from tests.discord.interactions import (
     MANAGE_CHANNELS,

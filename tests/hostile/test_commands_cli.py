@@ -2,7 +2,7 @@
 
 The promise: exit 0 with a sensible result, or exit 2 (1 for scan sources that cannot be read, as
 documented) with a short clear message; never a traceback or an "internal error"; and when a command
-is refused, the database is exactly as it was. The commands run in-process through `bot.cli.main`
+is refused, the database is exactly as it was. The commands run in-process through `bot.cli.main.main`
 (the entry point the `riskwire` script calls); two run as real subprocesses at the end.
 """
 
@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
-from bot import cli, service
-from bot.targets import parse_target
+from bot.cli import main as cli
+from bot.delivery.targets import parse_target
+from bot.usecases import service
 from storage import feeds as feed_store
 from storage.db import open_db
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from bot import service
-from bot.alerts import build_alert
-from bot.pipeline import fan_out
-from bot.targets import parse_target
+from bot.delivery.targets import parse_target
+from bot.pipeline.alerts import build_alert
+from bot.pipeline.process import fan_out
+from bot.usecases import service
 from feeds.models import Article
 from rules.models import Match
 from storage import alerts as alert_store

@@ -11,11 +11,11 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from bot import service
 from bot.delivery.console import ConsoleNotifier
-from bot.polling import poll_once
-from bot.settings import Settings
-from bot.targets import parse_target
+from bot.delivery.targets import parse_target
+from bot.ops.settings import Settings
+from bot.pipeline.polling import poll_once
+from bot.usecases import service
 from feeds.models import FeedError
 from feeds.normalise import canonical_link
 from feeds.parse import MAX_ITEMS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, parse_feed
@@ -227,7 +227,7 @@ def test_harmless_doctypes_still_parse(prolog: str) -> None:
 
 
 def test_scan_refuses_a_bypass_feed_with_one_line(tmp_path, capsys) -> None:
-    from bot.cli import main
+    from bot.cli.main import main
 
     path = tmp_path / "bypass.xml"
     path.write_text(doc(item_xml(f"Amazon {BOMB_TITLE}"), SCANNER_BYPASSES["processing instruction"]))

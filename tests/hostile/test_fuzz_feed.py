@@ -14,7 +14,7 @@ from functools import cache
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.cli import sample_feeds
+from bot.cli.main import sample_feeds
 from feeds.models import FeedError
 from feeds.parse import parse_feed
 from tests.feedkit import Item, rss, seed_item

@@ -13,7 +13,7 @@ from functools import cache
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot import service
+from bot.usecases import service
 from feeds.models import Article, FeedError
 from feeds.normalise import _CONTROL, canonical_link, html_to_text, one_line
 from feeds.parse import MAX_TEXT_CHARS, MAX_TITLE_CHARS, parse_feed

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli, redact, service
-from bot.settings import Settings, SettingsError
-from bot.targets import parse_target
+from bot.cli import main as cli
+from bot.delivery.targets import parse_target
+from bot.ops import redact
+from bot.ops.settings import Settings, SettingsError
+from bot.usecases import service
 from storage.db import open_db
 from tests.hostile.test_tenancy import seed_alert
 
@@ -136,9 +138,9 @@ def test_crash_message_is_scrubbed(env: Path, capsys: pytest.CaptureFixture[str]
     def crash(args, settings):  # type: ignore[no-untyped-def]
         raise RuntimeError(f"upstream said: bad token {settings.slack_bot_token.value}")
 
-    import bot.cli_history
+    import bot.cli.history
 
-    monkeypatch.setattr(bot.cli_history, "cmd_history", crash)
+    monkeypatch.setattr(bot.cli.history, "cmd_history", crash)
     assert cli.main(["history"]) == 1
     _, err = capsys.readouterr()
     assert "internal error: RuntimeError: upstream said: bad token ***" in err and leaks(err) == []

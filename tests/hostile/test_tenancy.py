@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 import sqlite_utils
 
-from bot import service
-from bot.alerts import build_alert
-from bot.matching import matcher_for
-from bot.pipeline import fan_out, process_articles
-from bot.targets import parse_target
+from bot.delivery.targets import parse_target
+from bot.pipeline.alerts import build_alert
+from bot.pipeline.matching import matcher_for
+from bot.pipeline.process import fan_out, process_articles
+from bot.usecases import service
 from feeds.models import Article
 from rules.models import Match
 from storage import alerts as alert_store

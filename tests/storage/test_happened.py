@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import service
-from bot.alerts import Alert, alert_id
-from bot.retention import prune
+from bot.ops.retention import prune
+from bot.pipeline.alerts import Alert, alert_id
+from bot.usecases import service
 from storage import alerts as alert_store
 from storage import deliveries
 from storage.db import migrate, open_db

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.fts_query import to_fts_query
+from bot.usecases.fts_query import to_fts_query
 from storage import alerts as alert_store
 from storage import history as hist
 from storage import reviews

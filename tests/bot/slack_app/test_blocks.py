@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from bot.alerts import Alert
-from bot.interactions import AlertAction
-from bot.render import topic_labels
-from bot.service import Summary
+from bot.pipeline.alerts import Alert
+from bot.rendering.text import topic_labels
 from bot.slack_app.blocks import alert_blocks, alert_fallback, summary_blocks, summary_fallback
+from bot.usecases.interactions import AlertAction
+from bot.usecases.service import Summary
 from rules.models import Evidence
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from bot.cli import main as cli_main
+from bot.cli.main import main as cli_main
 from tests.feedkit import recent_pub, rss, seed_item
 
 

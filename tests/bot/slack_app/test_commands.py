@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import interactions, service
-from bot.settings import Settings
+from bot.delivery.targets import parse_target
+from bot.ops.settings import Settings
 from bot.slack_app.commands import CommandContext, Reply, parse_watch, run_command
-from bot.targets import parse_target
+from bot.usecases import interactions, service
 from storage import feeds as feed_store
 from tests.slackkit import queue_alert
 

@@ -8,8 +8,8 @@ import logging
 from typing import Any
 
 from bot.delivery.console import ConsoleNotifier
-from bot.polling import poll_once
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.pipeline.polling import poll_once
 from bot.slack_app.frontend import SlackFrontend
 from storage import feeds as feed_store
 from tests.fakes.slack_api import FakeSlackApi

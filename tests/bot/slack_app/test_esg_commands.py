@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from bot import service
-from bot.settings import Settings
+from bot.delivery.targets import parse_target
+from bot.ops.settings import Settings
 from bot.slack_app.commands import CommandContext, Reply, run_command
-from bot.targets import parse_target
+from bot.usecases import service
 from storage import digests
 from tests.bot.slack_app.test_end_to_end import command, everything
 from tests.historykit import add_alert

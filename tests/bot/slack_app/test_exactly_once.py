@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from bot import service
-from bot.alerts import Alert
-from bot.cli import main as cli_main
+from bot.cli.main import main as cli_main
 from bot.delivery.base import DeliveryRef, current_delivery
 from bot.delivery.outbox import deliver_due
 from bot.delivery.slack import CannotTell, SlackNotifier, slack_notifier
-from bot.settings import Secret, Settings
-from bot.targets import parse_target
+from bot.delivery.targets import parse_target
+from bot.ops.settings import Secret, Settings
+from bot.pipeline.alerts import Alert
+from bot.usecases import service
 from storage import alerts as alert_store
 from storage import deliveries
 from storage.db import open_db

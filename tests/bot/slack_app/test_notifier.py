@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import service
-from bot.alerts import Alert
-from bot.cli import main as cli_main
+from bot.cli.main import main as cli_main
 from bot.delivery.outbox import deliver_due
 from bot.delivery.slack import SlackNotifier
-from bot.settings import Settings
+from bot.delivery.targets import parse_target
+from bot.ops.settings import Settings
+from bot.pipeline.alerts import Alert
 from bot.slack_app.commands import CommandContext, run_command
-from bot.targets import parse_target
+from bot.usecases import service
 from storage import alerts as alert_store
 from tests.slackkit import queue_alert
 

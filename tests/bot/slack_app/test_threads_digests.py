@@ -8,16 +8,16 @@ import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot import service
-from bot.alerts import Alert
 from bot.delivery.base import DeliveryRef, current_delivery
 from bot.delivery.outbox import deliver_due
-from bot.digest import Digest, TickerGroup, run_due_digests
-from bot.polling import poll_once
-from bot.settings import Settings
+from bot.delivery.targets import parse_target
+from bot.ops.settings import Settings
+from bot.pipeline.alerts import Alert
+from bot.pipeline.polling import poll_once
+from bot.pipeline.stories import Report
 from bot.slack_app.digest_blocks import digest_blocks, digest_fallback
-from bot.stories import Report
-from bot.targets import parse_target
+from bot.usecases import service
+from bot.usecases.digest import Digest, TickerGroup, run_due_digests
 from feeds.models import Article
 from storage import alerts as alert_store
 from storage import articles as article_store

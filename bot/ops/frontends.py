@@ -14,7 +14,7 @@ from typing import Protocol
 import sqlite_utils
 
 from bot.delivery.base import Notifier
-from bot.settings import ENVIRONMENT, Settings, SettingsError
+from bot.ops.settings import ENVIRONMENT, Settings, SettingsError
 
 
 class Frontend(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.service import Summary
+from bot.usecases.service import Summary
 
 
 def _change(now: int, before: int) -> str:

@@ -35,7 +35,7 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.alerts import Alert
+from bot.pipeline.alerts import Alert
 from rules.models import STAGES
 from storage import alerts as alert_store
 from storage import reports as report_store

@@ -3,7 +3,7 @@ with what actually alerted, so rule owners can test a change before they switch 
 
 The replay is what the service would really have done: the stored articles go, in the order they
 were stored and each at the time it was fetched, through the same pipeline as a poll
-(bot.pipeline.process_articles: story linking, the baseline, each target's filters and mutes) into a
+(bot.pipeline.process.process_articles: story linking, the baseline, each target's filters and mutes) into a
 scratch database holding a copy of the subscriptions and mutes. So unchanged rules report no
 difference, and a copy of a story counts as a linked report, not as an alert. Nothing is stored in
 the real database or posted. The watched companies are today's subscriptions (or the tickers
@@ -26,10 +26,10 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.matching import resolve_watch
-from bot.pipeline import process_articles
-from bot.progress import Progress, ignore
-from bot.stories import WINDOW_HOURS
+from bot.pipeline.matching import resolve_watch
+from bot.pipeline.process import process_articles
+from bot.pipeline.stories import WINDOW_HOURS
+from bot.rendering.progress import Progress, ignore
 from feeds.models import Article
 from rules.engine import Matcher
 from rules.models import WatchSpec

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
-from bot.alerts import Alert, build_alert
-from bot.stories import WINDOW_HOURS, StoryMatch, find_story
+from bot.pipeline.alerts import Alert, build_alert
+from bot.pipeline.stories import WINDOW_HOURS, StoryMatch, find_story
 from feeds.models import Article
 from rules.directory import CompanyDirectory, short_names
 from rules.engine import Matcher
@@ -223,7 +223,7 @@ def process_articles(
     """Store new articles, match them, and store their alerts with outbox rows, atomically per article.
 
     Articles already stored are skipped (dedup 1). A match repeating a story published within
-    `story_hours` of it is linked to that story as a report, not a new alert (dedup 2, bot.stories),
+    `story_hours` of it is linked to that story as a report, not a new alert (dedup 2, bot.pipeline.stories),
     in each target the story was posted to; a target the story never reached posted gets it as an
     alert of its own. Alerts whose article was published more than `baseline_hours` before now are
     stored but not queued for chat (no flood of old items on a new feed); on a feed's `first_fetch`,

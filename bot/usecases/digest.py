@@ -43,12 +43,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlite_utils
 
-from bot import redact
-from bot.alerts import Alert
 from bot.delivery.base import DeliveryRef, SendResult, notifier_for
 from bot.delivery.outbox import Unresolved, ask_platform, attempt_send, backoff, interrupted, new_attempt_id
-from bot.service import Scope, ServiceError
-from bot.targets import Target, TargetError, parse_target
+from bot.delivery.targets import Target, TargetError, parse_target
+from bot.ops import redact
+from bot.pipeline.alerts import Alert
+from bot.usecases.service import Scope, ServiceError
 from storage import digests as store
 from storage import history as hist
 
@@ -360,7 +360,7 @@ async def _send(notifier: Any, digest: Digest, target: Target) -> SendResult:
     if hasattr(notifier, "send_digest"):
         result: SendResult = await notifier.send_digest(digest, target)
         return result
-    from bot.render import topic_labels
+    from bot.rendering.text import topic_labels
 
     result = await notifier.send_text(render_digest_text(digest, topic_labels()), target)
     return result

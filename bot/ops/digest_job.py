@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.digest import run_due_digests
-from bot.jobs import ServiceContext, register_job
+from bot.ops.jobs import ServiceContext, register_job
+from bot.usecases.digest import run_due_digests
 
 
 async def send_due_digests(ctx: ServiceContext) -> None:

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 
 import sqlite_utils
 
-from bot.targets import TargetError, parse_target
+from bot.delivery.targets import TargetError, parse_target
 from storage import history as hist
 from storage import reviews
 

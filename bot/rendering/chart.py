@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.png import GLYPH_H, Canvas
+from bot.rendering.png import GLYPH_H, Canvas
 
 WIDTH, HEIGHT = 640, 300
 MAX_TOPICS = 6  # more topics than this are drawn together as "other"

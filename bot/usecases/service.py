@@ -14,8 +14,8 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.alerts import Alert
-from bot.targets import Target
+from bot.delivery.targets import Target
+from bot.pipeline.alerts import Alert
 from rules.directory import CompanyDirectory
 from rules.models import SEVERITIES
 from rules.rulefile import load_topics
@@ -445,7 +445,7 @@ def search(
     `word*` is a prefix, OR between words means either. Any other syntax is searched as plain text;
     a query that cannot be run is a ServiceError, never a crash.
     """
-    from bot.fts_query import QueryError, to_fts_query
+    from bot.usecases.fts_query import QueryError, to_fts_query
 
     if len(text or "") > MAX_COMMAND_CHARS:
         raise ServiceError("Search text is limited to 200 characters.")
@@ -585,7 +585,7 @@ class Chart:
     title: str
     filename: str
     png: bytes
-    series: Any  # bot.chart.WeeklySeries
+    series: Any  # bot.rendering.chart.WeeklySeries
 
 
 def summary_chart(
@@ -595,7 +595,7 @@ def summary_chart(
     days: int = 30,
 ) -> Chart:
     """Alerts per week by topic for `ticker` over `days` (scoped like `summary`), as a small PNG."""
-    from bot.chart import render_chart, weekly_series
+    from bot.rendering.chart import render_chart, weekly_series
 
     if days < 1 or days > 3650:
         raise ServiceError("days must be between 1 and 3650")
@@ -610,7 +610,7 @@ def summary_chart(
     return Chart(ticker, days, title, f"riskwire-{ticker}-{days}d.png", render_chart(series, title), series)
 
 
-# --- digests (the schedule logic lives in bot.digest) -----------------------------------------
+# --- digests (the schedule logic lives in bot.usecases.digest) -----------------------------------------
 
 
 def set_digest(
@@ -624,10 +624,10 @@ def set_digest(
 ) -> Any:
     """Send the scope's target a daily or weekly digest at `time` (HH:MM) in time zone `tz`.
 
-    Returns a bot.digest.DigestInfo (`.describe()` is a one-line answer for the user).
+    Returns a bot.usecases.digest.DigestInfo (`.describe()` is a one-line answer for the user).
     """
-    from bot.digest import parse_schedule
-    from bot.digest import set_digest as _set
+    from bot.usecases.digest import parse_schedule
+    from bot.usecases.digest import set_digest as _set
 
     words = [cadence] + ([weekday] if weekday else []) + [time, tz]
     return _set(db, scope, parse_schedule(" ".join(w for w in words if w)))
@@ -641,8 +641,8 @@ def digest_off(db: sqlite_utils.Database, scope: Scope) -> bool:
 
 
 def digest_status(db: sqlite_utils.Database, scope: Scope) -> Any:
-    """The scope's digest (bot.digest.DigestInfo) or None."""
-    from bot.digest import get_digest
+    """The scope's digest (bot.usecases.digest.DigestInfo) or None."""
+    from bot.usecases.digest import get_digest
 
     return get_digest(db, scope.key)
 
@@ -650,8 +650,8 @@ def digest_status(db: sqlite_utils.Database, scope: Scope) -> Any:
 def digest_command(db: sqlite_utils.Database, scope: Scope, text: str, *, now: datetime | None = None) -> str:
     """The `digest ...` command in one call: 'daily 08:00 Europe/London', 'weekly mon 08:00 UTC',
     'off', or nothing (show the current one). Returns the answer to show."""
-    from bot.digest import parse_schedule
-    from bot.digest import set_digest as _set
+    from bot.usecases.digest import parse_schedule
+    from bot.usecases.digest import set_digest as _set
 
     words = (text or "").split()
     if not words:

@@ -1,5 +1,5 @@
 """The command line for ESG and compliance teams: history, search, summary, review, export, browse,
-backtest, rules stats and digests. bot.cli registers these with `add_parsers`."""
+backtest, rules stats and digests. bot.cli.main registers these with `add_parsers`."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from typing import Any
 
 import sqlite_utils
 
-from bot import service
-from bot.alerts import Alert
-from bot.progress import counted, progress_line
-from bot.settings import Settings
-from bot.targets import parse_target
+from bot.delivery.targets import parse_target
+from bot.ops.settings import Settings
+from bot.pipeline.alerts import Alert
+from bot.rendering.progress import counted, progress_line
+from bot.usecases import service
 from rules.models import SEVERITIES
 from storage.db import open_db
 
@@ -65,7 +65,7 @@ def _alert_json(a: Alert) -> dict[str, Any]:
 
 
 def _print_alerts(alerts: list[Alert], fmt: str, empty: str) -> None:
-    from bot.render import render_text, topic_labels
+    from bot.rendering.text import render_text, topic_labels
 
     if fmt == "jsonl":
         for a in alerts:
@@ -102,7 +102,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.render_summary import render_summary_text
+    from bot.rendering.summary import render_summary_text
 
     db = _db(settings)
     scope = _scope(args)
@@ -137,7 +137,7 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.export import export_records, write_csv, write_jsonl
+    from bot.usecases.export import export_records, write_csv, write_jsonl
 
     db = _db(settings)
     scope = _scope(args)
@@ -158,7 +158,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_browse(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.browse import INSTALL_HINT, datasette_installed, run_datasette, write_metadata
+    from bot.usecases.browse import INSTALL_HINT, datasette_installed, run_datasette, write_metadata
 
     db_path = Path(settings.db_path)
     if not db_path.is_file():
@@ -194,7 +194,7 @@ def cmd_browse(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.backtest import backtest, render_backtest
+    from bot.usecases.backtest import backtest, render_backtest
     from rules.watchlist import parse_tickers
 
     db = _db(settings)
@@ -275,8 +275,8 @@ def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.digest import build_digest, render_digest_text, run_due_digests
-    from bot.render import topic_labels
+    from bot.rendering.text import topic_labels
+    from bot.usecases.digest import build_digest, render_digest_text, run_due_digests
     from storage import digests
 
     db = _db(settings)

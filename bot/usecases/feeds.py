@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from bot import service
+from bot.usecases import service
 from storage import feeds as feed_store
 
 MAX_URL = 2000

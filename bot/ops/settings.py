@@ -108,7 +108,7 @@ class Settings:
     host_gap: float = 1.0
     story_hours: int = 72
     frontends: tuple[str, ...] = ()
-    # optional abstractive summaries (bot/llm_summary.py): on only when a key is set
+    # optional abstractive summaries (bot/pipeline/llm_summary.py): on only when a key is set
     llm_api_key: Secret = field(default_factory=lambda: Secret(""))
     llm_url: str = "https://api.openai.com/v1/chat/completions"
     llm_model: str = "gpt-4o-mini"

@@ -1,7 +1,7 @@
-"""Extra scheduled jobs for `riskwire run`: the registration point other modules use (the digest job of
-issue #7, for instance) to run on the service's scheduler without editing the runner.
+"""Extra scheduled jobs for `riskwire run`: the registration point other modules use (the digest job, for
+instance) to run on the service's scheduler without editing the runner.
 
-    from bot.jobs import ServiceContext, register_job
+    from bot.ops.jobs import ServiceContext, register_job
 
     async def send_digests(ctx: ServiceContext) -> None:
         ...  # ctx.db, ctx.settings, ctx.notifiers, ctx.now(), ctx.kick_delivery()
@@ -26,10 +26,10 @@ from typing import Any
 import sqlite_utils
 
 from bot.delivery.base import Notifier
-from bot.metrics import Metrics
-from bot.settings import Settings
+from bot.ops.metrics import Metrics
+from bot.ops.settings import Settings
 
-JOB_MODULES: tuple[str, ...] = ("bot.digest_job",)
+JOB_MODULES: tuple[str, ...] = ("bot.ops.digest_job",)
 
 RESERVED = frozenset({"poll", "deliver", "prune"})
 

@@ -15,10 +15,12 @@ from typing import Any
 
 import sqlite_utils
 
-from bot import __version__, redact, service
-from bot.progress import Progress, ignore, progress_line
-from bot.settings import Settings, SettingsError
-from bot.targets import TargetError, parse_target
+from bot import __version__
+from bot.delivery.targets import TargetError, parse_target
+from bot.ops import redact
+from bot.ops.settings import Settings, SettingsError
+from bot.rendering.progress import Progress, ignore, progress_line
+from bot.usecases import service
 from rules.directory import UnknownTicker
 from rules.models import SEVERITIES, WatchSpec
 from rules.rulefile import RuleFileError
@@ -81,8 +83,8 @@ async def _read_sources(
 
 
 def cmd_scan(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.matching import resolve_watch
-    from bot.scan import format_jsonl, format_text, scan_articles
+    from bot.pipeline.matching import resolve_watch
+    from bot.usecases.scan import format_jsonl, format_text, scan_articles
     from rules.engine import Matcher
     from rules.rulefile import load_topics
 
@@ -113,7 +115,7 @@ def cmd_scan(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.explain import explain_input
+    from bot.usecases.explain import explain_input
     from feeds.models import FeedError
 
     try:
@@ -214,7 +216,7 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
     db = _db(settings)
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     if args.feeds_cmd in ("starter", "import", "resume", "status"):
-        from bot import feeds_cli
+        from bot.cli import feeds as feeds_cli
 
         try:
             if args.feeds_cmd == "starter":
@@ -297,7 +299,7 @@ def _notifiers(settings: Settings, db: sqlite_utils.Database | None = None) -> d
 
 
 def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.polling import poll_once
+    from bot.pipeline.polling import poll_once
 
     if not args.once:
         raise CliError("poll needs --once (for continuous polling use: riskwire run)")
@@ -317,8 +319,8 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.matching import settle_heap_after_compiling
-    from bot.runner import run_service
+    from bot.ops.runner import run_service
+    from bot.pipeline.matching import settle_heap_after_compiling
     from storage.lock import service_lock
 
     with service_lock(settings.db_path):  # one service per SQLite file; a second one is refused
@@ -338,7 +340,7 @@ def sample_feeds() -> list[Path]:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from bot.delivery.console import ConsoleNotifier
-    from bot.polling import poll_once
+    from bot.pipeline.polling import poll_once
     from storage import feeds as feed_store
 
     if args.db:
@@ -472,7 +474,7 @@ def build_parser() -> argparse.ArgumentParser:
     fres.add_argument("urls", nargs="+", metavar="URL")
     feeds.set_defaults(func=cmd_feeds)
 
-    from bot.cli_history import add_parsers
+    from bot.cli.history import add_parsers
 
     add_parsers(sub, _positive)  # history, search, summary, review, export, browse, backtest, rules, digest
     return parser

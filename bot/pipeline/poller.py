@@ -13,7 +13,7 @@
 - Raising: a poll that raises (a storage error such as a full disk, or a bug) backs off like a
   failed fetch. Its next poll is stored when the database takes that write, else held in memory,
   so a sick disk never makes the feed be fetched again at every tick. Storage errors are
-  logged once per cause and counted (bot.storage_health), which /healthz reports.
+  logged once per cause and counted (bot.ops.storage_health), which /healthz reports.
 - Order of writes: a feed's new validators (ETag, Last-Modified) are stored only after its articles
   are, so a crash in between costs a full re-fetch, never a lost item.
 """
@@ -35,13 +35,13 @@ from urllib.parse import urlsplit
 import aiohttp
 import sqlite_utils
 
-from bot import redact
-from bot.alerts import Alert
-from bot.matching import matcher_for
-from bot.metrics import NULL, Metrics
-from bot.pipeline import ProcessReport, process_articles
-from bot.settings import Settings
-from bot.storage_health import StorageHealth
+from bot.ops import redact
+from bot.ops.metrics import NULL, Metrics
+from bot.ops.settings import Settings
+from bot.ops.storage_health import StorageHealth
+from bot.pipeline.alerts import Alert
+from bot.pipeline.matching import matcher_for
+from bot.pipeline.process import ProcessReport, process_articles
 from feeds.fetch import is_url, new_session
 from feeds.models import FetchState
 from feeds.sources import SourceResult, read_source
@@ -211,7 +211,7 @@ class FeedPoller:
 
     async def _llm_summaries(self, alerts: list[Alert]) -> None:
         """Optional abstractive summaries, stored before the delivery loop is woken for the alerts."""
-        from bot.llm_summary import apply_llm_summaries, client_from_settings
+        from bot.pipeline.llm_summary import apply_llm_summaries, client_from_settings
 
         client = client_from_settings(self.settings)
         if client is not None:

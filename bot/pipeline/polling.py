@@ -14,11 +14,11 @@ import sqlite_utils
 
 from bot.delivery.base import Notifier
 from bot.delivery.outbox import DeliveryReport, deliver_due
-from bot.metrics import NULL, Metrics
-from bot.pipeline import ProcessReport
-from bot.poller import FeedOutcome, FeedPoller
-from bot.progress import Progress, ignore
-from bot.settings import Settings
+from bot.ops.metrics import NULL, Metrics
+from bot.ops.settings import Settings
+from bot.pipeline.poller import FeedOutcome, FeedPoller
+from bot.pipeline.process import ProcessReport
+from bot.rendering.progress import Progress, ignore
 from storage import feeds as feed_store
 
 log = logging.getLogger(__name__)

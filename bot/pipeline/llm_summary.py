@@ -17,9 +17,9 @@ from typing import Any, Protocol
 import aiohttp
 import sqlite_utils
 
-from bot.alerts import Alert, article_text
-from bot.settings import Settings
-from bot.summarise import MAX_CHARS, _cut, _same
+from bot.ops.settings import Settings
+from bot.pipeline.alerts import Alert, article_text
+from bot.pipeline.summarise import MAX_CHARS, _cut, _same
 from feeds.models import Article
 from storage import alerts as alert_store
 from storage import articles as article_store

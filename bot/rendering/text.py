@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.alerts import Alert
+from bot.pipeline.alerts import Alert
 from rules.rulefile import load_topics
 
 SEVERITY_MARK = {"low": "·", "medium": "▲", "high": "▲▲", "critical": "▲▲▲"}

@@ -6,8 +6,8 @@ import asyncio
 import re
 from pathlib import Path
 
-from bot.matching import resolve_watch
-from bot.settings import Settings
+from bot.ops.settings import Settings
+from bot.pipeline.matching import resolve_watch
 from feeds.fetch import fetch, is_url, new_session
 from feeds.models import Article, FeedError
 from feeds.normalise import html_to_text, one_line

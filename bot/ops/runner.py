@@ -1,8 +1,8 @@
 """`riskwire run`: one asyncio loop carrying the scheduler, polling, delivery and the chat front-ends.
 
 Jobs on APScheduler's AsyncIOScheduler: `poll` (every few seconds: start the feeds whose next poll
-has come; bot.poller), `deliver` (a safety-net kick of the delivery loop; bot.delivery.worker),
-`prune` (retention; bot.retention), and the jobs other modules register (bot.jobs). SIGTERM/SIGINT:
+has come; bot.pipeline.poller), `deliver` (a safety-net kick of the delivery loop; bot.delivery.worker),
+`prune` (retention; bot.ops.retention), and the jobs other modules register (bot.ops.jobs). SIGTERM/SIGINT:
 no new polls or sends start; those in flight get SHUTDOWN_GRACE seconds to finish, then are
 cancelled (a cancelled poll stored nothing; a cancelled send is resolved at the next start).
 """
@@ -23,15 +23,15 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.delivery.notifiers import posting_notifiers
 from bot.delivery.outbox import Outbox
 from bot.delivery.worker import DeliveryWorker
-from bot.frontends import load_frontends, startup_lines
-from bot.health import HealthServer
-from bot.jobs import JobSpec, ServiceContext, load_job_modules, registered_jobs
-from bot.metrics import Metrics
-from bot.poller import FeedPoller
-from bot.polling import sync_config_feeds
-from bot.retention import prune
-from bot.settings import Settings
-from bot.storage_health import StorageHealth
+from bot.ops.frontends import load_frontends, startup_lines
+from bot.ops.health import HealthServer
+from bot.ops.jobs import JobSpec, ServiceContext, load_job_modules, registered_jobs
+from bot.ops.metrics import Metrics
+from bot.ops.retention import prune
+from bot.ops.settings import Settings
+from bot.ops.storage_health import StorageHealth
+from bot.pipeline.poller import FeedPoller
+from bot.pipeline.polling import sync_config_feeds
 from storage import deliveries
 from storage import feeds as feed_store
 from storage.db import open_db

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.summarise import summarise
+from bot.pipeline.summarise import summarise
 from feeds.models import Article
 from rules.models import Evidence, Match
 from storage.alerts import happened as happened_at

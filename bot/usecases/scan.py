@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.alerts import article_text
-from bot.summarise import summarise
+from bot.pipeline.alerts import article_text
+from bot.pipeline.summarise import summarise
 from feeds.models import Article
 from rules.engine import Matcher
 from rules.models import Match

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from bot import service
-from bot.alerts import Alert
+from bot.pipeline.alerts import Alert
+from bot.usecases import service
 from storage import deliveries, reviews
 
 ACTIONS = ("reviewed", "false_positive", "mute")

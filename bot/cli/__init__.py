@@ -1,0 +1,1 @@
+"""The `riskwire` command line: argument parsing, output and exit codes; calls the use cases."""

@@ -1,0 +1,1 @@
+"""The poll-to-post pipeline: poll feeds, match articles, build alerts, link stories, queue deliveries."""
