@@ -257,10 +257,10 @@ async def get_posts(session: aiohttp.ClientSession, base: str) -> list[list[Any]
 
 async def service_run(port: int, feeds: int, folder: Path) -> dict[str, Any]:
     """Two rounds through FeedPoller + DeliveryWorker, as `riskwire run` wires them."""
+    from bot.core.metrics import Metrics
+    from bot.core.settings import Settings
     from bot.delivery.outbox import Outbox
     from bot.delivery.worker import DeliveryWorker
-    from bot.ops.metrics import Metrics
-    from bot.ops.settings import Settings
     from bot.pipeline.poller import FeedPoller
     from storage import feeds as feed_store
 

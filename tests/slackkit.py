@@ -125,8 +125,8 @@ def queue_alert(db: Any, n: int = 1, ticker: str = "AMZN", at: str = "2026-11-27
 
 def slack_notifier_for(api_url: str, token: str) -> Any:
     """The production SlackNotifier (as `riskwire run` and `poll --once` build it) for the fake, unpaced."""
+    from bot.core.settings import Secret, Settings
     from bot.delivery.slack import slack_notifier
-    from bot.ops.settings import Secret, Settings
 
     made = slack_notifier(Settings(slack_bot_token=Secret(token), slack_api_url=api_url))
     made.min_interval = 0.0

@@ -15,8 +15,8 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.core.settings import Settings
 from bot.delivery.targets import parse_target
-from bot.ops.settings import Settings
 from bot.pipeline.alerts import Alert
 from bot.rendering.progress import counted, progress_line
 from bot.usecases import service

@@ -16,9 +16,9 @@ from typing import Any
 import sqlite_utils
 
 from bot import __version__
+from bot.core import redact
+from bot.core.settings import Settings, SettingsError
 from bot.delivery.targets import TargetError, parse_target
-from bot.ops import redact
-from bot.ops.settings import Settings, SettingsError
 from bot.rendering.progress import Progress, ignore, progress_line
 from bot.usecases import service
 from rules.directory import UnknownTicker

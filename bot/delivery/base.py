@@ -41,8 +41,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.core import redact
 from bot.delivery.targets import Target
-from bot.ops import redact
 from bot.pipeline.alerts import Alert
 from bot.pipeline.stories import Report
 

@@ -38,13 +38,13 @@ import aiohttp
 import discord
 import sqlite_utils
 
+from bot.core.settings import Settings, SettingsError
 from bot.delivery.base import DeliveryRef, SendResult, current_delivery
 from bot.delivery.targets import Target
 from bot.discord_app import endpoints
 from bot.discord_app.embeds import NO_MENTIONS, alert_embed, link
 from bot.discord_app.messages import digest_message, marks_digest, notice_text, update_text
 from bot.discord_app.views import alert_view, custom_id
-from bot.ops.settings import Settings, SettingsError
 from bot.pipeline.alerts import Alert
 from bot.pipeline.stories import Report
 from bot.usecases.digest import Digest

@@ -8,9 +8,9 @@ targets need no token at all. `riskwire poll --once` and `riskwire run` both sta
 
 from __future__ import annotations
 
+from bot.core.settings import Settings
 from bot.delivery.base import Notifier
 from bot.delivery.console import ConsoleNotifier
-from bot.ops.settings import Settings
 
 
 def posting_notifiers(settings: Settings, *, discord_webhooks: bool) -> dict[str, Notifier]:

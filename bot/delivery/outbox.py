@@ -35,10 +35,10 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.core import redact
+from bot.core.metrics import NULL, Metrics
 from bot.delivery.base import DeliveryRef, Notifier, SendResult, current_delivery, notifier_for
 from bot.delivery.targets import Target, TargetError, parse_target
-from bot.ops import redact
-from bot.ops.metrics import NULL, Metrics
 from bot.pipeline.alerts import Alert
 from bot.pipeline.stories import Report
 from storage import alerts as alert_store

@@ -32,10 +32,10 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.settings import Settings
 from bot.delivery.base import DeliveryRef, Report, SendResult, current_delivery
 from bot.delivery.outbox import SEND_TIMEOUT
 from bot.delivery.targets import Target
-from bot.ops.settings import Settings
 from bot.pipeline.alerts import Alert
 from bot.rendering.text import topic_labels
 from bot.slack_app.blocks import (

@@ -12,11 +12,11 @@ from functools import cached_property
 import discord
 import sqlite_utils
 
+from bot.core.settings import Settings
 from bot.discord_app.autocomplete import TickerIndex
 from bot.discord_app.commands import AlertButtons, RiskwireGroup, RiskwireTree
 from bot.discord_app.embeds import NO_MENTIONS
 from bot.discord_app.views import AlertButton
-from bot.ops.settings import Settings
 from rules.directory import CompanyDirectory
 
 log = logging.getLogger(__name__)

@@ -18,13 +18,13 @@ import discord
 import sqlite_utils
 from discord import app_commands
 
+from bot.core.settings import Settings
 from bot.delivery.targets import Target
 from bot.discord_app import replies
 from bot.discord_app.autocomplete import TickerIndex, complete, complete_zone
 from bot.discord_app.embeds import NO_MENTIONS, alert_embed, inert, safe_text, with_review
 from bot.discord_app.permissions import MANAGE_FEEDS, check_flag, require
 from bot.discord_app.views import alert_view
-from bot.ops.settings import Settings
 from bot.usecases import feeds as feed_service
 from bot.usecases import service
 from bot.usecases.fts_query import QueryError, to_fts_query

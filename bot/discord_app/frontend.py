@@ -10,11 +10,11 @@ import logging
 import discord
 import sqlite_utils
 
+from bot.core.settings import Settings, SettingsError
 from bot.delivery.base import Notifier
 from bot.delivery.discord import DiscordNotifier, DiscordWebhookNotifier
 from bot.discord_app import endpoints
 from bot.discord_app.client import RiskwireClient
-from bot.ops.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 

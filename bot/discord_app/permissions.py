@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.ops.settings import SettingsError
+from bot.core.settings import SettingsError
 from bot.usecases.service import ServiceError
 
 MANAGE_FEEDS = "manage_guild"

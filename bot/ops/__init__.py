@@ -1,3 +1,2 @@
-"""Running the service: settings, the scheduler and runner, jobs, health and metrics, retention, log
-redaction.
-"""
+"""Running the service: the runner and its scheduled jobs, pluggable front-ends, the health endpoint and
+retention."""

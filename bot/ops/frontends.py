@@ -13,8 +13,8 @@ from typing import Protocol
 
 import sqlite_utils
 
+from bot.core.settings import ENVIRONMENT, Settings, SettingsError
 from bot.delivery.base import Notifier
-from bot.ops.settings import ENVIRONMENT, Settings, SettingsError
 
 
 class Frontend(Protocol):

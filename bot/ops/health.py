@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.ops.metrics import CONTENT_TYPE, Metrics
+from bot.core.metrics import CONTENT_TYPE, Metrics
 
 log = logging.getLogger(__name__)
 

@@ -25,9 +25,9 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.core.metrics import Metrics
+from bot.core.settings import Settings
 from bot.delivery.base import Notifier
-from bot.ops.metrics import Metrics
-from bot.ops.settings import Settings
 
 JOB_MODULES: tuple[str, ...] = ("bot.ops.digest_job",)
 

@@ -20,16 +20,16 @@ from typing import Any
 import sqlite_utils
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.core.metrics import Metrics
+from bot.core.settings import Settings
+from bot.core.storage_health import StorageHealth
 from bot.delivery.notifiers import posting_notifiers
 from bot.delivery.outbox import Outbox
 from bot.delivery.worker import DeliveryWorker
 from bot.ops.frontends import load_frontends, startup_lines
 from bot.ops.health import HealthServer
 from bot.ops.jobs import JobSpec, ServiceContext, load_job_modules, registered_jobs
-from bot.ops.metrics import Metrics
 from bot.ops.retention import prune
-from bot.ops.settings import Settings
-from bot.ops.storage_health import StorageHealth
 from bot.pipeline.poller import FeedPoller
 from bot.pipeline.polling import sync_config_feeds
 from storage import deliveries

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import aiohttp
 import sqlite_utils
 
-from bot.ops.settings import Settings
+from bot.core.settings import Settings
 from bot.pipeline.alerts import Alert, article_text
 from bot.pipeline.summarise import MAX_CHARS, _cut, _same
 from feeds.models import Article

@@ -13,7 +13,7 @@
 - Raising: a poll that raises (a storage error such as a full disk, or a bug) backs off like a
   failed fetch. Its next poll is stored when the database takes that write, else held in memory,
   so a sick disk never makes the feed be fetched again at every tick. Storage errors are
-  logged once per cause and counted (bot.ops.storage_health), which /healthz reports.
+  logged once per cause and counted (bot.core.storage_health), which /healthz reports.
 - Order of writes: a feed's new validators (ETag, Last-Modified) are stored only after its articles
   are, so a crash in between costs a full re-fetch, never a lost item.
 """
@@ -35,10 +35,10 @@ from urllib.parse import urlsplit
 import aiohttp
 import sqlite_utils
 
-from bot.ops import redact
-from bot.ops.metrics import NULL, Metrics
-from bot.ops.settings import Settings
-from bot.ops.storage_health import StorageHealth
+from bot.core import redact
+from bot.core.metrics import NULL, Metrics
+from bot.core.settings import Settings
+from bot.core.storage_health import StorageHealth
 from bot.pipeline.alerts import Alert
 from bot.pipeline.matching import matcher_for
 from bot.pipeline.process import ProcessReport, process_articles

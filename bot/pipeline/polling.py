@@ -12,10 +12,10 @@ from typing import Any
 import aiohttp
 import sqlite_utils
 
+from bot.core.metrics import NULL, Metrics
+from bot.core.settings import Settings
 from bot.delivery.base import Notifier
 from bot.delivery.outbox import DeliveryReport, deliver_due
-from bot.ops.metrics import NULL, Metrics
-from bot.ops.settings import Settings
 from bot.pipeline.poller import FeedOutcome, FeedPoller
 from bot.pipeline.process import ProcessReport
 from bot.rendering.progress import Progress, ignore

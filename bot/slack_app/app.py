@@ -15,8 +15,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.settings import Settings
 from bot.delivery.targets import TargetError, parse_target
-from bot.ops.settings import Settings
 from bot.rendering.text import topic_labels
 from bot.slack_app import blocks as render
 from bot.slack_app.commands import COMMAND, CommandContext, Reply, run_command

@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.ops.settings import Settings
+from bot.core.settings import Settings
 from bot.rendering.text import topic_labels
 from bot.slack_app import blocks as render
 from bot.slack_app.escape import escape_text, mention, plain_text, unescape_command

@@ -18,9 +18,9 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.settings import Settings, SettingsError
 from bot.delivery.base import Notifier
 from bot.delivery.slack import slack_notifier
-from bot.ops.settings import Settings, SettingsError
 from bot.slack_app.app import build_app
 
 log = logging.getLogger(__name__)

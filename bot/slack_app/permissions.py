@@ -9,7 +9,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.ops.settings import Settings
+from bot.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

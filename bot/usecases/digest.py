@@ -43,10 +43,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlite_utils
 
+from bot.core import redact
 from bot.delivery.base import DeliveryRef, SendResult, notifier_for
 from bot.delivery.outbox import Unresolved, ask_platform, attempt_send, backoff, interrupted, new_attempt_id
 from bot.delivery.targets import Target, TargetError, parse_target
-from bot.ops import redact
 from bot.pipeline.alerts import Alert
 from bot.usecases.service import Scope, ServiceError
 from storage import digests as store

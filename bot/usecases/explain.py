@@ -6,7 +6,7 @@ import asyncio
 import re
 from pathlib import Path
 
-from bot.ops.settings import Settings
+from bot.core.settings import Settings
 from bot.pipeline.matching import resolve_watch
 from feeds.fetch import fetch, is_url, new_session
 from feeds.models import Article, FeedError

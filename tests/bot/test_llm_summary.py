@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.ops.settings import Settings
+from bot.core.settings import Settings
 from bot.pipeline.llm_summary import ChatCompletionsClient, apply_llm_summaries, client_from_settings, usable
 from storage import alerts as alert_store
 from tests.fakes.llm_server import FakeLlm
@@ -89,9 +89,9 @@ def test_usable_cuts_to_length_at_a_word() -> None:
 async def test_poll_uses_the_model_summary_before_delivery(db, llm: FakeLlm, feed_server) -> None:
     import io
 
+    from bot.core.settings import Secret
     from bot.delivery.console import ConsoleNotifier
     from bot.delivery.targets import parse_target
-    from bot.ops.settings import Secret
     from bot.pipeline.polling import poll_once
     from bot.usecases import service
     from storage import feeds as feed_store

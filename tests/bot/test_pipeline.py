@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 
+from bot.core.settings import Settings
 from bot.delivery.console import ConsoleNotifier
 from bot.delivery.targets import parse_target
-from bot.ops.settings import Settings
 from bot.pipeline.polling import poll_once
 from bot.usecases import service
 from storage import feeds as feed_store

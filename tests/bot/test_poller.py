@@ -11,10 +11,10 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
+from bot.core.settings import Settings
 from bot.delivery.console import ConsoleNotifier
 from bot.delivery.outbox import deliver_due
 from bot.delivery.targets import parse_target
-from bot.ops.settings import Settings
 from bot.pipeline.poller import PAUSED_PROBE, FeedPoller, HostGate, failure_delay, next_slot, phase
 from bot.usecases import service
 from storage import feeds as feed_store

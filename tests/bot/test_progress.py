@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.settings import Settings
 from bot.delivery.console import ConsoleNotifier
 from bot.delivery.targets import parse_target
-from bot.ops.settings import Settings
 from bot.pipeline.polling import poll_once
 from bot.usecases import service
 from bot.usecases.backtest import backtest

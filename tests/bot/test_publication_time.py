@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli.main import main
+from bot.core.settings import Settings
 from bot.delivery.console import ConsoleNotifier
 from bot.discord_app.messages import digest_message
-from bot.ops.settings import Settings
 from bot.pipeline.polling import poll_once
 from bot.slack_app.digest_blocks import digest_blocks
 from bot.usecases import service

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.settings import Settings, SettingsError
 from bot.ops.jobs import ServiceContext, register_job, registered_jobs, unregister_job
 from bot.ops.retention import prune
 from bot.ops.runner import run_service
-from bot.ops.settings import Settings, SettingsError
 from storage import deliveries, notices
 from storage import reports as report_store
 

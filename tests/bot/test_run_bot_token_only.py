@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.settings import Settings
 from bot.delivery.notifiers import posting_notifiers
 from bot.delivery.targets import parse_target
 from bot.ops.frontends import startup_lines
-from bot.ops.settings import Settings
 from bot.usecases import service
 from storage import feeds as feed_store
 from storage.db import open_db

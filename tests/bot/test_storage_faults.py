@@ -18,13 +18,13 @@ from typing import Any
 import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.core.metrics import Metrics
+from bot.core.settings import Settings
 from bot.delivery.console import ConsoleNotifier
 from bot.delivery.outbox import deliver_due
 from bot.delivery.targets import parse_target
 from bot.ops.health import HealthServer
-from bot.ops.metrics import Metrics
 from bot.ops.runner import _status
-from bot.ops.settings import Settings
 from bot.pipeline.poller import FeedPoller
 from bot.usecases import service
 from storage import feeds as feed_store
@@ -102,7 +102,7 @@ async def test_full_disk_backs_off_logs_once_reports_503_and_recovers(tmp_path, 
             clock.at = next_poll
         assert fetches == [1, 2, 3]
 
-        storage_lines = [r for r in caplog.records if r.name == "bot.ops.storage_health"]
+        storage_lines = [r for r in caplog.records if r.name == "bot.core.storage_health"]
         assert [r.levelname for r in storage_lines] == ["ERROR"]  # one line for the one cause
         assert "storage error: database or disk is full" in storage_lines[0].getMessage()
         assert not any(r.exc_info for r in caplog.records)  # no tracebacks

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.core.settings import Settings
 from bot.delivery.console import ConsoleNotifier
 from bot.delivery.targets import parse_target
-from bot.ops.settings import Settings
 from bot.pipeline.alerts import Alert, build_alert
 from bot.pipeline.matching import matcher_for
 from bot.pipeline.polling import poll_once

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.settings import Secret, Settings
 from bot.discord_app import endpoints
 from bot.discord_app.frontend import DiscordFrontend
-from bot.ops.settings import Secret, Settings
 from tests.fakes.discord_api import FakeDiscord
 
 

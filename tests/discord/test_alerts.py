@@ -8,9 +8,9 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from bot.core.settings import Settings
 from bot.delivery.outbox import deliver_due
 from bot.discord_app.frontend import DiscordFrontend
-from bot.ops.settings import Settings
 from bot.pipeline.polling import PollReport, poll_once
 from tests.discord.ids import CHANNEL, GUILD, MESSAGES
 from tests.discord.interactions import buttons, send, slash

@@ -8,9 +8,9 @@ from dataclasses import replace
 
 import pytest
 
+from bot.core.settings import Secret, SettingsError
 from bot.discord_app.frontend import DiscordFrontend
 from bot.ops.runner import run_service
-from bot.ops.settings import Secret, SettingsError
 from tests.discord.interactions import send, slash
 from tests.fakes.discord_api import APP_ID, FakeDiscord
 

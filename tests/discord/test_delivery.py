@@ -10,10 +10,10 @@ import socket
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from bot.core.settings import Settings
 from bot.delivery.outbox import deliver_due
 from bot.delivery.targets import parse_target
 from bot.discord_app.messages import digest_message
-from bot.ops.settings import Settings
 from bot.pipeline.polling import poll_once
 from bot.usecases import service
 from bot.usecases.digest import build_digest, run_due_digests

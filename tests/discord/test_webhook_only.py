@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from bot.cli.main import main as cli_main
+from bot.core.settings import Settings
 from bot.delivery.outbox import deliver_due
 from bot.delivery.targets import parse_target
 from bot.ops.runner import run_service
-from bot.ops.settings import Settings
 from bot.usecases import service
 from storage import feeds as feed_store
 from tests.fakes.discord_api import FakeDiscord

@@ -17,9 +17,9 @@ import sqlite_utils
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.settings import Settings
 from bot.delivery.base import DeliveryRef, Report, SendResult, current_delivery
 from bot.delivery.targets import Target
-from bot.ops.settings import Settings
 from bot.pipeline.alerts import Alert
 from bot.rendering.text import render_text, render_update_text
 

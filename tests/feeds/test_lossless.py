@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.main import main
-from bot.ops.settings import Settings
+from bot.core.settings import Settings
 from bot.pipeline.poller import FeedPoller
 from feeds.sources import SourceResult, read_source
 from storage import feeds as feed_store

@@ -65,7 +65,7 @@ class DiscordRig:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def slack_rig(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[SlackRig]:
-    from bot.ops.settings import Secret, Settings
+    from bot.core.settings import Secret, Settings
     from bot.slack_app.frontend import SlackFrontend
     from storage.db import open_db
     from tests.fakes.slack_api import FakeSlackApi
@@ -97,9 +97,9 @@ async def slack_rig(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[S
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def discord_rig(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DiscordRig]:
+    from bot.core.settings import Secret, Settings
     from bot.discord_app import endpoints
     from bot.discord_app.frontend import DiscordFrontend
-    from bot.ops.settings import Secret, Settings
     from storage.db import open_db
     from tests.fakes.discord_api import FakeDiscord
 

@@ -22,12 +22,12 @@ import pytest
 import pytest_asyncio
 
 from bot.cli import main as cli
+from bot.core import redact
+from bot.core.settings import Settings
 from bot.delivery.outbox import deliver_due
 from bot.delivery.targets import Target, parse_target
 from bot.discord_app import endpoints
 from bot.discord_app.frontend import DiscordFrontend
-from bot.ops import redact
-from bot.ops.settings import Settings
 from bot.slack_app.frontend import SlackFrontend
 from bot.usecases import service
 from storage import subscriptions

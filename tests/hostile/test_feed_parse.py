@@ -11,9 +11,9 @@ from xml.sax.saxutils import escape
 
 import pytest
 
+from bot.core.settings import Settings
 from bot.delivery.console import ConsoleNotifier
 from bot.delivery.targets import parse_target
-from bot.ops.settings import Settings
 from bot.pipeline.polling import poll_once
 from bot.usecases import service
 from feeds.models import FeedError

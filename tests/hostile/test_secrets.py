@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main as cli
+from bot.core import redact
+from bot.core.settings import Settings, SettingsError
 from bot.delivery.targets import parse_target
-from bot.ops import redact
-from bot.ops.settings import Settings, SettingsError
 from bot.usecases import service
 from storage.db import open_db
 from tests.hostile.test_tenancy import seed_alert

@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.ops.settings import Secret, Settings
+from bot.core.settings import Secret, Settings
 from bot.slack_app.frontend import SlackFrontend
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slackkit import SIGNING_SECRET

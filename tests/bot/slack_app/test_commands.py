@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.core.settings import Settings
 from bot.delivery.targets import parse_target
-from bot.ops.settings import Settings
 from bot.slack_app.commands import CommandContext, Reply, parse_watch, run_command
 from bot.usecases import interactions, service
 from storage import feeds as feed_store

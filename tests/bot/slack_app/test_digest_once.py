@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlite_utils
 
+from bot.core.settings import Secret, Settings
 from bot.delivery.base import DeliveryRef, current_delivery
 from bot.delivery.slack import SlackNotifier, slack_client
 from bot.delivery.targets import parse_target
-from bot.ops.settings import Secret, Settings
 from bot.usecases import service
 from bot.usecases.digest import LEASE, build_digest, parse_schedule, run_due_digests, set_digest
 from tests.fakes.slack_api import FakeSlackApi

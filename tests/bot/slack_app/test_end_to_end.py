@@ -7,8 +7,8 @@ import json
 import logging
 from typing import Any
 
+from bot.core.settings import Settings
 from bot.delivery.console import ConsoleNotifier
-from bot.ops.settings import Settings
 from bot.pipeline.polling import poll_once
 from bot.slack_app.frontend import SlackFrontend
 from storage import feeds as feed_store

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from bot.core.settings import Settings
 from bot.delivery.targets import parse_target
-from bot.ops.settings import Settings
 from bot.slack_app.commands import CommandContext, Reply, run_command
 from bot.usecases import service
 from storage import digests

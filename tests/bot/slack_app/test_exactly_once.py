@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from bot.cli.main import main as cli_main
+from bot.core.settings import Secret, Settings
 from bot.delivery.base import DeliveryRef, current_delivery
 from bot.delivery.outbox import deliver_due
 from bot.delivery.slack import CannotTell, SlackNotifier, slack_notifier
 from bot.delivery.targets import parse_target
-from bot.ops.settings import Secret, Settings
 from bot.pipeline.alerts import Alert
 from bot.usecases import service
 from storage import alerts as alert_store

@@ -8,9 +8,9 @@ import socket
 
 import pytest
 
+from bot.core.settings import Secret, Settings, SettingsError
 from bot.ops.frontends import load_frontends
 from bot.ops.runner import run_service
-from bot.ops.settings import Secret, Settings, SettingsError
 from bot.slack_app.frontend import SlackFrontend
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slackkit import SIGNING_SECRET, command_body, post_signed

@@ -9,10 +9,10 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cli.main import main as cli_main
+from bot.core.settings import Settings
 from bot.delivery.outbox import deliver_due
 from bot.delivery.slack import SlackNotifier
 from bot.delivery.targets import parse_target
-from bot.ops.settings import Settings
 from bot.pipeline.alerts import Alert
 from bot.slack_app.commands import CommandContext, run_command
 from bot.usecases import service

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.ops.settings import Settings
+from bot.core.settings import Settings
 from bot.slack_app.permissions import bot_in_channel, is_feed_admin
 
 

@@ -8,10 +8,10 @@ import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.core.settings import Settings
 from bot.delivery.base import DeliveryRef, current_delivery
 from bot.delivery.outbox import deliver_due
 from bot.delivery.targets import parse_target
-from bot.ops.settings import Settings
 from bot.pipeline.alerts import Alert
 from bot.pipeline.polling import poll_once
 from bot.pipeline.stories import Report
