@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -12,9 +12,17 @@ import aiohttp
 
 from feeds.fetch import fetch, is_url, new_session, read_local
 from feeds.models import USER_AGENT, Article, FeedError, FetchState
-from feeds.parse import parse_feed
+from feeds.parse import ParsedFeed, parse_feed
 
 log = logging.getLogger(__name__)
+
+# parse(body, source, now) -> ParsedFeed, raising FeedError: where the parsing runs is the caller's choice
+Parser = Callable[[bytes, str, datetime], Awaitable[ParsedFeed]]
+
+
+async def parse_here(body: bytes, source: str, now: datetime) -> ParsedFeed:
+    """Parse in this process, on the caller's loop (one-shot commands)."""
+    return parse_feed(body, source, now=lambda: now)
 
 
 @dataclass
@@ -39,8 +47,10 @@ async def read_source(
     session: aiohttp.ClientSession | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     timeout: float | None = None,
+    parse: Parser = parse_here,
 ) -> SourceResult:
-    """Fetch and parse one source; never raises for feed problems (they come back in `error`)."""
+    """Fetch and parse one source; never raises for feed problems (they come back in `error`).
+    `parse` does the parsing (the service hands it to its worker processes)."""
     state = state or FetchState()
     if is_url(source):
         if session is None:
@@ -56,7 +66,7 @@ async def read_source(
     if fetched.not_modified:
         return SourceResult(source, state=fetched.state, not_modified=True, status=304)
     try:
-        parsed = parse_feed(fetched.body, source, now=now)
+        parsed = await parse(fetched.body, source, now())
     except FeedError as exc:
         # Keep the old validators: a body we could not parse must be fetched in full next time.
         return SourceResult(source, state=state, error=str(exc), status=fetched.status)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import pkgutil
 import re
 import sqlite3
@@ -19,6 +20,32 @@ from storage import migrations
 
 class StorageError(RuntimeError):
     """The database cannot be opened or migrated; the message names the file."""
+
+
+class Database(sqlite_utils.Database):
+    """sqlite-utils' Database whose transactions take the write lock as they begin (BEGIN IMMEDIATE).
+
+    With a plain BEGIN, a transaction that reads before it writes cannot wait for another
+    connection's write lock: SQLite refuses the upgrade at once ("database is locked") rather than
+    risk a deadlock. Taken up front, the lock is waited for up to the busy timeout, as promised."""
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Database]:
+        if self.conn.in_transaction:  # nested: sqlite-utils' savepoint
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
 
 
 def _migration_modules() -> list[str]:
@@ -66,25 +93,46 @@ def check_db_location(location: str | Path) -> None:
         )
 
 
-def open_db(path: str | Path) -> sqlite_utils.Database:
+BUSY_TIMEOUT = 30.0  # seconds a connection waits for another's write lock before SQLITE_BUSY
+
+
+def open_db(path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT) -> sqlite_utils.Database:
     """Open the SQLite database at `path` (creating the file, never its folder), migrated to the
-    current schema."""
+    current schema. A write waits at most `busy_timeout` seconds for another connection's lock."""
     check_db_location(path)
     path = Path(path)
     try:
-        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
-        db = sqlite_utils.Database(conn)
+        conn = sqlite3.connect(str(path), timeout=busy_timeout, isolation_level=None, check_same_thread=False)
+        db = Database(conn)
         # 8 KiB pages pack alert rows (a few hundred bytes of text each) tighter than the 4 KiB default;
         # the setting takes effect only on a new, empty database file
         conn.execute("PRAGMA page_size=8192")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         migrate(db)
     except sqlite3.DatabaseError as exc:
-        raise StorageError(f"cannot open database {path}: {exc}") from exc
+        raise StorageError(unwritable(path) or f"cannot open database {path}: {exc}") from exc
     return db
+
+
+def unwritable(path: Path) -> str | None:
+    """Why the database at `path` cannot be written, when the file or its folder is read-only for
+    this process (SQLite then says only "unable to open database file" or "attempt to write a
+    readonly database"); None when both are writable. The folder matters too: SQLite keeps its
+    write-ahead log and shared-memory files beside the database."""
+    if str(path) == ":memory:":
+        return None
+    folder = path.parent
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"database file {path} is not writable by this user; fix its permissions or set RISKWIRE_DB"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return (
+            f"database folder {folder} is not writable by this user (SQLite keeps its journal files "
+            f"beside {path.name}); fix its permissions or set RISKWIRE_DB"
+        )
+    return None
 
 
 @contextlib.contextmanager

@@ -105,6 +105,8 @@ class Settings:
     retention_days: int = 365
     feed_failure_limit: int = 5
     poll_concurrency: int = 16
+    feed_workers: int | None = None  # processes parsing and matching feeds (None: one per core; 0: none)
+    db_busy_timeout: float = 15.0  # seconds a pipeline write waits for another process's lock
     host_gap: float = 1.0
     story_hours: int = 72
     frontends: tuple[str, ...] = ()
@@ -206,6 +208,8 @@ _TOML_KEYS: dict[str, str] = {
     "retention_days": "int",
     "feed_failure_limit": "int",
     "poll_concurrency": "int",
+    "feed_workers": "int",
+    "db_busy_timeout": "float",
     "host_gap": "float",
     "story_hours": "int",
     "llm_url": "str",

@@ -4,7 +4,13 @@ Jobs on APScheduler's AsyncIOScheduler: `poll` (every few seconds: start the fee
 has come; bot.pipeline.poller), `deliver` (a safety-net kick of the delivery loop; bot.delivery.worker),
 `prune` (retention; bot.ops.retention), and the jobs other modules register (bot.ops.jobs). SIGTERM/SIGINT:
 no new polls or sends start; those in flight get SHUTDOWN_GRACE seconds to finish, then are
-cancelled (a cancelled poll stored nothing; a cancelled send is resolved at the next start).
+cancelled (a cancelled poll stored whole articles at most; a cancelled send is resolved at the next
+start), and the feed worker processes and the database threads are stopped.
+
+The loop itself never waits on a feed or the database: polls parse and match in worker processes
+(bot.pipeline.cpu) and write through one database thread with its own connection (storage.thread),
+and /healthz reads the database on a thread of its own, answering from the last known state when
+that read is slow (bot.ops.health.LastKnown).
 """
 
 from __future__ import annotations
@@ -27,14 +33,16 @@ from bot.delivery.notifiers import posting_notifiers
 from bot.delivery.outbox import Outbox
 from bot.delivery.worker import DeliveryWorker
 from bot.ops.frontends import load_frontends, startup_lines
-from bot.ops.health import HealthServer
+from bot.ops.health import HealthServer, LastKnown
 from bot.ops.jobs import JobSpec, ServiceContext, load_job_modules, registered_jobs
 from bot.ops.retention import prune
+from bot.pipeline.cpu import CpuPool
 from bot.pipeline.poller import FeedPoller
 from bot.pipeline.polling import sync_config_feeds
 from storage import deliveries
 from storage import feeds as feed_store
 from storage.db import open_db
+from storage.thread import runner_for
 
 log = logging.getLogger(__name__)
 
@@ -42,17 +50,24 @@ POLL_TICK_SECONDS = 5
 DELIVER_EVERY_SECONDS = 10
 PRUNE_EVERY_HOURS = 6
 SHUTDOWN_GRACE = 10.0
+HEALTH_BUSY_TIMEOUT = 5.0  # the health read runs off the loop; /healthz itself waits at most DB_WAIT
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _status(
-    db: sqlite_utils.Database, scheduler: AsyncIOScheduler, last_tick: list[float], storage: StorageHealth
+def database_state(db: sqlite_utils.Database) -> dict[str, Any]:
+    """The database part of /healthz: deliveries and feeds, counted (raises when the database fails)."""
+    db.execute("select 1").fetchone()
+    return {"deliveries": deliveries.counts_by_state(db), "feeds": feed_store.counts_by_health(db)}
+
+
+async def _status(
+    database: LastKnown, scheduler: AsyncIOScheduler, last_tick: list[float], storage: StorageHealth
 ) -> dict[str, Any]:
     """The /healthz body: ok when the database answers and takes writes, and the poll job ran recently."""
-    db.execute("select 1").fetchone()
+    counts = await database()
     since_tick = time.monotonic() - last_tick[0] if last_tick else None
     ticking = since_tick is not None and since_tick < POLL_TICK_SECONDS * 6
     return {
@@ -60,8 +75,7 @@ def _status(
         **storage.status(),
         "scheduler": "running" if scheduler.running else "stopped",
         "seconds_since_poll_tick": round(since_tick, 1) if since_tick is not None else None,
-        "deliveries": deliveries.counts_by_state(db),
-        "feeds": feed_store.counts_by_health(db),
+        **counts,
     }
 
 
@@ -97,13 +111,15 @@ async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> 
     metrics = Metrics(db)
     outbox = Outbox(db, notifiers, metrics=metrics)
     worker = DeliveryWorker(outbox, DELIVER_EVERY_SECONDS)
-    poller = FeedPoller(db, settings, metrics=metrics, on_alerts=worker.kick)
+    store = runner_for(db, settings.db_path, busy_timeout=settings.db_busy_timeout)
+    cpu = CpuPool(settings.feed_workers)
+    poller = FeedPoller(db, settings, metrics=metrics, on_alerts=worker.kick, store=store, cpu=cpu)
     sync_config_feeds(db, settings, _now().isoformat(timespec="seconds"))
     last_tick: list[float] = []
 
     async def poll_job() -> None:
-        poller.tick()
         last_tick[:] = [time.monotonic()]
+        await poller.tick()
 
     async def deliver_job() -> None:
         worker.kick()
@@ -135,6 +151,8 @@ async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> 
         )
 
     health: HealthServer | None = None
+    health_db = runner_for(db, settings.db_path, busy_timeout=HEALTH_BUSY_TIMEOUT)
+    database = LastKnown(lambda: health_db.run(database_state))
     worker.start()
     scheduler.start()
     try:
@@ -142,7 +160,7 @@ async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> 
             health = HealthServer(
                 settings.health_host,
                 settings.health_port,
-                lambda: _status(db, scheduler, last_tick, poller.storage),
+                lambda: _status(database, scheduler, last_tick, poller.storage),
                 metrics,
             )
             port = await health.start()
@@ -159,9 +177,12 @@ async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> 
         scheduler.shutdown(wait=False)
         await poller.drain(SHUTDOWN_GRACE)
         await poller.close()
+        await cpu.close()
         await worker.stop(SHUTDOWN_GRACE)
         if health is not None:
             await health.stop()
+        await store.close()
+        await health_db.close()
         for frontend in frontends:
             with contextlib.suppress(Exception):
                 await frontend.stop()

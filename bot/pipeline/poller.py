@@ -16,6 +16,12 @@
   logged once per cause and counted (bot.core.storage_health), which /healthz reports.
 - Order of writes: a feed's new validators (ETag, Last-Modified) are stored only after its articles
   are, so a crash in between costs a full re-fetch, never a lost item.
+- Off the loop: parsing and matching run in `cpu` (bot.pipeline.cpu: worker processes in the
+  service), database work in `store` (storage.thread: one writer thread with its own connection
+  in the service, whose wait for another process's lock is bounded; past it, the poll counts as
+  a storage fault and backs off). The event loop only fetches and waits, so chat commands and
+  /healthz are answered while a large feed is parsed or the database is locked. Without them (one-
+  shot commands, tests) the same steps run in-process on `db`.
 """
 
 from __future__ import annotations
@@ -40,14 +46,16 @@ from bot.core.metrics import NULL, Metrics
 from bot.core.settings import Settings
 from bot.core.storage_health import StorageHealth
 from bot.pipeline.alerts import Alert
-from bot.pipeline.matching import matcher_for
-from bot.pipeline.process import ProcessReport, process_articles
+from bot.pipeline.cpu import CpuPool
+from bot.pipeline.process import ProcessReport, new_articles, store_matched
 from feeds.fetch import is_url, new_session
-from feeds.models import FetchState
+from feeds.models import Article, FetchState
 from feeds.sources import SourceResult, read_source
+from rules.models import Match
 from storage import feeds as feed_store
 from storage import notices, subscriptions
 from storage.faults import storage_fault
+from storage.thread import DbRunner, Inline
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +159,12 @@ class FeedPoller:
         on_fetched: Callable[[str, SourceResult], None] | None = None,
         gate: HostGate | None = None,
         storage: StorageHealth | None = None,
+        store: DbRunner | None = None,
+        cpu: CpuPool | None = None,
     ) -> None:
         self.db = db
+        self.store = store or Inline(db)
+        self.cpu = cpu or CpuPool(workers=0)
         self.settings = settings
         self.now = now
         self.metrics = metrics
@@ -185,7 +197,12 @@ class FeedPoller:
             started = time.monotonic()
             try:
                 result = await read_source(
-                    url, state, session=self._session, timeout=self.settings.fetch_timeout, now=self.now
+                    url,
+                    state,
+                    session=self._session,
+                    timeout=self.settings.fetch_timeout,
+                    now=self.now,
+                    parse=self.cpu.parse,
                 )
             except Exception as exc:  # read_source reports problems itself; never trust that fully
                 log.exception("reading %s raised", url)
@@ -200,8 +217,9 @@ class FeedPoller:
         if self.on_fetched is not None:
             self.on_fetched(row["url"], result)
         if result.error:
-            return self._failed(row, result)
-        outcome = self._succeeded(row, result, fetched_at)
+            return await self._record_failure(row, result)
+        matched = None if result.not_modified else await self._match(result.articles)
+        outcome = await self.store.run(self._succeeded, row, result, matched, fetched_at)
         if outcome.processed and outcome.processed.alerts and self.settings.llm_api_key:
             await self._llm_summaries(outcome.processed.alerts)
         queued = outcome.processed and (outcome.processed.deliveries or outcome.processed.linked)
@@ -217,22 +235,33 @@ class FeedPoller:
         if client is not None:
             await apply_llm_summaries(self.db, alerts, client, timeout=self.settings.llm_timeout)
 
-    def _succeeded(self, row: dict[str, Any], result: SourceResult, fetched_at: float) -> FeedOutcome:
+    async def _match(self, articles: list[Article]) -> list[tuple[Article, list[Match]]]:
+        """The articles not stored yet, each with its matches against what is watched now."""
+        fresh, watched = await self.store.run(_fresh_and_watched, articles)
+        return list(zip(fresh, await self.cpu.match(watched, fresh), strict=True))
+
+    def _succeeded(
+        self,
+        db: sqlite_utils.Database,
+        row: dict[str, Any],
+        result: SourceResult,
+        matched: list[tuple[Article, list[Match]]] | None,
+        fetched_at: float,
+    ) -> FeedOutcome:
         url = row["url"]
         now = self.now()
         outcome = FeedOutcome(url, not_modified=result.not_modified)
         self.metrics.polls.labels("not_modified" if result.not_modified else "ok").inc()
-        if not result.not_modified:
-            matcher = matcher_for(subscriptions.watched(self.db))
-            processed = process_articles(
-                self.db,
-                result.articles,
-                matcher,
+        if matched is not None:
+            processed = store_matched(
+                db,
+                matched,
                 now=self.now,
                 baseline_hours=self.settings.baseline_hours,
                 story_hours=self.settings.story_hours,
                 first_fetch=not row.get("last_success"),
             )
+            processed.seen = len(result.articles)
             outcome.processed = processed
             self.metrics.items.inc(processed.seen)
             self.metrics.new_items.inc(processed.new)
@@ -240,9 +269,9 @@ class FeedPoller:
             self.metrics.reports.inc(processed.linked)
             for alert in processed.alerts:
                 self.metrics.fetched(alert.id, fetched_at)
-        with self.db.atomic():
+        with db.atomic():
             feed_store.record_success(
-                self.db,
+                db,
                 url,
                 _iso(now),
                 status=result.status,
@@ -252,11 +281,11 @@ class FeedPoller:
                 new_items=outcome.processed.new if outcome.processed else 0,
                 next_poll=_iso(next_slot(url, self.interval(row), now)),
             )
-            if row.get("paused") and feed_store.resume(self.db, url):
+            if row.get("paused") and feed_store.resume(db, url):
                 outcome.resumed = True
-                for target in feed_store.notice_targets(self.db, url):
+                for target in feed_store.notice_targets(db, url):
                     notices.add(
-                        self.db,
+                        db,
                         target,
                         "feed_resumed",
                         url,
@@ -267,7 +296,14 @@ class FeedPoller:
             log.warning("feed %s recovered and resumed", url)
         return outcome
 
-    def _failed(self, row: dict[str, Any], result: SourceResult) -> FeedOutcome:
+    async def _record_failure(self, row: dict[str, Any], result: SourceResult) -> FeedOutcome:
+        """Store a failed fetch (or a poll that raised); a feed paused by it has its notices sent."""
+        outcome = await self.store.run(self._failed, row, result)
+        if outcome.paused and self.on_alerts is not None:
+            self.on_alerts()  # the notice goes out with the next delivery pass
+        return outcome
+
+    def _failed(self, db: sqlite_utils.Database, row: dict[str, Any], result: SourceResult) -> FeedOutcome:
         url, error = row["url"], redact.scrub(result.error or "unknown error")  # shown in feeds status
         now = self.now()
         outcome = FeedOutcome(url, error=error)
@@ -280,9 +316,9 @@ class FeedPoller:
             delay = float(PAUSED_PROBE)
         else:
             delay = failure_delay(failures, self.interval(row))
-        with self.db.atomic():
+        with db.atomic():
             feed_store.record_failure(
-                self.db,
+                db,
                 url,
                 _iso(now),
                 status=result.status,
@@ -291,11 +327,11 @@ class FeedPoller:
             )
             if pausing:
                 reason = f"{failures} failures in a row; last: {error}"
-                if feed_store.pause(self.db, url, _iso(now), reason):
+                if feed_store.pause(db, url, _iso(now), reason):
                     outcome.paused = True
-                    for target in feed_store.notice_targets(self.db, url):
+                    for target in feed_store.notice_targets(db, url):
                         notices.add(
-                            self.db,
+                            db,
                             target,
                             "feed_paused",
                             url,
@@ -306,8 +342,6 @@ class FeedPoller:
                         )
         if outcome.paused:
             log.warning("feed %s paused after %d failures: %s", url, failures, error)
-            if self.on_alerts is not None:
-                self.on_alerts()  # the notice goes out with the next delivery pass
         return outcome
 
     # --- many feeds ---------------------------------------------------------------------------------
@@ -322,20 +356,20 @@ class FeedPoller:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # one feed's storage error or bug must not stop the rest
-            return self._poll_raised(row, exc)
+            return await self._poll_raised(row, exc)
         self.storage.wrote()
         self._raised.pop(row["url"], None)
         self._held.pop(row["url"], None)
         return outcome
 
-    def _poll_raised(self, row: dict[str, Any], exc: Exception) -> FeedOutcome:
+    async def _poll_raised(self, row: dict[str, Any], exc: Exception) -> FeedOutcome:
         """Back a poll that raised off like a failed fetch: held in memory, and recorded as the feed's
         failure (with its next poll) when the database takes the write."""
         url = row["url"]
         error = self._raise_reason(url, exc)
         strikes = self._raised[url] = self._raised.get(url, 0) + 1
         try:
-            outcome = self._failed(row, SourceResult(url, error=error))
+            outcome = await self._record_failure(row, SourceResult(url, error=error))
         except Exception as again:  # the database cannot take the failure either: hold it here
             self._raise_reason(url, again)
             self._held[url] = self.now() + timedelta(seconds=failure_delay(strikes, self.interval(row)))
@@ -355,12 +389,12 @@ class FeedPoller:
         self.metrics.errors.labels("storage").inc()
         return f"storage error: {cause}"[:200]
 
-    def tick(self) -> int:
+    async def tick(self) -> int:
         """Start polling every due feed not already in flight or held back; returns how many were
         started."""
         started = 0
         now = self.now()
-        for row in feed_store.due(self.db, _iso(now)):
+        for row in await self.store.run(feed_store.due, _iso(now)):
             url = row["url"]
             if url in self._in_flight or self._held.get(url, now) > now:
                 continue
@@ -382,7 +416,8 @@ class FeedPoller:
 
     async def drain(self, grace: float) -> None:
         """Let polls in flight finish for up to `grace` seconds, then cancel the rest (a cancelled
-        poll stored nothing for that feed, so it is simply polled again next time)."""
+        poll stores at most whole articles, its validators last, so the feed is simply polled again
+        next time and nothing is lost or doubled)."""
         tasks = list(self._in_flight.values())
         if tasks:
             _done, pending = await asyncio.wait(tasks, timeout=grace)
@@ -394,3 +429,10 @@ class FeedPoller:
         if self._own_session and self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _fresh_and_watched(
+    db: sqlite_utils.Database, articles: list[Article]
+) -> tuple[list[Article], dict[str, list[str]]]:
+    """The articles not stored yet, and the watched tickers with their extra names."""
+    return new_articles(db, articles), subscriptions.watched(db)

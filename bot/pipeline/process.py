@@ -15,7 +15,7 @@ from bot.pipeline.stories import WINDOW_HOURS, StoryMatch, find_story
 from feeds.models import Article
 from rules.directory import CompanyDirectory, short_names
 from rules.engine import Matcher
-from rules.models import SEVERITIES
+from rules.models import SEVERITIES, Match
 from storage import alerts as alert_store
 from storage import articles as article_store
 from storage import deliveries, mutes, subscriptions
@@ -229,18 +229,53 @@ def process_articles(
     stored but not queued for chat (no flood of old items on a new feed); on a feed's `first_fetch`,
     undated items count as old too.
     """
-    report = ProcessReport()
     batch = list(articles)
+    fresh = new_articles(db, batch)
+    report = store_matched(
+        db,
+        ((article, matcher.risk_matches(article)) for article in fresh),
+        now=now,
+        baseline_hours=baseline_hours,
+        story_hours=story_hours,
+        first_fetch=first_fetch,
+    )
     report.seen = len(batch)
+    return report
+
+
+def new_articles(db: sqlite_utils.Database, articles: Iterable[Article]) -> list[Article]:
+    """The articles not stored yet, each once (dedup 1): the ones worth matching."""
+    batch = list(articles)
     known = article_store.seen_ids(db, [a.id for a in batch])
+    fresh: list[Article] = []
+    for article in batch:
+        if article.id not in known:
+            known.add(article.id)
+            fresh.append(article)
+    return fresh
+
+
+def store_matched(
+    db: sqlite_utils.Database,
+    matched: Iterable[tuple[Article, list[Match]]],
+    *,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    baseline_hours: int | None = None,
+    story_hours: int = WINDOW_HOURS,
+    first_fetch: bool = False,
+) -> ProcessReport:
+    """The storing half of `process_articles`, for articles matched already (the service matches
+    them in its worker processes): an article stored meanwhile (by another feed carrying it) is
+    skipped, so the result is the same whichever of the two ran."""
+    report = ProcessReport()
+    known: set[str] = set()
     clock = now()
     stamp = clock.isoformat(timespec="seconds")
     cutoff = clock - timedelta(hours=baseline_hours) if baseline_hours else None
-    for article in batch:
-        if article.id in known:
+    for article, matches in matched:
+        if article.id in known or article_store.seen_ids(db, [article.id]):
             continue
         known.add(article.id)
-        matches = matcher.risk_matches(article)
         if cutoff is None:
             old = False
         elif article.published is None:

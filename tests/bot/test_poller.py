@@ -160,10 +160,10 @@ async def test_tick_starts_due_feeds_once_and_drains(feed_server, db) -> None:
         feed_store.add(db, url, "2026-01-01T00:00:00+00:00")
     poller = FeedPoller(db, Settings(db_path=":memory:", allow_private_feeds=True, host_gap=0))
     try:
-        assert poller.tick() == 3
-        assert poller.tick() == 0 and poller.in_flight == 3  # still in flight: not started twice
+        assert await poller.tick() == 3
+        assert await poller.tick() == 0 and poller.in_flight == 3  # still in flight: not started twice
         await poller.drain(5)
-        assert poller.in_flight == 0 and poller.tick() == 0  # next polls are scheduled later
+        assert poller.in_flight == 0 and await poller.tick() == 0  # next polls are scheduled later
     finally:
         await poller.close()
     assert all(feed_store.get(db, u)["last_success"] for u in urls)  # type: ignore[index]

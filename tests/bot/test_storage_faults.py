@@ -23,12 +23,13 @@ from bot.core.settings import Settings
 from bot.delivery.console import ConsoleNotifier
 from bot.delivery.outbox import deliver_due
 from bot.delivery.targets import parse_target
-from bot.ops.health import HealthServer
-from bot.ops.runner import _status
+from bot.ops.health import HealthServer, LastKnown
+from bot.ops.runner import _status, database_state
 from bot.pipeline.poller import FeedPoller
 from bot.usecases import service
 from storage import feeds as feed_store
 from storage.db import open_db
+from storage.thread import Inline
 from tests.bot.test_poller import Clock
 from tests.feedkit import rss
 from tests.servicekit import risk_item
@@ -60,7 +61,7 @@ def alerts(db: Any) -> int:
 
 
 async def poll_due(poller: FeedPoller) -> int:
-    started = poller.tick()
+    started = await poller.tick()
     await poller.drain(30)
     return started
 
@@ -79,8 +80,9 @@ async def test_full_disk_backs_off_logs_once_reports_503_and_recovers(tmp_path, 
     scheduler = AsyncIOScheduler()
     scheduler.start()
     last_tick = [time.monotonic()]
+    database = LastKnown(lambda: Inline(db).run(database_state))
     health = HealthServer(
-        "127.0.0.1", 0, lambda: _status(db, scheduler, last_tick, poller.storage), Metrics(db)
+        "127.0.0.1", 0, lambda: _status(database, scheduler, last_tick, poller.storage), Metrics(db)
     )
     port = await health.start()
     try:
