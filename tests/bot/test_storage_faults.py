@@ -6,9 +6,11 @@ delivered: nothing is lost."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
+import sqlite3
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -25,11 +27,12 @@ from bot.delivery.outbox import deliver_due
 from bot.delivery.targets import parse_target
 from bot.ops.health import HealthServer, LastKnown
 from bot.ops.runner import _status, database_state
+from bot.pipeline.cpu import CpuPool
 from bot.pipeline.poller import FeedPoller
 from bot.usecases import service
 from storage import feeds as feed_store
 from storage.db import open_db
-from storage.thread import Inline
+from storage.thread import DbThread, Inline
 from tests.bot.test_poller import Clock
 from tests.feedkit import rss
 from tests.servicekit import risk_item
@@ -147,4 +150,47 @@ async def test_a_database_that_takes_no_write_holds_the_feed_in_memory(tmp_path,
         assert poller.storage.problem is None and alerts(db) == 1
     finally:
         await poller.close()
+        db.close()
+
+
+async def test_a_lock_held_past_the_busy_timeout_is_a_storage_fault_off_the_loop(
+    tmp_path, feed_server
+) -> None:
+    """The service's way: parsing in a worker process, writes in the database thread. Another
+    connection holds the write lock longer than the thread waits: the poll is a storage fault and
+    backs off, the loop kept running meanwhile, and once the lock goes the story is stored."""
+    db, _url, _inline, clock = setup(tmp_path, feed_server)
+    settings = Settings(db_path=str(tmp_path / "sick.db"), allow_private_feeds=True, host_gap=0)
+    store = DbThread(tmp_path / "sick.db", busy_timeout=0.5)
+    cpu = CpuPool(1)
+    poller = FeedPoller(db, settings, now=clock, store=store, cpu=cpu)
+    holder = sqlite3.connect(tmp_path / "sick.db", isolation_level=None)
+    holder.execute("begin immediate")
+    beats = 0
+
+    async def heartbeat() -> None:
+        nonlocal beats
+        while True:
+            await asyncio.sleep(0.05)
+            beats += 1
+
+    beating = asyncio.create_task(heartbeat())
+    try:
+        started = time.monotonic()
+        assert await poll_due(poller) == 1
+        assert beats >= (time.monotonic() - started) / 0.05 / 2  # the loop was free while it waited
+        assert "database is locked" in (poller.storage.problem or "")
+        clock.at = clock.at + timedelta(seconds=60)
+        assert await poll_due(poller) == 0  # held back, not fetched again at once
+        assert len(feed_server.hits_for("/risk.xml")) == 1
+        holder.execute("commit")
+        clock.at = clock.at + timedelta(seconds=4 * INTERVAL)
+        assert await poll_due(poller) == 1
+        assert poller.storage.problem is None and alerts(db) == 1  # nothing lost
+    finally:
+        beating.cancel()
+        holder.close()
+        await poller.close()
+        await cpu.close()
+        await store.close()
         db.close()
