@@ -95,6 +95,17 @@ def test_feeds_add_check_keeps_the_address_guard(cli, tmp_path: Path, monkeypatc
     assert feed_server.hits_for("/good.xml") == []
 
 
+def test_feeds_add_refuses_a_host_name_that_resolves_to_a_private_address(
+    cli, tmp_path: Path, monkeypatch, feed_server
+) -> None:  # type: ignore[no-untyped-def]
+    url = feed_server.serve("/named.xml", rss([Item("A headline", "https://n.example.com/1")]))
+    named = url.replace("127.0.0.1", "localhost")  # a name, resolved at add time to a loopback address
+    monkeypatch.delenv("RISKWIRE_ALLOW_PRIVATE_FEEDS")
+    code, _, err = cli("feeds", "add", named)
+    assert code == 2 and "loopback" in err and len(err.strip().splitlines()) == 1
+    assert _feeds(tmp_path) == [] and feed_server.hits_for("/named.xml") == []
+
+
 def test_feeds_import_reports_each_refused_feed_and_adds_the_rest(cli, tmp_path: Path, feed_server) -> None:  # type: ignore[no-untyped-def]
     urls = {
         "good": feed_server.serve("/good.xml", rss([Item("A headline", "https://n.example.com/1")])),
