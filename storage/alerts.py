@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlite_utils
 
-JSON_COLUMNS = ("topics", "evidence", "company_evidence")
+JSON_COLUMNS = ("topics", "evidence", "company_evidence", "parties")
 
 
 EVIDENCE_COLUMNS = ("evidence", "company_evidence")

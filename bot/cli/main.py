@@ -477,6 +477,10 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli.history import add_parsers
 
     add_parsers(sub, _positive)  # history, search, summary, review, export, browse, backtest, rules, digest
+
+    from bot.cli.sanctions import add_parser as add_sanctions_parser
+
+    add_sanctions_parser(sub)
     return parser
 
 
