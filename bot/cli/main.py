@@ -99,7 +99,9 @@ def cmd_scan(args: argparse.Namespace, settings: Settings) -> int:
     articles, failures = asyncio.run(_read_sources(args.sources, settings))
     for source, error in failures:
         _err(f"{source if len(source) <= 200 else shown(source, 80)}: {error}")
-    result = scan_articles(articles, matcher)
+    from bot.usecases.sanctions import lists_index
+
+    result = scan_articles(articles, matcher, lists_index(settings.db_path))
     out = format_jsonl(result.rows) if args.format == "jsonl" else format_text(result.rows)
     sys.stdout.write(out)
     if args.format == "text":

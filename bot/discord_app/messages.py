@@ -16,6 +16,7 @@ import discord
 from bot.discord_app.embeds import SEVERITY_COLOURS, clip, labels, link, safe_text
 from bot.pipeline.alerts import Alert
 from bot.pipeline.stories import Report
+from bot.rendering.parties import parties_note
 from bot.rendering.text import SEVERITY_MARK
 from bot.usecases.digest import Digest, TickerGroup
 from rules.models import SEVERITIES
@@ -74,6 +75,7 @@ def _group_embed(
             line = (
                 f"{SEVERITY_MARK.get(alert.severity, '')} {link(alert.title, alert.link, HEADLINE_MAX)}"
                 f"{digest.published_note(alert)}"
+                f"{parties_note(alert, lambda text: safe_text(text, 300))}"
             )
             need = len(line) + 1 + (len(heading) + 1 if shown_here == 0 else 0)
             if size + need > budget - 100:  # keep room for the "and N more" line

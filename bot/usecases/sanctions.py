@@ -9,10 +9,13 @@ from pathlib import Path
 
 import sqlite_utils
 
+from bot.pipeline.parties import load_index
 from rules.sanctions.models import ListFileError, LoadedList
+from rules.sanctions.screen import SanctionsIndex
 from rules.sanctions.sources import OFFICIAL
 from rules.sanctions.teamlist import parse_team_list
 from storage import sanctions as store
+from storage.db import open_db
 
 LIST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 MAX_LIST_BYTES = 200 * 1024 * 1024
@@ -61,6 +64,19 @@ def import_list(db: sqlite_utils.Database, name: str, path: str | Path, now: str
     except ListFileError as exc:
         raise SanctionsError("\n".join(f"{path}: {line}" for line in str(exc).splitlines())) from None
     return store_list(db, loaded, source="import", origin=str(path.resolve()), now=now)
+
+
+def lists_index(db_path: str) -> SanctionsIndex:
+    """The loaded lists of the database at `db_path` as an index; empty when there is no database
+    there yet (commands that store nothing, like scan and explain, never create one)."""
+    path = Path(db_path)
+    if str(db_path) != ":memory:" and not path.is_file():
+        return SanctionsIndex([])
+    db = open_db(path)
+    try:
+        return load_index(db)
+    finally:
+        db.close()
 
 
 def status_lines(db: sqlite_utils.Database) -> list[str]:

@@ -40,6 +40,8 @@ def _capitalised(word: str) -> bool:
 def _joined(gap: str) -> bool:
     """True when the text between two capitalised words keeps them in one name: spaces, or a
     connector ('of', '&', 'bin')."""
+    if "\n" in gap:
+        return False
     words = gap.split()
     return not words or (len(words) <= 2 and all(w.lower() in CONNECTORS for w in words))
 

@@ -14,6 +14,7 @@ class OfficialList:
     label: str
     url: str
     format: str
+    short: str = ""
 
 
 OFFICIAL: dict[str, OfficialList] = {
@@ -22,23 +23,27 @@ OFFICIAL: dict[str, OfficialList] = {
         "US Consolidated Screening List (Commerce, State, Treasury)",
         "https://data.trade.gov/downloadable_consolidated_screening_list/v1/consolidated.csv",
         "csl-csv",
+        "US Consolidated Screening List",
     ),
     "uk": OfficialList(
         "uk",
         "UK Sanctions List (FCDO)",
         "https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.xml",
         "uk-xml",
+        "UK sanctions list",
     ),
     "eu": OfficialList(
         "eu",
         "EU consolidated financial sanctions list",
         "https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1/content?token=dG9rZW4tMjAxNw",
         "eu-xml",
+        "EU sanctions list",
     ),
     "un": OfficialList(
         "un",
         "UN Security Council consolidated list",
         "https://scsanctions.un.org/resources/xml/en/consolidated.xml",
         "un-xml",
+        "UN Security Council list",
     ),
 }
