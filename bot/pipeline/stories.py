@@ -72,6 +72,12 @@ class Report:
     created: str = ""
     similarity: float = 0.0
 
+    @property
+    def listing(self) -> bool:
+        """True for Riskwire's own follow-up saying a party of the story became listed (article id
+        'listed:...', bot.usecases.sanctions), not another outlet's report."""
+        return self.article_id.startswith("listed:")
+
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Report:
         return cls(

@@ -247,6 +247,8 @@ def _update_line(alert: Alert, report: Report, *, threaded: bool) -> str:
     source = plain_text(truncate(report.source, 100)) or "another source"
     headline = link(report.link, truncate(report.title, 300) or "(no headline)")
     line = f":link: Also reported by *{source}*: {headline}"
+    if report.listing:  # a party of the story became listed
+        line = f":warning: {plain_text(truncate(report.title, 1500))}"
     if not threaded:  # not under the alert, so say which story it belongs to
         story = plain_text(truncate(alert.title, 200))
         line = f"*{escape_text(alert.ticker)}* · {story}\n{line}"

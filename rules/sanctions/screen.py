@@ -76,8 +76,8 @@ def extract_parties(text: str) -> list[Party]:
 
 class SanctionsIndex:
     """Every listed name and alias of the loaded lists, by fingerprint. Names too weak to identify
-    anyone (a single common given or family name, a single word of a person's name, under three
-    letters) are left out, so they are never reported."""
+    anyone (a single common given or family name, a single word of a person's name, a name made only
+    of common names, under three letters) are left out, so they are never reported."""
 
     def __init__(self, entries: Iterable[ListedEntry]) -> None:
         self.keys: dict[str, list[tuple[ListedEntry, str]]] = {}
@@ -154,19 +154,39 @@ class SanctionsIndex:
                     break
                 hits = self.find(parts)
                 if hits:
-                    shown = text[run[i][1] : run[i + n - 1][2]]
+                    start, end = _with_legal_form(run, forms, i, i + n)
+                    shown = text[run[start][1] : run[end - 1][2]]
                     for entry, strength in hits:
                         _keep(found, _party(shown, entry, strength))
-                    step = n
+                    step = end - i
                     break
             i += step
 
 
+def _with_legal_form(
+    run: list[tuple[str, int, int]], forms: list[bool], start: int, end: int
+) -> tuple[int, int]:
+    """The span of a matched name widened to the legal form around it, as the story writes it
+    ('Joint Stock Company Kronshtadt', 'Korea Mining Development Trading Corporation')."""
+    while end < len(run) and forms[end]:
+        end += 1
+    core = start  # the first word past a legal form the match began with ('Company' of 'Joint Stock Company')
+    while core < end and forms[core]:
+        core += 1
+    for before in range(max(0, core - 4), start):
+        if legal_form(" ".join(w for w, _, _ in run[before:core])):
+            return before, end
+    return start, end
+
+
 def _weak(parts: tuple[str, ...], entry: ListedEntry) -> bool:
+    common = common_names()
     if len(parts) > 1:
-        return False
+        # 'John Smith': a name made only of common given and family names identifies nobody (a team
+        # list does not say which of its entries are people, so this holds for every entry)
+        return all(p in common for p in parts)
     word = parts[0]
-    return entry.kind == "person" or len(word) < 3 or word in common_names()
+    return entry.kind == "person" or len(word) < 3 or word in common
 
 
 def _party(shown: str, entry: ListedEntry, strength: str, subject: bool = False) -> PartyMatch:

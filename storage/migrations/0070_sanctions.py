@@ -22,6 +22,7 @@ def up(db: sqlite_utils.Database) -> None:
             "published": str,
             "loaded": str,
             "entries": int,
+            "sha256": str,  # of the file loaded: an update that brings the same file changes nothing
         },
         pk="name",
     )
