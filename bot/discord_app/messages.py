@@ -30,7 +30,7 @@ HEADLINE_MAX = 150
 
 def update_text(alert: Alert, report: Report) -> str:
     """ "↳ AMZN · also reported by SOURCE: [headline](link)", escaped, for a reply under the alert."""
-    if report.listing:  # a party of the story became listed
+    if report.is_listing_of(alert.article_id):  # a party of the story became listed
         return clip(f"↳ {safe_text(alert.ticker, 20)} · ⚠ {safe_text(report.title, 1500)}", CONTENT_MAX)
     source = safe_text(report.source or "another source", 100)
     return clip(

@@ -72,11 +72,11 @@ class Report:
     created: str = ""
     similarity: float = 0.0
 
-    @property
-    def listing(self) -> bool:
-        """True for Riskwire's own follow-up saying a party of the story became listed (article id
-        'listed:...', bot.usecases.sanctions), not another outlet's report."""
-        return self.article_id.startswith("listed:")
+    def is_listing_of(self, alert_article_id: str) -> bool:
+        """True for Riskwire's own follow-up saying a party of the story became listed
+        (bot.usecases.sanctions): it is filed under the alert's own article, which no other
+        outlet's report ever is."""
+        return bool(self.article_id) and self.article_id == alert_article_id
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Report:

@@ -247,7 +247,7 @@ def _update_line(alert: Alert, report: Report, *, threaded: bool) -> str:
     source = plain_text(truncate(report.source, 100)) or "another source"
     headline = link(report.link, truncate(report.title, 300) or "(no headline)")
     line = f":link: Also reported by *{source}*: {headline}"
-    if report.listing:  # a party of the story became listed
+    if report.is_listing_of(alert.article_id):  # a party of the story became listed
         line = f":warning: {plain_text(truncate(report.title, 1500))}"
     if not threaded:  # not under the alert, so say which story it belongs to
         story = plain_text(truncate(alert.title, 200))

@@ -194,7 +194,6 @@ async def update_lists(
 # --- rechecking recent alerts ----------------------------------------------------------------------
 
 RECHECK_DAYS = 90
-FOLLOW_UP_PREFIX = "listed:"  # the article id of a follow-up report: never a real article's
 
 
 @dataclass
@@ -220,8 +219,10 @@ def recheck_alerts(
     db: sqlite_utils.Database, now: datetime | None = None, days: int = RECHECK_DAYS
 ) -> RecheckReport:
     """Check the alerts of the last `days` against the lists as loaded now. An alert whose story names
-    a party that became listed since gets its parties (and severity) updated and a follow-up queued in
-    its thread in every target it was posted to: once, however often the recheck runs."""
+    a party that became listed since gets its parties (and severity) updated, and the first time that
+    happens a follow-up is queued in its thread in every target it was posted to: once per alert,
+    however often the recheck runs (a party listed later still shows on the alert in history,
+    export and digests)."""
     moment = now or datetime.now(UTC)
     stamp = moment.isoformat(timespec="seconds")
     report = RecheckReport()
@@ -254,11 +255,12 @@ def _follow_up(db: sqlite_utils.Database, alert: Alert, new: list[PartyMatch], s
     severity = alert.severity if already else raised(alert.severity, parties)
     with db.atomic():
         store.set_parties(db, alert.id, [p.to_dict() for p in parties], severity)
-        key = ",".join(sorted(f"{p.list}/{p.listed_name}" for p in new))
+        # filed under the alert's own article (a report no other outlet can make): the outbox sends
+        # it once per target, and a later recheck finds it there and adds none
         report_id = report_store.add(
             db,
             alert_id=alert.id,
-            article_id=FOLLOW_UP_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:16],
+            article_id=alert.article_id,
             ticker=alert.ticker,
             source="Riskwire sanctions check",
             title=_follow_up_title(alert, new),

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from bot.delivery.outbox import deliver_due
 from bot.discord_app.messages import digest_message
 from bot.usecases.digest import build_digest
+from bot.usecases.sanctions import recheck_alerts
 from tests.discord.ids import CHANNEL, HERE
 from tests.discord.test_delivery import queue_alert
 from tests.sanctions.listkit import load_team_list
@@ -40,3 +41,19 @@ async def test_without_a_list_the_embed_has_no_such_field(
     await deliver_due(db, {"discord": frontend.notifier})
     (post,) = fake_discord.posted(CHANNEL)
     assert "Listed parties" not in {f["name"] for f in post.json["embeds"][0]["fields"]}
+
+
+async def test_a_party_listed_later_gets_one_reply_under_the_alert(
+    frontend, fake_discord, feed_server, discord_settings, db
+) -> None:  # type: ignore[no-untyped-def]
+    await queue_alert(db, discord_settings, feed_server)
+    await deliver_due(db, {"discord": frontend.notifier})
+    (alert_post,) = fake_discord.posted(CHANNEL)
+    load_team_list(db)
+    assert recheck_alerts(db).queued == 1
+    assert (await deliver_due(db, {"discord": frontend.notifier})).updates_sent == 1
+    reply = fake_discord.posted(CHANNEL)[-1]
+    assert str(reply.json["message_reference"]["message_id"]) == str(alert_post.response["id"])
+    assert "Now on a sanctions list: VisionLabs: team, Russia" in reply.json["content"]
+    assert recheck_alerts(db).queued == 0
+    assert (await deliver_due(db, {"discord": frontend.notifier})).updates_sent == 0

@@ -132,3 +132,21 @@ def test_explain_says_which_parties_are_listed(
     assert "VisionLabs" in out.split("Parties named after", 1)[1].splitlines()[0]
     assert "Listed party (counterparty): VisionLabs: team, Russia, listed 2023-02-24, exact match" in out
     assert "severity high -> critical" in out
+
+
+def test_a_party_listed_after_the_alert_gets_a_console_follow_up_once(
+    env: Path, seed_feed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = _poll_seed(seed_feed, capsys)
+    assert "Listed parties" not in out
+    assert main(["sanctions", "import", "team", str(TEAM_LIST)]) == 0
+    assert "1 follow-up(s) queued" in capsys.readouterr().out
+    assert main(["--quiet", "poll", "--once"]) == 0
+    follow_up = capsys.readouterr().out
+    assert "↳ AMZN · Amazon Accused of Breaching Russian Sanctions" in follow_up
+    assert "Now on a sanctions list: VisionLabs: team, Russia, listed 2023-02-24, exact match" in follow_up
+    assert main(["--quiet", "poll", "--once"]) == 0
+    assert "Now on a sanctions list" not in capsys.readouterr().out
+    assert main(["history", "--format", "jsonl"]) == 0
+    (alert,) = _jsonl(capsys.readouterr().out)
+    assert alert["parties"][0]["name"] == "VisionLabs" and alert["severity"] == "critical"

@@ -7,14 +7,19 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from bot.cli.main import main as cli_main
 from bot.core.settings import Settings
+from bot.delivery.outbox import deliver_due
 from bot.delivery.targets import parse_target
+from bot.pipeline.alerts import Alert
 from bot.pipeline.polling import poll_once
 from bot.slack_app.digest_blocks import digest_blocks
 from bot.usecases import service
 from bot.usecases.digest import build_digest
+from bot.usecases.sanctions import RECHECK_DAYS, recheck_alerts
+from storage import alerts as alert_store
 from tests.feedkit import recent_pub, rss, seed_item
-from tests.sanctions.listkit import load_team_list
+from tests.sanctions.listkit import TEAM_LIST, load_team_list
 from tests.slackkit import slack_notifier_for
 
 TARGET = "slack:T1/C1"
@@ -51,3 +56,50 @@ async def test_the_alert_shows_the_listed_party(db, slack_api, feed_server, http
 async def test_without_a_list_the_alert_has_no_such_line(db, slack_api, feed_server, http_settings) -> None:  # type: ignore[no-untyped-def]
     post = await _poll(db, slack_api, feed_server, http_settings)
     assert "Listed parties" not in str(post.params)
+
+
+async def test_a_party_listed_later_gets_one_follow_up_in_the_thread(
+    db, db_path, slack_api, feed_server, http_settings, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    alert_post = await _poll(db, slack_api, feed_server, http_settings)
+    thread_ts = alert_post.response["ts"]
+    monkeypatch.setenv("RISKWIRE_DB", str(db_path))
+    notifiers = {"slack": slack_notifier_for(slack_api.api_url, slack_api.bot_token)}
+
+    assert cli_main(["sanctions", "import", "team", str(TEAM_LIST)]) == 0
+    assert "1 name a newly listed party; 1 follow-up(s) queued" in capsys.readouterr().out
+    assert (await deliver_due(db, notifiers)).updates_sent == 1
+    reply = slack_api.posted("C1")[-1]
+    assert reply.params["thread_ts"] == thread_ts
+    assert "Now on a sanctions list: VisionLabs: team, Russia, listed 2023-02-24, exact match" in str(
+        reply.params["blocks"]
+    )
+
+    # the same list again, or a recheck with nothing new: no second follow-up
+    assert cli_main(["sanctions", "import", "team", str(TEAM_LIST)]) == 0
+    assert "no newly listed party" in capsys.readouterr().out
+    assert (await deliver_due(db, notifiers)).updates_sent == 0
+    assert len(slack_api.posted("C1")) == 2
+
+    # the stored alert now names the party, one step more severe (and only one step)
+    (alert,) = [Alert.from_row(alert_store.decode(r)) for r in db.table("alerts").rows]
+    assert [p.listed_name for p in alert.parties] == ["VisionLabs"] and alert.severity == "critical"
+
+    # another list naming it too: the alert names both, severity unchanged, the thread has its one
+    # follow-up already
+    assert cli_main(["sanctions", "import", "second", str(TEAM_LIST)]) == 0
+    assert "1 name a newly listed party; 0 follow-up(s) queued" in capsys.readouterr().out
+    assert (await deliver_due(db, notifiers)).updates_sent == 0
+    (alert,) = [Alert.from_row(alert_store.decode(r)) for r in db.table("alerts").rows]
+    assert [p.list for p in alert.parties] == ["team", "second"] and alert.severity == "critical"
+
+
+async def test_alerts_older_than_ninety_days_are_not_rechecked(
+    db, slack_api, feed_server, http_settings
+) -> None:  # type: ignore[no-untyped-def]
+    await _poll(db, slack_api, feed_server, http_settings)
+    load_team_list(db)
+    later = datetime.now(UTC) + timedelta(days=RECHECK_DAYS + 1)
+    assert recheck_alerts(db, later).checked == 0
+    report = recheck_alerts(db)
+    assert (report.checked, len(report.newly_listed), report.queued) == (1, 1, 1)
