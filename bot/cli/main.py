@@ -361,6 +361,10 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     scope = service.Scope(parse_target("console"), user="demo")
     for spec in watchlist:
         service.watch(db, scope, [spec.ticker], names=list(spec.names) or None)
+    from bot.usecases.sanctions import import_list
+
+    # a one-entry sample list, so the demo shows a "Listed parties" line without downloading anything
+    import_list(db, "demo-list", Path(str(resources.files("bot").joinpath("demo_sanctions.csv"))))
     _progress(f"Reading {len(feeds)} sample feeds and matching against {len(watchlist)} watched tickers...")
     demo_settings = Settings(db_path=str(db_path), baseline_hours=0)
     report = asyncio.run(poll_once(db, demo_settings, {"console": ConsoleNotifier()}))
