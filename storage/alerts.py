@@ -10,7 +10,8 @@ from typing import Any
 
 import sqlite_utils
 
-JSON_COLUMNS = ("topics", "evidence", "company_evidence")
+JSON_COLUMNS = ("topics", "evidence", "company_evidence", "parties")
+OPTIONAL_JSON = ("parties",)  # left to its default (NULL, read as []) when a row does not give it
 
 
 EVIDENCE_COLUMNS = ("evidence", "company_evidence")
@@ -112,6 +113,8 @@ def encode(alert: dict[str, Any]) -> dict[str, Any]:
         if isinstance(row.get(col), list):
             row[col] = _pack_all(row[col], title, summary)
     for col in JSON_COLUMNS:
+        if col in OPTIONAL_JSON and col not in row:
+            continue
         if not isinstance(row.get(col), str):
             # compact separators: evidence is most of a stored alert, and there are millions of them
             row[col] = json.dumps(row.get(col) or [], ensure_ascii=False, separators=(",", ":"))

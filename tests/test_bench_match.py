@@ -38,3 +38,26 @@ def test_match_benchmark_runs_small_and_prints_its_summary() -> None:
     )
     alerts = re.search(r"alert path \(poll, run\): +matcher [\d,]+ articles/s \((\d+) alerts\)", done.stdout)
     assert alerts and int(alerts.group(1)) > 0  # one article in five carries risk vocabulary
+
+
+def test_match_benchmark_times_the_listed_parties_check() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "bench/match.py",
+            *["--articles", "100", "--names", "200", "--sample", "2", "--repeat", "1", "--listed", "1000"],
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    line = re.search(
+        r"listed parties: [\d.]+ ms per article against 1,000 listed names; matching without the lists "
+        r"[\d.]+ ms, with them [\d.]+ ms, ratio [\d.]+",
+        done.stdout,
+    )
+    assert line, done.stdout
+    found = re.search(r"(\d+) listed parties found in 100 articles", done.stdout)
+    assert found and int(found.group(1)) >= 10  # one article in ten names a listed party

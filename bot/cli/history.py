@@ -61,6 +61,7 @@ def _alert_json(a: Alert) -> dict[str, Any]:
     row = a.to_row()
     row["happened"] = a.happened
     row["evidence_terms"] = a.terms
+    row["parties"] = [p.to_dict() for p in a.parties]
     return row
 
 

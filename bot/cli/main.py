@@ -99,7 +99,9 @@ def cmd_scan(args: argparse.Namespace, settings: Settings) -> int:
     articles, failures = asyncio.run(_read_sources(args.sources, settings))
     for source, error in failures:
         _err(f"{source if len(source) <= 200 else shown(source, 80)}: {error}")
-    result = scan_articles(articles, matcher)
+    from bot.usecases.sanctions import lists_index
+
+    result = scan_articles(articles, matcher, lists_index(settings.db_path))
     out = format_jsonl(result.rows) if args.format == "jsonl" else format_text(result.rows)
     sys.stdout.write(out)
     if args.format == "text":
@@ -359,6 +361,10 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     scope = service.Scope(parse_target("console"), user="demo")
     for spec in watchlist:
         service.watch(db, scope, [spec.ticker], names=list(spec.names) or None)
+    from bot.usecases.sanctions import import_list
+
+    # a one-entry sample list, so the demo shows a "Listed parties" line without downloading anything
+    import_list(db, "demo-list", Path(str(resources.files("bot").joinpath("demo_sanctions.csv"))))
     _progress(f"Reading {len(feeds)} sample feeds and matching against {len(watchlist)} watched tickers...")
     demo_settings = Settings(db_path=str(db_path), baseline_hours=0)
     report = asyncio.run(poll_once(db, demo_settings, {"console": ConsoleNotifier()}))
@@ -477,6 +483,10 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli.history import add_parsers
 
     add_parsers(sub, _positive)  # history, search, summary, review, export, browse, backtest, rules, digest
+
+    from bot.cli.sanctions import add_parser as add_sanctions_parser
+
+    add_sanctions_parser(sub)
     return parser
 
 

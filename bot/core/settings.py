@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from feeds.models import USER_AGENT
+from rules.sanctions.sources import OFFICIAL
 
 
 class Secret:
@@ -73,6 +74,11 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "RISKWIRE_LLM_URL": ("llm_url", "str"),
     "RISKWIRE_LLM_MODEL": ("llm_model", "str"),
     "RISKWIRE_USER_AGENT": ("user_agent", "header"),
+    "RISKWIRE_SANCTIONS_US_CSL_URL": ("sanctions_us_csl_url", "str"),
+    "RISKWIRE_SANCTIONS_UK_URL": ("sanctions_uk_url", "str"),
+    "RISKWIRE_SANCTIONS_EU_URL": ("sanctions_eu_url", "str"),
+    "RISKWIRE_SANCTIONS_UN_URL": ("sanctions_un_url", "str"),
+    "RISKWIRE_SANCTIONS_DAILY": ("sanctions_daily", "bool"),
 }
 
 
@@ -115,6 +121,17 @@ class Settings:
     llm_url: str = "https://api.openai.com/v1/chat/completions"
     llm_model: str = "gpt-4o-mini"
     llm_timeout: float = 20.0
+    # official sanctions lists (riskwire sanctions update; daily in the service when sanctions_daily)
+    sanctions_us_csl_url: str = OFFICIAL["us-csl"].url
+    sanctions_uk_url: str = OFFICIAL["uk"].url
+    sanctions_eu_url: str = OFFICIAL["eu"].url
+    sanctions_un_url: str = OFFICIAL["un"].url
+    sanctions_daily: bool = False
+    sanctions_timeout: float = 120.0
+
+    def sanctions_url(self, list_id: str) -> str:
+        """Where the official list `list_id` ('us-csl', 'uk', 'eu', 'un') is downloaded from."""
+        return str(getattr(self, f"sanctions_{list_id.replace('-', '_')}_url"))
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, config: str | Path | None = None) -> Settings:
@@ -216,6 +233,12 @@ _TOML_KEYS: dict[str, str] = {
     "llm_model": "str",
     "llm_timeout": "float",
     "user_agent": "header",
+    "sanctions_us_csl_url": "str",
+    "sanctions_uk_url": "str",
+    "sanctions_eu_url": "str",
+    "sanctions_un_url": "str",
+    "sanctions_daily": "bool",
+    "sanctions_timeout": "float",
 }
 
 

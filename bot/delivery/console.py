@@ -34,7 +34,9 @@ class ConsoleNotifier:
     async def send_update(
         self, alert: Alert, report: Report, target: Target, message_ref: str | None
     ) -> SendResult:
-        """Prints "also reported by SOURCE: headline" under the story's alert."""
+        """Prints "also reported by SOURCE: headline" under the story's alert (or a listing follow-up)."""
+        if report.is_listing_of(alert.article_id):
+            return SendResult.sent(self._write(f"↳ {alert.ticker} · {alert.title}\n  {report.title}"))
         return SendResult.sent(
             self._write(render_update_text(alert, report.source, report.title, report.link))
         )

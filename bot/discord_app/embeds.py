@@ -19,6 +19,7 @@ from discord.utils import escape_markdown, escape_mentions
 
 from bot.pipeline.alerts import Alert
 from bot.rendering.chat_text import names_other_address, visible
+from bot.rendering.parties import parties_line
 from bot.rendering.text import SEVERITY_MARK, evidence_line, topic_labels
 
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -145,6 +146,13 @@ def alert_embed(alert: Alert) -> discord.Embed:
     why = evidence_line(alert)
     if why:
         embed.add_field(name="Evidence", value=safe_text(why, FIELD_MAX), inline=False)
+    listed = parties_line(alert, lambda url, text: link(text, url, 300), lambda text: safe_text(text, 300))
+    if listed:
+        embed.add_field(
+            name="Listed parties",
+            value=clip(listed.removeprefix("Listed parties: "), FIELD_MAX),
+            inline=False,
+        )
     if disguised:
         embed.add_field(name="Link", value=clip(url or "", FIELD_MAX), inline=False)
     embed.set_footer(text=plain(alert.source or "source", 200))

@@ -16,6 +16,7 @@ import discord
 from bot.discord_app.embeds import SEVERITY_COLOURS, clip, labels, link, safe_text
 from bot.pipeline.alerts import Alert
 from bot.pipeline.stories import Report
+from bot.rendering.parties import parties_note
 from bot.rendering.text import SEVERITY_MARK
 from bot.usecases.digest import Digest, TickerGroup
 from rules.models import SEVERITIES
@@ -29,6 +30,8 @@ HEADLINE_MAX = 150
 
 def update_text(alert: Alert, report: Report) -> str:
     """ "↳ AMZN · also reported by SOURCE: [headline](link)", escaped, for a reply under the alert."""
+    if report.is_listing_of(alert.article_id):  # a party of the story became listed
+        return clip(f"↳ {safe_text(alert.ticker, 20)} · ⚠ {safe_text(report.title, 1500)}", CONTENT_MAX)
     source = safe_text(report.source or "another source", 100)
     return clip(
         f"↳ {safe_text(alert.ticker, 20)} · also reported by **{source}**: "
@@ -74,6 +77,7 @@ def _group_embed(
             line = (
                 f"{SEVERITY_MARK.get(alert.severity, '')} {link(alert.title, alert.link, HEADLINE_MAX)}"
                 f"{digest.published_note(alert)}"
+                f"{parties_note(alert, lambda text: safe_text(text, 300))}"
             )
             need = len(line) + 1 + (len(heading) + 1 if shown_here == 0 else 0)
             if size + need > budget - 100:  # keep room for the "and N more" line

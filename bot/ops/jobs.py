@@ -29,7 +29,7 @@ from bot.core.metrics import Metrics
 from bot.core.settings import Settings
 from bot.delivery.base import Notifier
 
-JOB_MODULES: tuple[str, ...] = ("bot.ops.digest_job",)
+JOB_MODULES: tuple[str, ...] = ("bot.ops.digest_job", "bot.ops.sanctions_job")
 
 RESERVED = frozenset({"poll", "deliver", "prune"})
 

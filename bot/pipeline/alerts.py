@@ -9,6 +9,7 @@ from typing import Any
 from bot.pipeline.summarise import summarise
 from feeds.models import Article
 from rules.models import Evidence, Match
+from rules.sanctions.models import PartyMatch
 from storage.alerts import happened as happened_at
 
 
@@ -39,6 +40,7 @@ class Alert:
     created: str = ""
     story_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    parties: tuple[PartyMatch, ...] = ()  # listed parties the story names (bot.pipeline.parties)
 
     @property
     def happened(self) -> str:
@@ -52,7 +54,7 @@ class Alert:
         return list(dict.fromkeys(e.text for e in self.evidence))
 
     def to_row(self) -> dict[str, Any]:
-        return {
+        row: dict[str, Any] = {
             "id": self.id,
             "article_id": self.article_id,
             "ticker": self.ticker,
@@ -71,6 +73,9 @@ class Alert:
             "created": self.created,
             "story_id": self.story_id,
         }
+        if self.parties:  # most alerts name nobody listed: their rows stay as they were
+            row["parties"] = [p.to_dict() for p in self.parties]
+        return row
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Alert:
@@ -106,6 +111,7 @@ class Alert:
             company_evidence=ev(row.get("company_evidence") or []),
             created=row.get("created") or "",
             story_id=row.get("story_id"),
+            parties=tuple(PartyMatch.from_dict(p) for p in row.get("parties") or () if isinstance(p, dict)),
         )
 
 

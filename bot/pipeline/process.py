@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import sqlite_utils
 
 from bot.pipeline.alerts import Alert, build_alert
+from bot.pipeline.parties import load_index, screen_article_alert
 from bot.pipeline.stories import WINDOW_HOURS, StoryMatch, find_story
 from feeds.models import Article
 from rules.directory import CompanyDirectory, short_names
@@ -272,6 +273,7 @@ def store_matched(
     clock = now()
     stamp = clock.isoformat(timespec="seconds")
     cutoff = clock - timedelta(hours=baseline_hours) if baseline_hours else None
+    listed = load_index(db)
     for article, matches in matched:
         if article.id in known or article_store.seen_ids(db, [article.id]):
             continue
@@ -285,7 +287,7 @@ def store_matched(
         with db.atomic():
             article_store.save_articles(db, [article], stamp)
             for match in matches:
-                alert = build_alert(article, match, stamp)
+                alert = screen_article_alert(build_alert(article, match, stamp), article, listed)
                 if alert_store.exists(db, alert.id):
                     continue
                 story = find_story(db, alert, story_hours)

@@ -72,6 +72,12 @@ class Report:
     created: str = ""
     similarity: float = 0.0
 
+    def is_listing_of(self, alert_article_id: str) -> bool:
+        """True for Riskwire's own follow-up saying a party of the story became listed
+        (bot.usecases.sanctions): it is filed under the alert's own article, which no other
+        outlet's report ever is."""
+        return bool(self.article_id) and self.article_id == alert_article_id
+
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Report:
         return cls(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.pipeline.alerts import Alert
+from bot.rendering.parties import parties_line
 from rules.rulefile import load_topics
 
 SEVERITY_MARK = {"low": "·", "medium": "▲", "high": "▲▲", "critical": "▲▲▲"}
@@ -63,6 +64,9 @@ def render_text(alert: Alert, labels: dict[str, str] | None = None) -> str:
     why = evidence_line(alert)
     if why:
         lines.append(f"  why: {why}")
+    listed = parties_line(alert)
+    if listed:
+        lines.append(f"  {listed}")
     return "\n".join(lines)
 
 

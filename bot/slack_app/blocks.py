@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.pipeline.alerts import Alert
 from bot.pipeline.stories import Report
+from bot.rendering.parties import parties_line
 from bot.rendering.summary import render_summary_text
 from bot.rendering.text import SEVERITY_MARK, evidence_line, status_parts
 from bot.slack_app.escape import escape_text, link, mention, plain_text, safe_url, truncate
@@ -99,6 +100,9 @@ def alert_fallback(alert: Alert, labels: Mapping[str, str] | None = None) -> str
     ]
     if alert.summary and alert.summary.strip() != alert.title.strip():
         lines.append(alert.summary)
+    listed = parties_line(alert, lambda url, text: text)
+    if listed:
+        lines.append(listed)
     text = plain_text("\n".join(lines))
     url = safe_url(alert.link)
     source = _source(alert)
@@ -129,6 +133,9 @@ def alert_blocks(
     why = evidence_line(alert)
     if why:
         blocks.append(_context(f"*Why:* {plain_text(why)}"))
+    listed = parties_line(alert, lambda url, text: link(url, text), plain_text)
+    if listed:
+        blocks.append(_context(f"*Listed parties:* {listed.removeprefix('Listed parties: ')}"))
     source = _source(alert)
     when = slack_date(alert.published) or slack_date(alert.created)
     blocks.append(_context(f"{source}{' · ' + when if when else ''}"))
@@ -240,6 +247,8 @@ def _update_line(alert: Alert, report: Report, *, threaded: bool) -> str:
     source = plain_text(truncate(report.source, 100)) or "another source"
     headline = link(report.link, truncate(report.title, 300) or "(no headline)")
     line = f":link: Also reported by *{source}*: {headline}"
+    if report.is_listing_of(alert.article_id):  # a party of the story became listed
+        line = f":warning: {plain_text(truncate(report.title, 1500))}"
     if not threaded:  # not under the alert, so say which story it belongs to
         story = plain_text(truncate(alert.title, 200))
         line = f"*{escape_text(alert.ticker)}* · {story}\n{line}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
+from bot.rendering.parties import parties_note
 from bot.slack_app.blocks import FALLBACK_LIMIT, SECTION_LIMIT, SEVERITY_EMOJI, Block
 from bot.slack_app.escape import escape_text, link, plain_text, truncate
 from bot.usecases.digest import MAX_LINES, Digest, TickerGroup
@@ -44,6 +45,7 @@ def _ticker_section(
             headline = link(alert.link, title) if alert.link else plain_text(title)
             source = plain_text(truncate(alert.source, 60))
             line = f"{emoji} {headline}{' · ' + source if source else ''}{digest.published_note(alert)}"
+            line += parties_note(alert, plain_text)
             if shown >= budget or size + len(line) + 1 > SECTION_LIMIT - 10:
                 break  # the rest is counted in the footer
             lines.append(line)

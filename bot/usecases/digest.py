@@ -48,6 +48,7 @@ from bot.delivery.base import DeliveryRef, SendResult, notifier_for
 from bot.delivery.outbox import Unresolved, ask_platform, attempt_send, backoff, interrupted, new_attempt_id
 from bot.delivery.targets import Target, TargetError, parse_target
 from bot.pipeline.alerts import Alert
+from bot.rendering.parties import parties_note
 from bot.usecases.service import Scope, ServiceError
 from storage import digests as store
 from storage import history as hist
@@ -325,7 +326,9 @@ def render_digest_text(digest: Digest, labels: Mapping[str, str] | None = None) 
             for a in alerts:
                 if shown >= MAX_LINES:
                     break
-                lines.append(f"    [{a.severity}] {a.title} {a.link}{digest.published_note(a)}")
+                lines.append(
+                    f"    [{a.severity}] {a.title} {a.link}{digest.published_note(a)}{parties_note(a)}"
+                )
                 shown += 1
     listed = sum(len(x) for g in digest.groups for _, x in g.topics)
     if listed > shown or digest.total > sum(g.count for g in digest.groups):

@@ -8,6 +8,9 @@ from pathlib import Path
 
 from bot.core.settings import Settings
 from bot.pipeline.matching import resolve_watch
+from bot.pipeline.parties import own_names, raised, story_text
+from bot.rendering.parties import party_text
+from bot.usecases.sanctions import lists_index
 from feeds.fetch import fetch, is_url, new_session
 from feeds.models import Article, FeedError
 from feeds.normalise import html_to_text, one_line
@@ -16,6 +19,7 @@ from rules.directory import CompanyDirectory
 from rules.engine import Analysis, Matcher
 from rules.models import WatchSpec
 from rules.rulefile import load_topics
+from rules.sanctions.screen import SanctionsIndex, extract_parties
 from rules.watchlist import load_watchlist, parse_tickers
 
 
@@ -137,4 +141,32 @@ def explain_input(
     articles = load_input(value, settings)
     if not articles:
         return "No articles found in the input."
-    return "\n\n".join(render_analysis(matcher.analyse(a), a.title) for a in articles[:50])
+    listed = lists_index(settings.db_path)
+    return "\n\n".join(
+        render_analysis(matcher.analyse(a), a.title) + parties_explained(a, matcher, listed)
+        for a in articles[:50]
+    )
+
+
+def parties_explained(article: Article, matcher: Matcher, listed: SanctionsIndex) -> str:
+    """The parties the article names, and which of them are on a loaded list (and how they matched)."""
+    text = story_text(article.title, article.summary, article.content)
+    named = list(dict.fromkeys(p.text for p in extract_parties(text) if p.cue))
+    lines = ["", "Parties named after to/via/through/with...: " + (", ".join(named[:20]) or "none")]
+    if not listed:
+        lines.append("Listed parties: no sanctions list loaded (riskwire sanctions update or import)")
+        return "\n".join(lines)
+    found = False
+    for match in matcher.match(article):
+        own = own_names(match.ticker, match.company, (e.text for e in match.company_evidence))
+        for party in listed.screen(text, own):
+            found = True
+            who = f"{match.ticker} itself" if party.subject else "counterparty"
+            lines.append(
+                f"Listed party ({who}): {party_text(party)}" + (f" <{party.link}>" if party.link else "")
+            )
+            if not party.subject and match.topics:
+                lines.append(f"  severity {match.severity} -> {raised(match.severity, (party,))}")
+    if not found:
+        lines.append(f"Listed parties: none of the {listed.size:,} listed entries is named")
+    return "\n".join(lines)

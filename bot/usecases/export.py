@@ -50,8 +50,9 @@ FIELDS = [
     "deliveries",
     "reviews",
     "review_state",
+    "parties",
 ]
-JSON_FIELDS = {"topics", "rules", "evidence", "company_evidence", "deliveries", "reviews"}
+JSON_FIELDS = {"topics", "rules", "evidence", "company_evidence", "deliveries", "reviews", "parties"}
 NULLABLE = {"stage", "published", "story_id", "review_state"}
 BATCH = 500
 # A cell a spreadsheet would run as a formula, also behind quotes that an earlier pass added: quoting
@@ -141,6 +142,7 @@ def _record(row: dict[str, Any], sent: list[dict[str, Any]], log: list[dict[str,
         "deliveries": sent,
         "reviews": actions,
         "review_state": actions[-1]["action"] if actions else None,
+        "parties": [p for p in row.get("parties") or [] if isinstance(p, dict)],
     }
 
 

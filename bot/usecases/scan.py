@@ -8,10 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.pipeline.alerts import article_text
+from bot.pipeline.parties import own_names, raised, story_text
 from bot.pipeline.summarise import summarise
+from bot.rendering.parties import party_text
 from feeds.models import Article
 from rules.engine import Matcher
 from rules.models import Match
+from rules.sanctions.models import PartyMatch
+from rules.sanctions.screen import SanctionsIndex
 
 
 @dataclass
@@ -21,6 +25,12 @@ class ScanRow:
     article: Article
     match: Match
     summary: str = ""
+    parties: tuple[PartyMatch, ...] = ()
+
+    @property
+    def severity(self) -> str | None:
+        """The match's severity, one step up for a listed counterparty (None without a risk topic)."""
+        return raised(self.match.severity, self.parties) if self.match.topics else None
 
     def to_json(self) -> dict[str, Any]:
         a, m = self.article, self.match
@@ -32,13 +42,14 @@ class ScanRow:
             "ticker": m.ticker,
             "company": m.company,
             "topics": list(m.topics),
-            "severity": m.severity if m.topics else None,
+            "severity": self.severity,
             "stage": m.stage,
             "denied": m.denied,
             "summary": self.summary,
             "evidence": list(dict.fromkeys(e.text for e in m.evidence)),
             "rules": [e.to_dict() for e in m.evidence],
             "company_evidence": list(dict.fromkeys(e.text for e in m.company_evidence)),
+            "parties": [p.to_dict() for p in self.parties],
         }
 
 
@@ -48,14 +59,20 @@ class ScanResult:
     articles: int = 0
 
 
-def scan_articles(articles: Sequence[Article], matcher: Matcher) -> ScanResult:
-    """Every (article, ticker) pair the matcher links, with a summary around the evidence."""
+def scan_articles(
+    articles: Sequence[Article], matcher: Matcher, listed: SanctionsIndex | None = None
+) -> ScanResult:
+    """Every (article, ticker) pair the matcher links, with a summary around the evidence and the
+    listed parties the article names (when `listed` holds any list)."""
     result = ScanResult(articles=len(articles))
     for article in articles:
+        text = story_text(article.title, article.summary, article.content) if listed else ""
         for match in matcher.match(article):
             terms = [e.text for e in match.evidence] + [e.text for e in match.company_evidence[:2]]
+            own = own_names(match.ticker, match.company, (e.text for e in match.company_evidence))
+            parties = tuple(listed.screen(text, own)) if listed else ()
             result.rows.append(
-                ScanRow(article, match, summarise(article.title, article_text(article), terms))
+                ScanRow(article, match, summarise(article.title, article_text(article), terms), parties)
             )
     return result
 
@@ -69,7 +86,7 @@ def format_text(rows: Sequence[ScanRow]) -> str:
     for r in rows:
         m = r.match
         topics = ", ".join(m.topics) if m.topics else "no risk topic"
-        flags = [m.severity] if m.topics else []
+        flags = [r.severity or m.severity] if m.topics else []
         if m.stage and m.topics:
             flags.append(m.stage)
         if m.denied and m.topics:
@@ -80,4 +97,6 @@ def format_text(rows: Sequence[ScanRow]) -> str:
         terms = list(dict.fromkeys(e.text for e in m.evidence))
         if terms:
             out.append(f"       why: {', '.join(terms[:8])}")
+        if r.parties:
+            out.append(f"       listed parties: {'; '.join(party_text(p) for p in r.parties)}")
     return "\n".join(out) + ("\n" if out else "")
