@@ -17,7 +17,7 @@ from bot.discord_app.embeds import SEVERITY_COLOURS, clip, labels, link, safe_te
 from bot.pipeline.alerts import Alert
 from bot.pipeline.stories import Report
 from bot.rendering.text import SEVERITY_MARK
-from bot.usecases.digest import Digest, TickerGroup
+from bot.usecases.digest import Digest, TickerGroup, also_under
 from rules.models import SEVERITIES
 
 CONTENT_MAX = 2000
@@ -73,7 +73,7 @@ def _group_embed(
         for alert in alerts:
             line = (
                 f"{SEVERITY_MARK.get(alert.severity, '')} {link(alert.title, alert.link, HEADLINE_MAX)}"
-                f"{digest.published_note(alert)}"
+                f"{digest.published_note(alert)}{safe_text(also_under(alert, topic, names), 200)}"
             )
             need = len(line) + 1 + (len(heading) + 1 if shown_here == 0 else 0)
             if size + need > budget - 100:  # keep room for the "and N more" line

@@ -14,6 +14,8 @@ from bot.pipeline.alerts import Alert
 from bot.rendering.text import SEVERITY_MARK
 from bot.usecases import feeds as feed_service
 from bot.usecases import service
+from bot.usecases.portfolio import Portfolio
+from rules.models import SEVERITIES
 
 LIST_COLOUR = discord.Colour(0x3498DB)
 DESCRIPTION_MAX = 4000
@@ -93,6 +95,21 @@ def alerts_embed(alerts: list[Alert], title: str, empty: str) -> discord.Embed:
         lines.append(line)
         size += len(line) + 1
     embed.description = "\n".join(lines)
+    return embed
+
+
+def portfolio_embed(p: Portfolio) -> discord.Embed:
+    """The portfolio: totals in the description, then the most alerts, the most severe, stories against
+    follow-ups, open items and one line per ticker."""
+    from bot.rendering.summary import render_portfolio_text
+
+    worst = next((s for s in reversed(SEVERITIES) if any(x.by_severity.get(s) for x in p.lines)), "low")
+    embed = discord.Embed(
+        title=safe_text(f"Portfolio: last {p.days} days", 256),
+        colour=SEVERITY_COLOURS.get(worst, LIST_COLOUR) if p.total else LIST_COLOUR,
+    )
+    text = render_portfolio_text(p).replace("`", "'")  # a code block keeps the columns and formats nothing
+    embed.description = "```\n" + clip(text, DESCRIPTION_MAX - 8) + "\n```"
     return embed
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.slack_app.blocks import FALLBACK_LIMIT, SECTION_LIMIT, SEVERITY_EMOJI, Block
 from bot.slack_app.escape import escape_text, link, plain_text, truncate
-from bot.usecases.digest import MAX_LINES, Digest, TickerGroup
+from bot.usecases.digest import MAX_LINES, Digest, TickerGroup, also_under
 
 MAX_TICKERS = 20  # two blocks each (a section and a divider): with the header and footer, under 50
 COMMAND_HINT = "`/riskwire history`"
@@ -43,7 +43,8 @@ def _ticker_section(
             title = truncate(alert.title, 200)
             headline = link(alert.link, title) if alert.link else plain_text(title)
             source = plain_text(truncate(alert.source, 60))
-            line = f"{emoji} {headline}{' · ' + source if source else ''}{digest.published_note(alert)}"
+            also = plain_text(also_under(alert, topic, labels))
+            line = f"{emoji} {headline}{' · ' + source if source else ''}{digest.published_note(alert)}{also}"
             if shown >= budget or size + len(line) + 1 > SECTION_LIMIT - 10:
                 break  # the rest is counted in the footer
             lines.append(line)

@@ -207,7 +207,8 @@ def get_digest(db: sqlite_utils.Database, target: str) -> DigestInfo | None:
 
 @dataclass(frozen=True)
 class TickerGroup:
-    """One ticker's alerts in a digest, by topic (each alert under its first topic), one per story."""
+    """One ticker's alerts in a digest, by topic, one per story. An alert with several topics is listed
+    under each (no topic of an alert is hidden); `count` counts it once."""
 
     ticker: str
     company: str
@@ -289,7 +290,8 @@ def build_digest(
             if story in stories:
                 continue
             stories.add(story)
-            topics.setdefault(a.topics[0] if a.topics else "other", []).append(a)
+            for topic in a.topics or ("other",):
+                topics.setdefault(topic, []).append(a)
         ordered = sorted(topics.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         groups.append(TickerGroup(ticker, items[0].company, len(items), ordered))
     return Digest(
@@ -303,6 +305,12 @@ def build_digest(
         earlier,
         datetime.fromisoformat(earliest) if earliest else None,
     )
+
+
+def also_under(alert: Alert, topic: str, labels: Mapping[str, str]) -> str:
+    """' (also under Fraud)' for an alert listed under several topics, naming the others; else ''."""
+    others = [labels.get(t, t) for t in alert.topics if t != topic]
+    return f" (also under {', '.join(others)})" if others else ""
 
 
 def render_digest_text(digest: Digest, labels: Mapping[str, str] | None = None) -> str:
@@ -325,7 +333,8 @@ def render_digest_text(digest: Digest, labels: Mapping[str, str] | None = None) 
             for a in alerts:
                 if shown >= MAX_LINES:
                     break
-                lines.append(f"    [{a.severity}] {a.title} {a.link}{digest.published_note(a)}")
+                notes = digest.published_note(a) + also_under(a, topic, labels)
+                lines.append(f"    [{a.severity}] {a.title} {a.link}{notes}")
                 shown += 1
     listed = sum(len(x) for g in digest.groups for _, x in g.topics)
     if listed > shown or digest.total > sum(g.count for g in digest.groups):

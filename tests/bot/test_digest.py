@@ -148,12 +148,14 @@ async def test_digest_goes_out_at_local_time_with_the_window_grouped(db) -> None
     assert target.key == C1.key and d.total == 2
     assert (d.start, d.end) == (utc(2026, 11, 26, 13), utc(2026, 11, 27, 13))
     assert [(g.ticker, [t for t, _ in g.topics]) for g in d.groups] == [
-        ("AMZN", ["sanctions"]),
+        ("AMZN", ["fraud", "sanctions"]),  # an alert with two topics is listed under each
         ("BA", ["sanctions"]),
     ]
-    assert d.groups[0].topics[0][1][0].id == inside.id
-    text = digest.render_digest_text(d, {"sanctions": "Sanctions & export controls"})
-    assert "AMZN" in text and inside.link in text and "Sanctions & export controls (1)" in text
+    assert d.groups[0].count == 1 and [x[0].id for _, x in d.groups[0].topics] == [inside.id, inside.id]
+    text = digest.render_digest_text(d, {"sanctions": "Sanctions & export controls", "fraud": "Fraud"})
+    assert "AMZN · Amazon.com, Inc. (1)" in text and text.count(inside.link) == 2
+    assert "Sanctions & export controls (1)" in text and "  Fraud (1)" in text
+    assert "(also under Sanctions & export controls)" in text and "(also under Fraud)" in text
     row = db.table("digests").get(C1.key)
     assert (
         row["next_slot"] == "2026-11-28T13:00:00+00:00" and row["window_start"] == "2026-11-27T13:00:00+00:00"

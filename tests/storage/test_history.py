@@ -105,13 +105,12 @@ def test_counts_by_topic_severity_and_week(db) -> None:
     f = hist.AlertFilter(ticker="AMZN")
     assert hist.counts_by_topic(db, f) == {"fraud": 2, "sanctions": 2}
     assert hist.counts_by_severity(db, f) == {"high": 2, "low": 1}
-    assert hist.weekly_by_topic(db, f) == [
-        ("2026-11-16", "fraud", 1),
-        ("2026-11-16", "sanctions", 1),
-        ("2026-11-23", "fraud", 1),
-        ("2026-11-23", "sanctions", 1),
+    assert hist.daily_by_severity(db, f) == [
+        ("2026-11-16", "high", 1),
+        ("2026-11-22", "low", 1),
+        ("2026-11-23", "high", 1),
     ]
-    assert hist.weekly_alerts(db, f) == [("2026-11-16", 2), ("2026-11-23", 1)]
+    assert hist.by_ticker_and_topic(db, f) == [("AMZN", "fraud", 2), ("AMZN", "sanctions", 2)]
 
 
 def test_rule_stats_counts_alerts_and_false_positives(db) -> None:
