@@ -97,9 +97,11 @@ def _crosses_year(days: Iterable[date]) -> bool:
     return len({d.year for d in days}) > 1
 
 
-def bar_labels(series: TimeSeries, last_day: date | None = None) -> list[str]:
-    """The x label of every bar ('' where one is left out to avoid crowding): the day, or the week's
-    first and last day, with the year wherever the window crosses one. The last bar is always labelled."""
+def bar_labels(series: TimeSeries) -> list[str]:
+    """The x label of every bar ('' where one is left out to avoid crowding): the weekday and day, or
+    the week's first and last day. Where the window crosses a year, a daily label names the year
+    under the first labelled day of each year, and a weekly label gives it on both days. The last bar
+    is always labelled."""
     n = len(series.starts)
     if not n:
         return []
@@ -107,17 +109,19 @@ def bar_labels(series: TimeSeries, last_day: date | None = None) -> list[str]:
     with_year = _crosses_year([*series.starts, *ends])
     every = max(1, math.ceil(n / MAX_LABELS))
 
-    def day(d: date) -> str:
-        return f"{d.day} {d:%b}" + (f" {d.year}" if with_year else "")
+    def day(d: date, year: bool) -> str:
+        return f"{d.day} {d:%b}" + (f" {d.year}" if year else "")
 
-    labels = []
+    labels, last_year = [], None
     for i, s in enumerate(series.starts):
         if (n - 1 - i) % every:
             labels.append("")
         elif series.step == 1:
-            labels.append(f"{s:%a}\n{day(s)}")
+            year = f"\n{s.year}" if with_year and s.year != last_year else ""
+            labels.append(f"{s:%a}\n{day(s, False)}{year}")
+            last_year = s.year
         else:
-            labels.append(f"{day(s)}\nto {day(ends[i])}")
+            labels.append(f"{day(s, with_year)}\nto {day(ends[i], with_year)}")
     return labels
 
 
@@ -148,6 +152,15 @@ def _plt() -> Any:
     return _pyplot
 
 
+def warm_up() -> None:
+    """Import matplotlib and load its fonts now (building its font cache in a fresh environment), so
+    the first chart asked for later does not pay for it."""
+    from matplotlib import font_manager
+
+    _plt()
+    font_manager.findfont("DejaVu Sans")
+
+
 def _png(fig: Any) -> bytes:
     """The figure as PNG bytes; the figure is closed (no memory kept between charts)."""
     plt = _plt()
@@ -163,7 +176,9 @@ def render_time_chart(series: TimeSeries, title: str, subtitle: str = "") -> byt
     """A bar per day or week, stacked by severity (each alert once), reviewed false positives drawn
     as an empty hatched box on top (left out of the counts), dated x labels; PNG bytes."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=SIZE, layout="constrained")
+    fig, ax = plt.subplots(figsize=SIZE)
+    # fixed margins (not matplotlib's layout engines, which measure every label and triple the cost)
+    fig.subplots_adjust(left=0.08, right=0.80, top=0.80, bottom=0.17)
     xs = list(range(len(series.starts)))
     bottom = [0] * len(xs)
     for severity in STACK:
@@ -201,8 +216,8 @@ def render_time_chart(series: TimeSeries, title: str, subtitle: str = "") -> byt
     ax.grid(axis="y", color=GRID)
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
-    fig.suptitle(title, fontsize=13, color=INK, x=0.01, ha="left")
-    _subtitle(ax, subtitle)
+    fig.suptitle(title, fontsize=13, color=INK, x=0.01, y=0.98, ha="left", va="top")
+    fig.text(0.01, 0.915, textwrap.fill(subtitle, 110), fontsize=10, color=MUTED, va="top")
     if series.total or any(series.false_positives):
         ax.legend(
             loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9, frameon=False,
@@ -256,10 +271,12 @@ def render_heatmap(
     plt = _plt()
     labels = labels or {}
     rows, cols = len(grid.tickers), len(grid.topics)
-    height = max(SIZE[1], 1.6 + 0.32 * rows)
-    fig, ax = plt.subplots(figsize=(SIZE[0], height), layout="constrained")
-    fig.suptitle(title, fontsize=13, color=INK, x=0.01, ha="left")
-    _subtitle(ax, subtitle)
+    head, foot = 1.45, 0.15  # inches: title, subtitle and the topic names over the columns; below
+    height = max(SIZE[1], head + foot + 0.32 * max(rows, 1))
+    fig, ax = plt.subplots(figsize=(SIZE[0], height))
+    fig.subplots_adjust(left=0.08, right=0.99, top=1 - head / height, bottom=foot / height)
+    fig.suptitle(title, fontsize=13, color=INK, x=0.01, y=1 - 0.08 / height, ha="left", va="top")
+    fig.text(0.01, 1 - 0.42 / height, textwrap.fill(subtitle, 110), fontsize=10, color=MUTED, va="top")
     if not rows:
         ax.axis("off")
         ax.text(0.5, 0.5, "no alerts in this window", transform=ax.transAxes, ha="center", color=MUTED)
@@ -286,9 +303,3 @@ def render_heatmap(
 def _wrap(label: str, width: int = 13, lines: int = 3) -> str:
     """A topic label on at most `lines` short lines, to fit over a heat map column."""
     return "\n".join(textwrap.wrap(label, width, max_lines=lines, placeholder="…"))
-
-
-def _subtitle(ax: Any, text: str) -> None:
-    """The grey line(s) under the title: the window and what is counted, wrapped to the chart's width."""
-    if text:
-        ax.set_title(textwrap.fill(text, 88), fontsize=10, color=MUTED, loc="left")

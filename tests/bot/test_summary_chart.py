@@ -142,7 +142,8 @@ def test_labels_carry_the_year_where_the_window_crosses_one(db, monkeypatch) -> 
     result = service.summary_chart(db, None, "AMZN", 30)
     labels = chart.bar_labels(result.series)
     shown = [x for x in labels if x]
-    assert result.series.total == 2 and shown[0].endswith("Dec 2026") and labels[-1] == "Tue\n12 Jan 2027"
+    assert result.series.total == 2 and shown[0] == "Tue\n15 Dec\n2026" and labels[-1] == "Tue\n12 Jan"
+    assert [x for x in shown if "2027" in x] == ["Mon\n4 Jan\n2027"]  # under the year's first label
     weekly = chart.bar_labels(service.summary_chart(db, None, "AMZN", 90).series)
     assert weekly[-1] == "11 Jan 2027\nto 17 Jan 2027"
     inside = chart.bar_labels(service.summary_chart(db, None, "AMZN", 7).series)
