@@ -333,8 +333,9 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
             raise service.ServiceError(f"{scope.target} has no digest; add one first")
         # the window ends just after now: timestamps have whole seconds, and the window excludes its end
         now = datetime.now(UTC) + timedelta(seconds=1)
+        schedule = info.schedule
         digest = build_digest(
-            db, scope.key, now - info.schedule.period, now, info.schedule.cadence, info.schedule.tz
+            db, scope.key, now - schedule.period, now, schedule.cadence, schedule.tz, schedule.portfolio
         )
         print(
             render_digest_text(digest, topic_labels())
@@ -342,7 +343,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
             else "Nothing to digest: it would not be sent."
         )
         return EXIT_OK
-    print(service.digest_command(db, scope, " ".join(words)))
+    print(service.digest_command(db, scope, " ".join([*words, *(["portfolio"] if args.portfolio else [])])))
     return EXIT_OK
 
 
@@ -444,4 +445,7 @@ def add_parsers(sub: Any, positive: Any) -> None:
         help="daily HH:MM TZ, weekly DAY HH:MM TZ, off, list, run, preview",
     )
     digest.add_argument("--to", metavar="TARGET")
+    digest.add_argument(
+        "--portfolio", action="store_true", help="the digest also holds the portfolio of every watched ticker"
+    )
     digest.set_defaults(func=cmd_digest)

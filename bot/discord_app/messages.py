@@ -25,6 +25,7 @@ MAX_EMBEDS = 10
 EMBEDS_TOTAL_MAX = 6000
 DIGEST_DESCRIPTION_MAX = 1800  # one ticker's part of a digest: room left for the others
 HEADLINE_MAX = 150
+PORTFOLIO_MAX = 1500  # the portfolio's part of a digest
 
 
 def update_text(alert: Alert, report: Report) -> str:
@@ -106,6 +107,16 @@ def marks_digest(embed: discord.Embed, end: datetime) -> bool:
     return embed.timestamp == end and text.startswith("Riskwire ") and text.endswith(" digest")
 
 
+def _portfolio_embed(digest: Digest) -> discord.Embed | None:
+    """The portfolio over the digest's window, kept short enough to leave room for the tickers."""
+    if digest.portfolio is None:
+        return None
+    from bot.rendering.summary import render_portfolio_text
+
+    text = clip(render_portfolio_text(digest.portfolio, rows=10).replace("`", "'"), PORTFOLIO_MAX)
+    return discord.Embed(title="Portfolio", description=f"```\n{text}\n```", colour=SEVERITY_COLOURS["low"])
+
+
 def digest_message(digest: Digest) -> tuple[str, list[discord.Embed]]:
     """The digest as message content (the heading) and one embed per ticker, most alerts first; what
     does not fit in one message is counted in the heading and found with `/riskwire history`. The
@@ -113,11 +124,12 @@ def digest_message(digest: Digest) -> tuple[str, list[discord.Embed]]:
     names = labels()
     footer = digest_footer(digest.cadence)
     embeds: list[discord.Embed] = []
-    used = len(footer)
+    portfolio = _portfolio_embed(digest)
+    used = len(footer) + (len(portfolio) if portfolio else 0)
     dropped = 0
     for group in digest.groups:
         room = EMBEDS_TOTAL_MAX - used
-        if len(embeds) >= MAX_EMBEDS or room < 400:
+        if len(embeds) >= MAX_EMBEDS - (1 if portfolio else 0) or room < 400:
             dropped += 1
             continue
         embed, _ = _group_embed(digest, group, names, room)
@@ -129,6 +141,8 @@ def digest_message(digest: Digest) -> tuple[str, list[discord.Embed]]:
     )
     if dropped:
         heading += f"\n… and {_plural(dropped, 'more ticker')}: see `/riskwire history`."
+    if portfolio:
+        embeds.append(portfolio)
     if embeds:
         embeds[-1].set_footer(text=footer)
         embeds[-1].timestamp = digest.end

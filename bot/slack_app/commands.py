@@ -73,7 +73,7 @@ past alerts here
       e.g. `{COMMAND} history AMZN topic:sanctions severity:high+ open`
 `{COMMAND} search TEXT [ticker:TICKER]` find past alerts for this channel ("a phrase", word*, a OR b)
 `{COMMAND} digest daily 08:00 Europe/London` a round-up of this channel's alerts every day
-      or `{COMMAND} digest weekly mon 08:00 Europe/London`; `{COMMAND} digest` shows it, \
+      or `{COMMAND} digest weekly mon 08:00 Europe/London [portfolio]`; `{COMMAND} digest` shows it, \
 `{COMMAND} digest off` stops it
 `{COMMAND} topics` the risk topics Riskwire tags
 `{COMMAND} feeds [add|remove URL...]` news feeds (adding and removing needs a workspace admin)

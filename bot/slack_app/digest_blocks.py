@@ -93,7 +93,18 @@ def digest_blocks(digest: Digest, labels: Mapping[str, str] | None = None) -> li
         )
     elif blocks[-1]["type"] == "divider":
         blocks.pop()
+    if digest.portfolio is not None:
+        blocks.extend([{"type": "divider"}, _portfolio_section(digest)])
     return blocks
+
+
+def _portfolio_section(digest: Digest) -> Block:
+    """The portfolio over the digest's window, as preformatted text (company names escaped)."""
+    from bot.rendering.summary import render_portfolio_text
+
+    assert digest.portfolio is not None
+    text = truncate(plain_text(render_portfolio_text(digest.portfolio)), SECTION_LIMIT - 10)
+    return {"type": "section", "text": {"type": "mrkdwn", "text": f"```{text}```"}}
 
 
 def digest_fallback(digest: Digest, labels: Mapping[str, str] | None = None) -> str:

@@ -9,7 +9,7 @@ positives left out (and counted aside).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlite_utils
 
@@ -53,6 +53,7 @@ class Portfolio:
     lines: list[TickerLine]
     false_positives: int = 0
     window: str = ""
+    end: datetime | None = None  # the window ends here (exclusive)
 
     @property
     def total(self) -> int:
@@ -77,22 +78,31 @@ class Portfolio:
         return [t for t in self.watched if t not in busy]
 
 
-def _filter(scope: Scope, days: int) -> hist.AlertFilter:
-    since = service._now() - timedelta(days=days)
-    return hist.AlertFilter(since=since.isoformat(timespec="seconds"), target=scope.key, false_positive=False)
+def _filter(scope: Scope, days: int, now: datetime) -> hist.AlertFilter:
+    since = (now - timedelta(days=days)).isoformat(timespec="seconds")
+    return hist.AlertFilter(
+        since=since, until=now.isoformat(timespec="seconds"), target=scope.key, false_positive=False
+    )
 
 
 def portfolio(
-    db: sqlite_utils.Database, scope: Scope, days: int = 7, directory: CompanyDirectory | None = None
+    db: sqlite_utils.Database,
+    scope: Scope,
+    days: int = 7,
+    directory: CompanyDirectory | None = None,
+    *,
+    now: datetime | None = None,
 ) -> Portfolio:
-    """The portfolio of every ticker the scope's target watches, over the last `days`."""
+    """The portfolio of every ticker the scope's target watches, over the `days` up to `now` (default:
+    the service's clock)."""
     if days < 1 or days > 3650:
         raise ServiceError("days must be between 1 and 3650")
     directory = directory or CompanyDirectory.default()
     watched = sorted({row["ticker"] for row in service.list_watches(db, scope)})
     if not watched:
         raise ServiceError("This channel watches no tickers yet; add some with: watch TICKER...")
-    f = _filter(scope, days)
+    now = now or service._now()
+    f = _filter(scope, days, now)
     lines: dict[str, TickerLine] = {}
     for ticker, severity, n, follow_ups in hist.by_ticker_and_severity(db, f):
         if ticker not in watched:
@@ -106,7 +116,6 @@ def portfolio(
         if ticker in lines:
             lines[ticker].unreviewed = n
     fps = hist.counts_by_ticker(db, replace(f, false_positive=True))
-    now = service._now()
     return Portfolio(
         scope.key,
         days,
@@ -114,6 +123,7 @@ def portfolio(
         sorted(lines.values(), key=lambda x: (-x.total, x.ticker)),
         sum(n for t, n in fps.items() if t in watched),
         service.window_text(now - timedelta(days=days), now),
+        now,
     )
 
 
@@ -124,7 +134,8 @@ def portfolio_chart(db: sqlite_utils.Database, scope: Scope, p: Portfolio) -> Ch
     from bot.rendering.text import topic_labels
 
     totals = {x.ticker: x.total for x in p.lines}
-    grid = portfolio_grid(totals, hist.by_ticker_and_topic(db, _filter(scope, p.days)), TABLE_ROWS)
+    f = _filter(scope, p.days, p.end or service._now())
+    grid = portfolio_grid(totals, hist.by_ticker_and_topic(db, f), TABLE_ROWS)
     title = f"Portfolio: alerts by ticker and topic, last {p.days} days"
     shown = f"top {len(grid.tickers)} of {len(p.lines)} tickers" if len(p.lines) > len(grid.tickers) else ""
     plural = "s" if p.total != 1 else ""

@@ -695,6 +695,7 @@ watch TICKER...            follow tickers here (e.g. watch AMZN AAPL)
 unwatch TICKER...          stop following them
 list                       what this channel follows
 summary TICKER [7d|30d|90d]  counts by topic and severity, top stories
+summary [7d|30d|90d]       every ticker this channel watches (the portfolio)
 history [TICKER]           recent alerts posted here
 search TEXT                find past alerts posted here
 digest daily 08:00 Europe/London   a daily (or weekly) digest here; digest off to stop

@@ -218,3 +218,20 @@ def test_heat_map_keeps_the_top_tickers_and_folds_rare_topics() -> None:
     assert len(grid.tickers) == chart.MAX_TICKERS and grid.tickers[0] == "T00"
     assert len(grid.topics) == chart.MAX_TOPICS and grid.topics[-1] == chart.OTHER
     assert all(sum(r) == 12 for r in grid.cells)  # every topic of every alert is in a cell
+
+
+def test_a_weekly_digest_takes_the_portfolio_option_from_the_command_line(db, cli) -> None:
+    from tests.clock import ago as real_ago
+
+    code, out, _ = cli("watch", "add", "AMZN", "TSLA", "--to", "console")
+    assert code == 0, out
+    add_alert(db, topics=("sanctions", "fraud"), created=real_ago(hours=5))
+    code, out, err = cli(
+        "digest", "weekly", "MON", "09:00", "Europe/London", "--to", "console", "--portfolio"
+    )
+    assert code == 0, err
+    assert "weekly on Mon at 09:00 Europe/London, with the portfolio of every watched ticker" in out
+    assert db.table("digests").get("console")["portfolio"] == 1
+    code, out, _ = cli("digest", "preview", "--to", "console")
+    assert code == 0 and "Portfolio: 2 watched tickers, last 7 days" in out and "no alerts: TSLA" in out
+    assert "  Sanctions" in out and "(also under Fraud" in out  # each of the alert's topics
