@@ -389,6 +389,7 @@ class RiskwireGroup(app_commands.Group):
         at="When, as HH:MM on a 24-hour clock (e.g. 08:00)",
         tz="Time zone (default UTC), e.g. Europe/London",
         weekday="Day of a weekly digest (default Monday)",
+        portfolio="Also summarise every ticker this channel watches (the portfolio)",
     )
     @app_commands.rename(at="time")
     @app_commands.choices(cadence=CADENCE_CHOICES, weekday=WEEKDAY_CHOICES)
@@ -399,10 +400,11 @@ class RiskwireGroup(app_commands.Group):
         at: app_commands.Range[str, 1, 5] | None = None,
         tz: app_commands.Range[str, 1, 64] | None = None,
         weekday: app_commands.Choice[str] | None = None,
+        portfolio: bool = False,
     ) -> None:
         scope = scope_of(interaction)
         if cadence is None:
-            if at or tz or weekday:
+            if at or tz or weekday or portfolio:
                 raise service.ServiceError("Choose a cadence (daily or weekly) to set a digest.")
             info = service.digest_status(self.db, scope)
             text = info.describe() if info else replies.NO_DIGEST
@@ -413,11 +415,18 @@ class RiskwireGroup(app_commands.Group):
             stopped = service.digest_off(self.db, scope)
             text = "Digest stopped for this channel." if stopped else "This channel had no digest."
         else:
-            text = self._set_digest(scope, cadence.value, at, tz, weekday.value if weekday else None)
+            day = weekday.value if weekday else None
+            text = self._set_digest(scope, cadence.value, at, tz, day, portfolio)
         await interaction.response.send_message(text, allowed_mentions=NO_MENTIONS)
 
     def _set_digest(
-        self, scope: service.Scope, cadence: str, at: str | None, tz: str | None, weekday: str | None
+        self,
+        scope: service.Scope,
+        cadence: str,
+        at: str | None,
+        tz: str | None,
+        weekday: str | None,
+        portfolio: bool = False,
     ) -> str:
         if not at or not _CLOCK.fullmatch(at.strip()):
             raise service.ServiceError(
@@ -426,7 +435,9 @@ class RiskwireGroup(app_commands.Group):
         if weekday and cadence != "weekly":
             raise service.ServiceError("A weekday only applies to weekly digests.")
         zone = (tz or "UTC").strip().replace(" ", "_")
-        info = service.set_digest(self.db, scope, cadence, at.strip(), zone, weekday=weekday)
+        info = service.set_digest(
+            self.db, scope, cadence, at.strip(), zone, weekday=weekday, portfolio=portfolio
+        )
         return f"{info.describe()} It rounds up the alerts posted here, by ticker and topic."
 
     @digest.autocomplete("tz")

@@ -194,7 +194,7 @@ def feeds_change_text(action: str, change: feed_service.FeedChange) -> str:
     return clip("\n".join(lines), 2000)
 
 
-NO_CHART = "The weekly chart could not be drawn this time (logged); the counts above are complete."
+NO_CHART = "The chart could not be drawn this time (logged); the counts above are complete."
 NO_DIGEST = (
     "No digest in this channel. Set one with `/riskwire digest cadence:daily time:08:00 tz:Europe/London`."
 )
@@ -203,7 +203,8 @@ HELP = """Riskwire watches the news for ESG and legal risk on the stocks this ch
 `/riskwire watch tickers:AMZN AAPL` follow tickers here (Manage Channels)
 `/riskwire unwatch tickers:AMZN` stop following them (Manage Channels)
 `/riskwire list` what this channel follows, and whether Riskwire can post here
-`/riskwire summary ticker:AMZN window:30d` counts by topic and severity, top stories, a weekly chart
+`/riskwire summary ticker:AMZN window:30d` counts by topic and severity, top stories, a chart
+`/riskwire summary window:30d` every ticker this channel watches (the portfolio), with a heat map
 `/riskwire history [ticker] [topic] [severity] [status] [window]` recent alerts posted here
 `/riskwire search text:… [ticker]` find past alerts posted here ("a phrase", word*, OR)
 `/riskwire digest cadence:daily time:08:00 tz:Europe/London` a daily or weekly round-up here \

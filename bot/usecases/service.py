@@ -648,15 +648,17 @@ def set_digest(
     tz: str = "UTC",
     *,
     weekday: str | None = None,
+    portfolio: bool = False,
 ) -> Any:
-    """Send the scope's target a daily or weekly digest at `time` (HH:MM) in time zone `tz`.
+    """Send the scope's target a daily or weekly digest at `time` (HH:MM) in time zone `tz`, with the
+    portfolio view when asked.
 
     Returns a bot.usecases.digest.DigestInfo (`.describe()` is a one-line answer for the user).
     """
     from bot.usecases.digest import parse_schedule
     from bot.usecases.digest import set_digest as _set
 
-    words = [cadence] + ([weekday] if weekday else []) + [time, tz]
+    words = [cadence] + ([weekday] if weekday else []) + [time, tz] + (["portfolio"] if portfolio else [])
     return _set(db, scope, parse_schedule(" ".join(w for w in words if w)))
 
 

@@ -187,6 +187,15 @@ async def test_digest_command_sets_shows_and_stops_the_channels_digest(frontend,
     assert list(db.table("digests").rows) == []
 
 
+async def test_a_digest_can_include_the_portfolio(frontend, fake_discord, db) -> None:  # type: ignore[no-untyped-def]
+    chosen = {"cadence": "weekly", "time": "09:00", "tz": "Europe/London", "portfolio": True}
+    (answer,) = await send(fake_discord, slash("digest", chosen))
+    text = answer.json["data"]["content"]
+    assert "Digest weekly on Mon at 09:00 Europe/London, with the portfolio of every watched ticker" in text
+    (row,) = db.table("digests").rows
+    assert row["portfolio"] == 1
+
+
 @pytest.mark.parametrize(
     ("options", "says"),
     [
