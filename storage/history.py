@@ -33,6 +33,7 @@ class AlertFilter:
     queued for the target (the outbox row's `created`: when the alert was fetched)."""
 
     ticker: str | None = None
+    tickers: tuple[str, ...] = ()  # any of these (a channel's watched tickers)
     topic: str | None = None
     severities: tuple[str, ...] = ()
     since: str | None = None
@@ -55,6 +56,9 @@ def _conditions(f: AlertFilter) -> tuple[list[str], list[Any]]:
     if f.ticker:
         where.append("a.ticker = ?")
         params.append(f.ticker.upper())
+    if f.tickers:
+        where.append(f"a.ticker in ({','.join('?' * len(f.tickers))})")
+        params.extend(t.upper() for t in f.tickers)
     if f.since:
         where.append("a.happened >= ?")
         params.append(f.since)

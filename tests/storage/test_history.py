@@ -113,6 +113,16 @@ def test_counts_by_topic_severity_and_week(db) -> None:
     assert hist.by_ticker_and_topic(db, f) == [("AMZN", "fraud", 2), ("AMZN", "sanctions", 2)]
 
 
+def test_counts_by_ticker_for_a_list_of_tickers(db) -> None:
+    add_alert(db, severity="high", created=ago(hours=1))
+    first = add_alert(db, ticker="BA", company="Boeing", severity="critical", created=ago(hours=2))
+    add_alert(db, ticker="BA", company="Boeing", severity="critical", created=ago(hours=1), story_id=first.id)
+    add_alert(db, ticker="TSLA", company="Tesla", created=ago(hours=1))  # not asked for
+    f = hist.AlertFilter(tickers=("amzn", "BA"))
+    assert hist.counts_by_ticker(db, f) == {"AMZN": 1, "BA": 2}
+    assert hist.by_ticker_and_severity(db, f) == [("AMZN", "high", 1, 0), ("BA", "critical", 2, 1)]
+
+
 def test_rule_stats_counts_alerts_and_false_positives(db) -> None:
     a = add_alert(db, topics=("sanctions",), terms=("breached sanctions", "OFAC"))
     add_alert(db, topics=("sanctions",), terms=("breached sanctions",))
