@@ -33,6 +33,7 @@ class AlertFilter:
     queued for the target (the outbox row's `created`: when the alert was fetched)."""
 
     ticker: str | None = None
+    tickers: tuple[str, ...] = ()  # any of these (a channel's watched tickers)
     topic: str | None = None
     severities: tuple[str, ...] = ()
     since: str | None = None
@@ -40,6 +41,7 @@ class AlertFilter:
     queued_since: str | None = None
     queued_until: str | None = None
     reviewed: bool | None = None  # True: reviewed or false positive; False: still open
+    false_positive: bool | None = None  # True: only reviewed false positives; False: leave them out
     target: str | None = None
     posted_only: bool = False  # with a target: leave out deliveries skipped (muted, filtered, old)
 
@@ -54,6 +56,9 @@ def _conditions(f: AlertFilter) -> tuple[list[str], list[Any]]:
     if f.ticker:
         where.append("a.ticker = ?")
         params.append(f.ticker.upper())
+    if f.tickers:
+        where.append(f"a.ticker in ({','.join('?' * len(f.tickers))})")
+        params.extend(t.upper() for t in f.tickers)
     if f.since:
         where.append("a.happened >= ?")
         params.append(f.since)
@@ -73,6 +78,13 @@ def _conditions(f: AlertFilter) -> tuple[list[str], list[Any]]:
             "and s.action in ('reviewed', 'false_positive'))"
         )
         where.append(closed if f.reviewed else f"not {closed}")
+        params.append(f.review_key)
+    if f.false_positive is not None:
+        flagged = (
+            "exists (select 1 from review_state s where s.alert_id = a.id and s.target = ? "
+            "and s.action = 'false_positive')"
+        )
+        where.append(flagged if f.false_positive else f"not {flagged}")
         params.append(f.review_key)
     return where, params
 
@@ -200,23 +212,43 @@ def counts_by_severity(db: sqlite_utils.Database, f: AlertFilter) -> dict[str, i
     return {str(r[0]): int(r[1]) for r in db.execute(sql, params)}
 
 
-def weekly_by_topic(db: sqlite_utils.Database, f: AlertFilter) -> list[tuple[str, str, int]]:
-    """(Monday of the week as YYYY-MM-DD, topic, alerts) for every week and topic with alerts."""
+def daily_by_severity(db: sqlite_utils.Database, f: AlertFilter) -> list[tuple[str, str, int]]:
+    """(UTC day as YYYY-MM-DD, severity, alerts) for every day and severity with alerts."""
     source, where, params = _source(db, f)
-    week = "date(a.happened, '-6 days', 'weekday 1')"
     sql = (
-        f"select {week} as wk, t.value, count(*) {_sql(source + ', json_each(a.topics) t', where)} "
-        "group by wk, t.value order by wk, t.value"
+        f"select date(a.happened) as day, a.severity, count(*) {_sql(source, where)} "
+        "group by day, a.severity order by day, a.severity"
     )
     return [(str(r[0]), str(r[1]), int(r[2])) for r in db.execute(sql, params)]
 
 
-def weekly_alerts(db: sqlite_utils.Database, f: AlertFilter) -> list[tuple[str, int]]:
-    """(Monday of the week as YYYY-MM-DD, alerts) for every week with alerts."""
+def by_ticker_and_severity(db: sqlite_utils.Database, f: AlertFilter) -> list[tuple[str, str, int, int]]:
+    """(ticker, severity, alerts, follow-ups) for every ticker and severity with alerts. A follow-up is
+    a report linked to a story that an earlier alert started (its story id is another alert's)."""
     source, where, params = _source(db, f)
-    week = "date(a.happened, '-6 days', 'weekday 1')"
-    sql = f"select {week} as wk, count(*) {_sql(source, where)} group by wk order by wk"
-    return [(str(r[0]), int(r[1])) for r in db.execute(sql, params)]
+    follow_up = "sum(a.story_id is not null and a.story_id != a.id)"
+    sql = (
+        f"select a.ticker, a.severity, count(*), {follow_up} {_sql(source, where)} "
+        "group by a.ticker, a.severity order by a.ticker, a.severity"
+    )
+    return [(str(r[0]), str(r[1]), int(r[2]), int(r[3] or 0)) for r in db.execute(sql, params)]
+
+
+def by_ticker_and_topic(db: sqlite_utils.Database, f: AlertFilter) -> list[tuple[str, str, int]]:
+    """(ticker, topic, alerts tagged with it) for every pair with alerts."""
+    source, where, params = _source(db, f)
+    sql = (
+        f"select a.ticker, t.value, count(*) {_sql(source + ', json_each(a.topics) t', where)} "
+        "group by a.ticker, t.value order by a.ticker, t.value"
+    )
+    return [(str(r[0]), str(r[1]), int(r[2])) for r in db.execute(sql, params)]
+
+
+def counts_by_ticker(db: sqlite_utils.Database, f: AlertFilter) -> dict[str, int]:
+    """Ticker -> alerts."""
+    source, where, params = _source(db, f)
+    sql = f"select a.ticker, count(*) {_sql(source, where)} group by a.ticker"
+    return {str(r[0]): int(r[1]) for r in db.execute(sql, params)}
 
 
 def story_heads(db: sqlite_utils.Database, f: AlertFilter) -> list[dict[str, Any]]:

@@ -103,21 +103,34 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.rendering.summary import render_summary_text
+    from bot.rendering.summary import render_portfolio_text, render_summary_text
+    from bot.usecases import portfolio
 
     db = _db(settings)
     scope = _scope(args)
-    result = service.summary(db, scope, args.ticker, args.days)
-    print(render_summary_text(result))
-    if result.total and not args.no_chart:
-        chart = service.summary_chart(db, scope, args.ticker, args.days)
-        path = Path(args.chart or chart.filename)
-        try:
-            path.write_bytes(chart.png)
-        except OSError as exc:
-            print(f"riskwire: could not write the chart to {path}: {exc.strerror or exc}", file=sys.stderr)
-            return EXIT_FAILED
-        print(f"chart: {path}", file=sys.stderr)
+    if args.ticker:
+        result = service.summary(db, scope, args.ticker, args.days)
+        print(render_summary_text(result))
+        draw = lambda: service.summary_chart(db, scope, args.ticker, args.days)  # noqa: E731
+    elif scope is None:
+        raise service.ServiceError("give a TICKER, or --to TARGET for the portfolio of that target's tickers")
+    else:
+        view = portfolio.portfolio(db, scope, args.days)
+        print(render_portfolio_text(view))
+        draw = lambda: portfolio.portfolio_chart(db, scope, view)  # noqa: E731
+    if args.chart:
+        return _write_chart(Path(args.chart), draw().png)
+    return EXIT_OK
+
+
+def _write_chart(path: Path, png: bytes) -> int:
+    """Write the chart where asked (drawn even when the window is empty: a report can show a quiet week)."""
+    try:
+        path.write_bytes(png)
+    except OSError as exc:
+        print(f"riskwire: could not write the chart to {path}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"chart: {path}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -321,8 +334,9 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
             raise service.ServiceError(f"{scope.target} has no digest; add one first")
         # the window ends just after now: timestamps have whole seconds, and the window excludes its end
         now = datetime.now(UTC) + timedelta(seconds=1)
+        schedule = info.schedule
         digest = build_digest(
-            db, scope.key, now - info.schedule.period, now, info.schedule.cadence, info.schedule.tz
+            db, scope.key, now - schedule.period, now, schedule.cadence, schedule.tz, schedule.portfolio
         )
         print(
             render_digest_text(digest, topic_labels())
@@ -330,7 +344,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
             else "Nothing to digest: it would not be sent."
         )
         return EXIT_OK
-    print(service.digest_command(db, scope, " ".join(words)))
+    print(service.digest_command(db, scope, " ".join([*words, *(["portfolio"] if args.portfolio else [])])))
     return EXIT_OK
 
 
@@ -369,14 +383,14 @@ def add_parsers(sub: Any, positive: Any) -> None:
     search.add_argument("--format", choices=("text", "jsonl"), default="text")
     search.set_defaults(func=cmd_search)
 
-    summ = sub.add_parser("summary", help="a ticker's alerts over a window, with a chart")
-    summ.add_argument("ticker")
+    summ = sub.add_parser(
+        "summary", help="a ticker's alerts over a window, or (no ticker, --to) the target's portfolio"
+    )
+    summ.add_argument("ticker", nargs="?", help="without it, every ticker the --to target watches")
     summ.add_argument("--days", type=positive, default=7)
     summ.add_argument("--to", metavar="TARGET", help="as that target sees it")
-    summ.add_argument(
-        "--chart", metavar="FILE.png", help="where to write the chart (default riskwire-TICKER-Nd.png)"
-    )
-    summ.add_argument("--no-chart", action="store_true", help="do not write the chart")
+    summ.add_argument("--chart", metavar="FILE.png", help="also draw the chart and write it there")
+    summ.add_argument("--no-chart", action="store_true", help="no chart (the default; kept for scripts)")
     summ.set_defaults(func=cmd_summary)
 
     review = sub.add_parser("review", help="mark an alert reviewed, false positive, or reopen it")
@@ -432,4 +446,7 @@ def add_parsers(sub: Any, positive: Any) -> None:
         help="daily HH:MM TZ, weekly DAY HH:MM TZ, off, list, run, preview",
     )
     digest.add_argument("--to", metavar="TARGET")
+    digest.add_argument(
+        "--portfolio", action="store_true", help="the digest also holds the portfolio of every watched ticker"
+    )
     digest.set_defaults(func=cmd_digest)

@@ -218,24 +218,54 @@ class RiskwireGroup(app_commands.Group):
             embed=replies.watches_embed(rows), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
-    @app_commands.command(name="summary", description="A ticker's alerts here: counts by topic and severity")
-    @app_commands.describe(ticker="The ticker, e.g. AMZN", window="How far back (default: last 7 days)")
+    @app_commands.command(
+        name="summary", description="A ticker's alerts here, or (no ticker) every ticker this channel watches"
+    )
+    @app_commands.describe(
+        ticker="The ticker, e.g. AMZN (leave out for the portfolio)",
+        window="How far back (default: last 7 days)",
+    )
     @app_commands.choices(window=WINDOW_CHOICES)
     async def summary(
         self,
         interaction: discord.Interaction,
-        ticker: app_commands.Range[str, 1, 20],
+        ticker: app_commands.Range[str, 1, 20] | None = None,
         window: app_commands.Choice[str] | None = None,
     ) -> None:
         scope = scope_of(interaction)
-        symbol = service.parse_ticker_list(ticker)[0]
         days = service.parse_window(window.value if window else None)
+        if not ticker:
+            await self._portfolio(interaction, scope, days)
+            return
+        symbol = service.parse_ticker_list(ticker)[0]
         await interaction.response.defer(thinking=True)
         result = service.summary(self.db, scope, symbol, days, directory=self._index().directory)
         embed = replies.summary_embed(result)
-        chart = self._chart(scope, symbol, days) if result.total else None
+        draw = lambda: service.summary_chart(self.db, scope, symbol, days)  # noqa: E731
+        chart = self._chart(f"{symbol} ({days} days, {scope.key})", draw) if result.total else None
+        await self._send_with_chart(interaction, embed, chart, bool(result.total))
+
+    async def _portfolio(self, interaction: discord.Interaction, scope: service.Scope, days: int) -> None:
+        """Every ticker the channel watches over the window, with the tickers-by-topic heat map."""
+        from bot.usecases import portfolio
+
+        await interaction.response.defer(thinking=True)
+        view = portfolio.portfolio(self.db, scope, days, self._index().directory)
+        embed = replies.portfolio_embed(view)
+        draw = lambda: portfolio.portfolio_chart(self.db, scope, view)  # noqa: E731
+        chart = self._chart(f"the portfolio ({days} days, {scope.key})", draw) if view.total else None
+        await self._send_with_chart(interaction, embed, chart, bool(view.total))
+
+    async def _send_with_chart(
+        self,
+        interaction: discord.Interaction,
+        embed: discord.Embed,
+        chart: service.Chart | None,
+        wanted: bool,
+    ) -> None:
+        """Follow up with the embed, the chart attached and shown in it (or a footer saying it is missing)."""
         if chart is None:
-            if result.total:
+            if wanted:
                 embed.set_footer(text=replies.NO_CHART)
             await interaction.followup.send(embed=embed, allowed_mentions=NO_MENTIONS)
             return
@@ -246,12 +276,12 @@ class RiskwireGroup(app_commands.Group):
             allowed_mentions=NO_MENTIONS,
         )
 
-    def _chart(self, scope: service.Scope, ticker: str, days: int) -> service.Chart | None:
-        """The weekly chart for the summary, or None (logged) when it cannot be drawn."""
+    def _chart(self, what: str, draw: Callable[[], service.Chart]) -> service.Chart | None:
+        """The summary's chart, or None (logged) when it cannot be drawn."""
         try:
-            return service.summary_chart(self.db, scope, ticker, days)
+            return draw()
         except Exception:
-            log.exception("summary chart for %s (%d days, %s) failed", ticker, days, scope.key)
+            log.exception("summary chart for %s failed", what)
             return None
 
     @summary.autocomplete("ticker")
@@ -359,6 +389,7 @@ class RiskwireGroup(app_commands.Group):
         at="When, as HH:MM on a 24-hour clock (e.g. 08:00)",
         tz="Time zone (default UTC), e.g. Europe/London",
         weekday="Day of a weekly digest (default Monday)",
+        portfolio="Also summarise every ticker this channel watches (the portfolio)",
     )
     @app_commands.rename(at="time")
     @app_commands.choices(cadence=CADENCE_CHOICES, weekday=WEEKDAY_CHOICES)
@@ -369,10 +400,11 @@ class RiskwireGroup(app_commands.Group):
         at: app_commands.Range[str, 1, 5] | None = None,
         tz: app_commands.Range[str, 1, 64] | None = None,
         weekday: app_commands.Choice[str] | None = None,
+        portfolio: bool = False,
     ) -> None:
         scope = scope_of(interaction)
         if cadence is None:
-            if at or tz or weekday:
+            if at or tz or weekday or portfolio:
                 raise service.ServiceError("Choose a cadence (daily or weekly) to set a digest.")
             info = service.digest_status(self.db, scope)
             text = info.describe() if info else replies.NO_DIGEST
@@ -383,11 +415,18 @@ class RiskwireGroup(app_commands.Group):
             stopped = service.digest_off(self.db, scope)
             text = "Digest stopped for this channel." if stopped else "This channel had no digest."
         else:
-            text = self._set_digest(scope, cadence.value, at, tz, weekday.value if weekday else None)
+            day = weekday.value if weekday else None
+            text = self._set_digest(scope, cadence.value, at, tz, day, portfolio)
         await interaction.response.send_message(text, allowed_mentions=NO_MENTIONS)
 
     def _set_digest(
-        self, scope: service.Scope, cadence: str, at: str | None, tz: str | None, weekday: str | None
+        self,
+        scope: service.Scope,
+        cadence: str,
+        at: str | None,
+        tz: str | None,
+        weekday: str | None,
+        portfolio: bool = False,
     ) -> str:
         if not at or not _CLOCK.fullmatch(at.strip()):
             raise service.ServiceError(
@@ -396,7 +435,9 @@ class RiskwireGroup(app_commands.Group):
         if weekday and cadence != "weekly":
             raise service.ServiceError("A weekday only applies to weekly digests.")
         zone = (tz or "UTC").strip().replace(" ", "_")
-        info = service.set_digest(self.db, scope, cadence, at.strip(), zone, weekday=weekday)
+        info = service.set_digest(
+            self.db, scope, cadence, at.strip(), zone, weekday=weekday, portfolio=portfolio
+        )
         return f"{info.describe()} It rounds up the alerts posted here, by ticker and topic."
 
     @digest.autocomplete("tz")

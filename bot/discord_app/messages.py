@@ -18,7 +18,7 @@ from bot.pipeline.alerts import Alert
 from bot.pipeline.stories import Report
 from bot.rendering.parties import parties_note
 from bot.rendering.text import SEVERITY_MARK
-from bot.usecases.digest import Digest, TickerGroup
+from bot.usecases.digest import Digest, TickerGroup, also_under
 from rules.models import SEVERITIES
 
 CONTENT_MAX = 2000
@@ -26,6 +26,7 @@ MAX_EMBEDS = 10
 EMBEDS_TOTAL_MAX = 6000
 DIGEST_DESCRIPTION_MAX = 1800  # one ticker's part of a digest: room left for the others
 HEADLINE_MAX = 150
+PORTFOLIO_MAX = 1500  # the portfolio's part of a digest
 
 
 def update_text(alert: Alert, report: Report) -> str:
@@ -76,7 +77,7 @@ def _group_embed(
         for alert in alerts:
             line = (
                 f"{SEVERITY_MARK.get(alert.severity, '')} {link(alert.title, alert.link, HEADLINE_MAX)}"
-                f"{digest.published_note(alert)}"
+                f"{digest.published_note(alert)}{safe_text(also_under(alert, topic, names), 200)}"
                 f"{parties_note(alert, lambda text: safe_text(text, 300))}"
             )
             need = len(line) + 1 + (len(heading) + 1 if shown_here == 0 else 0)
@@ -110,6 +111,16 @@ def marks_digest(embed: discord.Embed, end: datetime) -> bool:
     return embed.timestamp == end and text.startswith("Riskwire ") and text.endswith(" digest")
 
 
+def _portfolio_embed(digest: Digest) -> discord.Embed | None:
+    """The portfolio over the digest's window, kept short enough to leave room for the tickers."""
+    if digest.portfolio is None:
+        return None
+    from bot.rendering.summary import render_portfolio_text
+
+    text = clip(render_portfolio_text(digest.portfolio, rows=10).replace("`", "'"), PORTFOLIO_MAX)
+    return discord.Embed(title="Portfolio", description=f"```\n{text}\n```", colour=SEVERITY_COLOURS["low"])
+
+
 def digest_message(digest: Digest) -> tuple[str, list[discord.Embed]]:
     """The digest as message content (the heading) and one embed per ticker, most alerts first; what
     does not fit in one message is counted in the heading and found with `/riskwire history`. The
@@ -117,11 +128,12 @@ def digest_message(digest: Digest) -> tuple[str, list[discord.Embed]]:
     names = labels()
     footer = digest_footer(digest.cadence)
     embeds: list[discord.Embed] = []
-    used = len(footer)
+    portfolio = _portfolio_embed(digest)
+    used = len(footer) + (len(portfolio) if portfolio else 0)
     dropped = 0
     for group in digest.groups:
         room = EMBEDS_TOTAL_MAX - used
-        if len(embeds) >= MAX_EMBEDS or room < 400:
+        if len(embeds) >= MAX_EMBEDS - (1 if portfolio else 0) or room < 400:
             dropped += 1
             continue
         embed, _ = _group_embed(digest, group, names, room)
@@ -133,6 +145,8 @@ def digest_message(digest: Digest) -> tuple[str, list[discord.Embed]]:
     )
     if dropped:
         heading += f"\n… and {_plural(dropped, 'more ticker')}: see `/riskwire history`."
+    if portfolio:
+        embeds.append(portfolio)
     if embeds:
         embeds[-1].set_footer(text=footer)
         embeds[-1].timestamp = digest.end

@@ -14,6 +14,8 @@ from bot.pipeline.alerts import Alert
 from bot.rendering.text import SEVERITY_MARK
 from bot.usecases import feeds as feed_service
 from bot.usecases import service
+from bot.usecases.portfolio import Portfolio
+from rules.models import SEVERITIES
 
 LIST_COLOUR = discord.Colour(0x3498DB)
 DESCRIPTION_MAX = 4000
@@ -93,6 +95,21 @@ def alerts_embed(alerts: list[Alert], title: str, empty: str) -> discord.Embed:
         lines.append(line)
         size += len(line) + 1
     embed.description = "\n".join(lines)
+    return embed
+
+
+def portfolio_embed(p: Portfolio) -> discord.Embed:
+    """The portfolio: totals in the description, then the most alerts, the most severe, stories against
+    follow-ups, open items and one line per ticker."""
+    from bot.rendering.summary import render_portfolio_text
+
+    worst = next((s for s in reversed(SEVERITIES) if any(x.by_severity.get(s) for x in p.lines)), "low")
+    embed = discord.Embed(
+        title=safe_text(f"Portfolio: last {p.days} days", 256),
+        colour=SEVERITY_COLOURS.get(worst, LIST_COLOUR) if p.total else LIST_COLOUR,
+    )
+    text = render_portfolio_text(p).replace("`", "'")  # a code block keeps the columns and formats nothing
+    embed.description = "```\n" + clip(text, DESCRIPTION_MAX - 8) + "\n```"
     return embed
 
 
@@ -177,7 +194,7 @@ def feeds_change_text(action: str, change: feed_service.FeedChange) -> str:
     return clip("\n".join(lines), 2000)
 
 
-NO_CHART = "The weekly chart could not be drawn this time (logged); the counts above are complete."
+NO_CHART = "The chart could not be drawn this time (logged); the counts above are complete."
 NO_DIGEST = (
     "No digest in this channel. Set one with `/riskwire digest cadence:daily time:08:00 tz:Europe/London`."
 )
@@ -186,7 +203,8 @@ HELP = """Riskwire watches the news for ESG and legal risk on the stocks this ch
 `/riskwire watch tickers:AMZN AAPL` follow tickers here (Manage Channels)
 `/riskwire unwatch tickers:AMZN` stop following them (Manage Channels)
 `/riskwire list` what this channel follows, and whether Riskwire can post here
-`/riskwire summary ticker:AMZN window:30d` counts by topic and severity, top stories, a weekly chart
+`/riskwire summary ticker:AMZN window:30d` counts by topic and severity, top stories, a chart
+`/riskwire summary window:30d` every ticker this channel watches (the portfolio), with a heat map
 `/riskwire history [ticker] [topic] [severity] [status] [window]` recent alerts posted here
 `/riskwire search text:… [ticker]` find past alerts posted here ("a phrase", word*, OR)
 `/riskwire digest cadence:daily time:08:00 tz:Europe/London` a daily or weekly round-up here \

@@ -20,7 +20,7 @@ import sqlite_utils
 from bot.core.settings import Settings
 from bot.rendering.text import topic_labels
 from bot.slack_app import blocks as render
-from bot.slack_app.escape import escape_text, mention, plain_text, unescape_command
+from bot.slack_app.escape import escape_text, mention, plain_text, truncate, unescape_command
 from bot.usecases import feeds as feed_service
 from bot.usecases import interactions, service
 from bot.usecases.fts_query import QueryError, to_fts_query
@@ -67,12 +67,13 @@ HELP = f"""*Riskwire* watches the news for ESG and legal risk on the stocks this
 `{COMMAND} unwatch TICKER...` stop following them
 `{COMMAND} list` what this channel follows (and whether delivery works)
 `{COMMAND} summary TICKER [7d|30d|90d]` counts by topic and severity, top stories, and a chart
+`{COMMAND} summary [7d|30d|90d]` every ticker this channel watches: most and most severe alerts, a heat map
 `{COMMAND} history [TICKER] [topic:ID] [severity:high+] [open|reviewed] [30d] [since:DATE] [page:N]` \
 past alerts here
       e.g. `{COMMAND} history AMZN topic:sanctions severity:high+ open`
 `{COMMAND} search TEXT [ticker:TICKER]` find past alerts for this channel ("a phrase", word*, a OR b)
 `{COMMAND} digest daily 08:00 Europe/London` a round-up of this channel's alerts every day
-      or `{COMMAND} digest weekly mon 08:00 Europe/London`; `{COMMAND} digest` shows it, \
+      or `{COMMAND} digest weekly mon 08:00 Europe/London [portfolio]`; `{COMMAND} digest` shows it, \
 `{COMMAND} digest off` stops it
 `{COMMAND} topics` the risk topics Riskwire tags
 `{COMMAND} feeds [add|remove URL...]` news feeds (adding and removing needs a workspace admin)
@@ -82,7 +83,7 @@ Alerts carry buttons: *Mark reviewed*, *False positive*, *Mute TICKER 24h*."""
 USAGE = {
     "watch": f"`{COMMAND} watch TICKER... [topics:t1,t2] [min:low|medium|high|critical]`",
     "unwatch": f"`{COMMAND} unwatch TICKER...`",
-    "summary": f"`{COMMAND} summary TICKER [7d|30d|90d]`",
+    "summary": f"`{COMMAND} summary [TICKER] [7d|30d|90d]`",
     "history": (
         f"`{COMMAND} history [TICKER] [topic:ID] [severity:LEVEL[+]] [open|reviewed] [7d|30d|90d|days:N] "
         "[since:YYYY-MM-DD] [until:YYYY-MM-DD] [page:N]`"
@@ -288,8 +289,10 @@ def _known_ticker(ctx: CommandContext, word: str) -> str:
 
 
 async def cmd_summary(ctx: CommandContext, args: list[str]) -> Reply:
-    if not args or len(args) > 2:
+    if len(args) > 2:
         raise UsageError(f"Usage: {USAGE['summary']}")
+    if not args or args[0].strip().lower() in service.WINDOWS:
+        return _portfolio_reply(ctx, service.parse_window(args[0] if args else None))
     ticker = _known_ticker(ctx, args[0])
     days = service.parse_window(args[1] if len(args) > 1 else None)
     result = service.summary(ctx.db, ctx.scope, ticker, days, directory=ctx.directory)
@@ -302,8 +305,31 @@ async def cmd_summary(ctx: CommandContext, args: list[str]) -> Reply:
             reply.blocks = (reply.blocks or []) + render.text_blocks("_The chart could not be drawn._")
         else:
             reply.chart_comment = (
-                f"{mention(ctx.scope.user)} asked for *{escape_text(ticker)}*: alerts per week by topic, "
+                f"{mention(ctx.scope.user)} asked for *{escape_text(ticker)}*: alerts by severity, "
                 f"last {days} days ({result.total} alert{'s' if result.total != 1 else ''} in this channel)."
+            )
+    return reply
+
+
+def _portfolio_reply(ctx: CommandContext, days: int) -> Reply:
+    """Every ticker this channel watches over the window, with the tickers-by-topic heat map."""
+    from bot.rendering.summary import render_portfolio_text
+    from bot.usecases import portfolio
+
+    view = portfolio.portfolio(ctx.db, ctx.scope, days, ctx.directory)
+    text = render_portfolio_text(view)
+    shown = truncate(plain_text(text), 2900)
+    reply = Reply(shown, render.text_blocks(f"```{shown}```"))
+    if view.total:
+        try:
+            reply.chart = portfolio.portfolio_chart(ctx.db, ctx.scope, view)
+        except Exception:  # the numbers still answer the question
+            log.exception("drawing the portfolio chart of %s failed", ctx.scope.key)
+            reply.blocks = (reply.blocks or []) + render.text_blocks("_The chart could not be drawn._")
+        else:
+            reply.chart_comment = (
+                f"{mention(ctx.scope.user)} asked for this channel's portfolio: alerts by ticker and topic, "
+                f"last {days} days ({view.total} alert{'s' if view.total != 1 else ''})."
             )
     return reply
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.rendering.parties import parties_note
 from bot.slack_app.blocks import FALLBACK_LIMIT, SECTION_LIMIT, SEVERITY_EMOJI, Block
 from bot.slack_app.escape import escape_text, link, plain_text, truncate
-from bot.usecases.digest import MAX_LINES, Digest, TickerGroup
+from bot.usecases.digest import MAX_LINES, Digest, TickerGroup, also_under
 
 MAX_TICKERS = 20  # two blocks each (a section and a divider): with the header and footer, under 50
 COMMAND_HINT = "`/riskwire history`"
@@ -44,7 +44,8 @@ def _ticker_section(
             title = truncate(alert.title, 200)
             headline = link(alert.link, title) if alert.link else plain_text(title)
             source = plain_text(truncate(alert.source, 60))
-            line = f"{emoji} {headline}{' · ' + source if source else ''}{digest.published_note(alert)}"
+            also = plain_text(also_under(alert, topic, labels))
+            line = f"{emoji} {headline}{' · ' + source if source else ''}{digest.published_note(alert)}{also}"
             line += parties_note(alert, plain_text)
             if shown >= budget or size + len(line) + 1 > SECTION_LIMIT - 10:
                 break  # the rest is counted in the footer
@@ -94,7 +95,18 @@ def digest_blocks(digest: Digest, labels: Mapping[str, str] | None = None) -> li
         )
     elif blocks[-1]["type"] == "divider":
         blocks.pop()
+    if digest.portfolio is not None:
+        blocks.extend([{"type": "divider"}, _portfolio_section(digest)])
     return blocks
+
+
+def _portfolio_section(digest: Digest) -> Block:
+    """The portfolio over the digest's window, as preformatted text (company names escaped)."""
+    from bot.rendering.summary import render_portfolio_text
+
+    assert digest.portfolio is not None
+    text = truncate(plain_text(render_portfolio_text(digest.portfolio)), SECTION_LIMIT - 10)
+    return {"type": "section", "text": {"type": "mrkdwn", "text": f"```{text}```"}}
 
 
 def digest_fallback(digest: Digest, labels: Mapping[str, str] | None = None) -> str:

@@ -49,6 +49,7 @@ from bot.delivery.outbox import Unresolved, ask_platform, attempt_send, backoff,
 from bot.delivery.targets import Target, TargetError, parse_target
 from bot.pipeline.alerts import Alert
 from bot.rendering.parties import parties_note
+from bot.usecases.portfolio import Portfolio
 from bot.usecases.service import Scope, ServiceError
 from storage import digests as store
 from storage import history as hist
@@ -73,6 +74,7 @@ class Schedule:
     at: time
     tz: str
     weekday: int | None = None
+    portfolio: bool = False  # the digest also holds the portfolio view over its window
 
     @property
     def zone(self) -> ZoneInfo:
@@ -106,20 +108,34 @@ class Schedule:
             if self.cadence == "weekly" and self.weekday is not None
             else ""
         )
-        return f"{self.cadence}{day} at {self.at:%H:%M} {self.tz}"
+        portfolio = ", with the portfolio of every watched ticker" if self.portfolio else ""
+        return f"{self.cadence}{day} at {self.at:%H:%M} {self.tz}{portfolio}"
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Schedule:
-        return cls(row["cadence"], time.fromisoformat(row["at_time"]), row["tz"], row.get("weekday"))
+        return cls(
+            row["cadence"],
+            time.fromisoformat(row["at_time"]),
+            row["tz"],
+            row.get("weekday"),
+            bool(row.get("portfolio")),
+        )
 
 
 def parse_schedule(text: str) -> Schedule:
-    """'daily 08:00 Europe/London', 'weekly mon 08:00 America/New_York', 'daily 8:30' (UTC).
+    """'daily 08:00 Europe/London', 'weekly mon 08:00 America/New_York', 'daily 8:30' (UTC), each
+    optionally ending in 'portfolio' (or '--portfolio'): the digest then holds the portfolio view too.
 
     Raises ServiceError with the accepted form.
     """
-    usage = "Say e.g. `digest daily 08:00 Europe/London`, `digest weekly mon 08:00 UTC` or `digest off`."
+    usage = (
+        "Say e.g. `digest daily 08:00 Europe/London`, `digest weekly mon 08:00 UTC portfolio` "
+        "or `digest off`."
+    )
     words = (text or "").split()
+    portfolio = bool(words) and words[-1].lower().lstrip("-") == "portfolio"
+    if portfolio:
+        words = words[:-1]
     if not words or words[0].lower() not in CADENCES:
         raise ServiceError(f"A digest is daily or weekly. {usage}")
     cadence, rest = words[0].lower(), words[1:]
@@ -135,7 +151,7 @@ def parse_schedule(text: str) -> Schedule:
     tz = rest[1] if len(rest) > 1 else "UTC"
     if len(rest) > 2:
         raise ServiceError(f"Too many words. {usage}")
-    return Schedule(cadence, time(hour, minute), check_zone(tz), weekday)
+    return Schedule(cadence, time(hour, minute), check_zone(tz), weekday, portfolio)
 
 
 def check_zone(name: str) -> str:
@@ -184,6 +200,7 @@ def set_digest(
             "at_time": schedule.at.strftime("%H:%M"),
             "tz": schedule.tz,
             "weekday": schedule.weekday,
+            "portfolio": int(schedule.portfolio),
             "created": now.isoformat(timespec="seconds"),
             "created_by": scope.user,
             "next_slot": slot.isoformat(timespec="seconds"),
@@ -208,7 +225,8 @@ def get_digest(db: sqlite_utils.Database, target: str) -> DigestInfo | None:
 
 @dataclass(frozen=True)
 class TickerGroup:
-    """One ticker's alerts in a digest, by topic (each alert under its first topic), one per story."""
+    """One ticker's alerts in a digest, by topic, one per story. An alert with several topics is listed
+    under each (no topic of an alert is hidden); `count` counts it once."""
 
     ticker: str
     company: str
@@ -229,6 +247,7 @@ class Digest:
     groups: list[TickerGroup] = field(default_factory=list)
     earlier: int = 0  # of `total`, the alerts published before the window (fetched since the last digest)
     earliest: datetime | None = None  # when the earliest of them was published
+    portfolio: Portfolio | None = None  # every watched ticker over the window, for schedules that ask
 
     @property
     def empty(self) -> bool:
@@ -261,10 +280,12 @@ def build_digest(
     end: datetime,
     cadence: str = "daily",
     tz: str = "UTC",
+    portfolio: bool = False,
 ) -> Digest:
     """The digest of the alerts posted (not skipped) to `target` that were fetched (queued for it) in
     [start, end): those published in that window, and those published before it that no earlier
-    digest had (see the module docstring), counted in `earlier`."""
+    digest had (see the module docstring), counted in `earlier`. With `portfolio`, a digest that has
+    alerts also holds the portfolio view of the target's watched tickers over the days up to `end`."""
     f = hist.AlertFilter(
         queued_since=_iso(start),
         queued_until=_iso(end),
@@ -290,7 +311,8 @@ def build_digest(
             if story in stories:
                 continue
             stories.add(story)
-            topics.setdefault(a.topics[0] if a.topics else "other", []).append(a)
+            for topic in a.topics or ("other",):
+                topics.setdefault(topic, []).append(a)
         ordered = sorted(topics.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         groups.append(TickerGroup(ticker, items[0].company, len(items), ordered))
     return Digest(
@@ -303,7 +325,25 @@ def build_digest(
         groups,
         earlier,
         datetime.fromisoformat(earliest) if earliest else None,
+        _portfolio(db, target, start, end) if portfolio else None,
     )
+
+
+def _portfolio(db: sqlite_utils.Database, target: str, start: datetime, end: datetime) -> Portfolio | None:
+    """The portfolio over the whole days of the digest's window (None when the target watches nothing)."""
+    from bot.usecases.portfolio import portfolio
+
+    days = max(1, -(-(end - start) // timedelta(days=1)))
+    try:
+        return portfolio(db, Scope(parse_target(target)), days, now=end)
+    except ServiceError:
+        return None
+
+
+def also_under(alert: Alert, topic: str, labels: Mapping[str, str]) -> str:
+    """' (also under Fraud)' for an alert listed under several topics, naming the others; else ''."""
+    others = [labels.get(t, t) for t in alert.topics if t != topic]
+    return f" (also under {', '.join(others)})" if others else ""
 
 
 def render_digest_text(digest: Digest, labels: Mapping[str, str] | None = None) -> str:
@@ -326,14 +366,18 @@ def render_digest_text(digest: Digest, labels: Mapping[str, str] | None = None) 
             for a in alerts:
                 if shown >= MAX_LINES:
                     break
-                lines.append(
-                    f"    [{a.severity}] {a.title} {a.link}{digest.published_note(a)}{parties_note(a)}"
-                )
+                notes = digest.published_note(a) + also_under(a, topic, labels) + parties_note(a)
+                lines.append(f"    [{a.severity}] {a.title} {a.link}{notes}")
                 shown += 1
     listed = sum(len(x) for g in digest.groups for _, x in g.topics)
     if listed > shown or digest.total > sum(g.count for g in digest.groups):
         since = min(digest.start, digest.earliest or digest.start)
         lines.append(f"... and more: riskwire history --since {since.date().isoformat()}")
+    if digest.portfolio is not None:
+        from bot.rendering.summary import render_portfolio_text
+
+        lines.append("")
+        lines.append(render_portfolio_text(digest.portfolio))
     return "\n".join(lines)
 
 
@@ -471,9 +515,8 @@ async def _run_one(
     schedule = Schedule.from_row(row)
     slot = schedule.latest_at_or_before(now)
     run = _run_fields(row, slot, now)
-    digest = build_digest(
-        db, key, datetime.fromisoformat(run["window_start"]), slot, schedule.cadence, schedule.tz
-    )
+    start = datetime.fromisoformat(run["window_start"])
+    digest = build_digest(db, key, start, slot, schedule.cadence, schedule.tz, schedule.portfolio)
     if digest.empty:
         store.log_run(db, {**run, "state": "empty", "alerts": 0})
         _advance(db, key, schedule, now, slot)

@@ -70,6 +70,7 @@ class Summary:
     unreviewed: int = 0
     previous_by_topic: dict[str, int] = field(default_factory=dict)
     open_items: list[Alert] = field(default_factory=list)  # the most severe alerts not yet reviewed
+    false_positives: int = 0  # alerts in the window reviewed as false positives, left out of the counts
 
 
 def _now() -> datetime:
@@ -383,7 +384,8 @@ def summary(
 ) -> Summary:
     """Counts by topic and severity of the alerts whose story happened in the last `days` (published
     then, see storage.alerts.happened), the previous window's counts, the top stories (one alert per
-    story, most severe first) and the open items not yet reviewed. Counted in SQL."""
+    story, most severe first) and the open items not yet reviewed. Alerts reviewed as false positives
+    are left out of every count and list, and counted in `false_positives`. Counted in SQL."""
     if days < 1 or days > 3650:
         raise ServiceError("days must be between 1 and 3650")
     directory = directory or CompanyDirectory.default()
@@ -392,7 +394,9 @@ def summary(
     now = _now()
     since = (now - timedelta(days=days)).isoformat(timespec="seconds")
     before = (now - timedelta(days=2 * days)).isoformat(timespec="seconds")
-    current = hist.AlertFilter(ticker=ticker, since=since, target=scope.key if scope else None)
+    current = hist.AlertFilter(
+        ticker=ticker, since=since, target=scope.key if scope else None, false_positive=False
+    )
     previous = replace(current, since=before, until=since)
     by_severity = hist.counts_by_severity(db, current)
     total = sum(by_severity.values())
@@ -409,6 +413,7 @@ def summary(
         unreviewed=len(open_heads),
         previous_by_topic=hist.counts_by_topic(db, previous),
         open_items=_top_stories(db, open_heads, 5, one_per_story=False),
+        false_positives=hist.count(db, replace(current, false_positive=True)),
     )
 
 
@@ -580,12 +585,12 @@ def topics() -> list[tuple[str, str, str]]:
 class Chart:
     """A summary chart: the PNG, a file name for it, and the data series it was drawn from."""
 
-    ticker: str
+    ticker: str  # the ticker, or "portfolio"
     days: int
     title: str
     filename: str
     png: bytes
-    series: Any  # bot.rendering.chart.WeeklySeries
+    series: Any  # bot.rendering.chart.TimeSeries, or .Grid for a portfolio
 
 
 def summary_chart(
@@ -593,21 +598,43 @@ def summary_chart(
     scope: Scope | None,
     ticker: str,
     days: int = 30,
+    directory: CompanyDirectory | None = None,
 ) -> Chart:
-    """Alerts per week by topic for `ticker` over `days` (scoped like `summary`), as a small PNG."""
-    from bot.rendering.chart import render_chart, weekly_series
+    """The alerts of `ticker` over the last `days` (counted as `summary` counts them, each alert once,
+    by severity; a bar per day up to a month, per week beyond), with the reviewed false positives
+    marked, as a PNG."""
+    from bot.rendering.chart import render_time_chart, time_series
 
     if days < 1 or days > 3650:
         raise ServiceError("days must be between 1 and 3650")
     ticker = parse_ticker_list(ticker)[0]
+    company = (directory or CompanyDirectory.default()).get(ticker)
     now = _now()
     start = now - timedelta(days=days)
     f = hist.AlertFilter(
-        ticker=ticker, since=start.isoformat(timespec="seconds"), target=scope.key if scope else None
+        ticker=ticker,
+        since=start.isoformat(timespec="seconds"),
+        target=scope.key if scope else None,
+        false_positive=False,
     )
-    series = weekly_series(hist.weekly_by_topic(db, f), start.date(), now.date(), hist.weekly_alerts(db, f))
-    title = f"{ticker}: alerts per week by topic, last {days} days"
-    return Chart(ticker, days, title, f"riskwire-{ticker}-{days}d.png", render_chart(series, title), series)
+    fps = hist.daily_by_severity(db, replace(f, false_positive=True))
+    series = time_series(hist.daily_by_severity(db, f), start.date(), now.date(), fps)
+    per = "day" if series.step == 1 else "week"
+    title = f"{ticker} · {company.name if company else ticker}: alerts per {per}, last {days} days"
+    fp = sum(series.false_positives)
+    subtitle = (
+        f"{window_text(start, now)} · {series.total} alert{'s' if series.total != 1 else ''}, each counted "
+        "once, coloured by severity"
+        + (f" · {fp} reviewed false positive{'s' if fp != 1 else ''} left out" if fp else "")
+    )
+    png = render_time_chart(series, title, subtitle)
+    return Chart(ticker, days, title, f"riskwire-{ticker}-{days}d.png", png, series)
+
+
+def window_text(start: datetime, end: datetime) -> str:
+    """'30 Nov to 7 Dec 2026 (UTC)', with both years where the window crosses one."""
+    first = f"{start.day} {start:%b}" + (f" {start.year}" if start.year != end.year else "")
+    return f"{first} to {end.day} {end:%b %Y} (UTC)"
 
 
 # --- digests (the schedule logic lives in bot.usecases.digest) -----------------------------------------
@@ -621,15 +648,17 @@ def set_digest(
     tz: str = "UTC",
     *,
     weekday: str | None = None,
+    portfolio: bool = False,
 ) -> Any:
-    """Send the scope's target a daily or weekly digest at `time` (HH:MM) in time zone `tz`.
+    """Send the scope's target a daily or weekly digest at `time` (HH:MM) in time zone `tz`, with the
+    portfolio view when asked.
 
     Returns a bot.usecases.digest.DigestInfo (`.describe()` is a one-line answer for the user).
     """
     from bot.usecases.digest import parse_schedule
     from bot.usecases.digest import set_digest as _set
 
-    words = [cadence] + ([weekday] if weekday else []) + [time, tz]
+    words = [cadence] + ([weekday] if weekday else []) + [time, tz] + (["portfolio"] if portfolio else [])
     return _set(db, scope, parse_schedule(" ".join(w for w in words if w)))
 
 
@@ -668,6 +697,7 @@ watch TICKER...            follow tickers here (e.g. watch AMZN AAPL)
 unwatch TICKER...          stop following them
 list                       what this channel follows
 summary TICKER [7d|30d|90d]  counts by topic and severity, top stories
+summary [7d|30d|90d]       every ticker this channel watches (the portfolio)
 history [TICKER]           recent alerts posted here
 search TEXT                find past alerts posted here
 digest daily 08:00 Europe/London   a daily (or weekly) digest here; digest off to stop

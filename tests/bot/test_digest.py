@@ -148,12 +148,14 @@ async def test_digest_goes_out_at_local_time_with_the_window_grouped(db) -> None
     assert target.key == C1.key and d.total == 2
     assert (d.start, d.end) == (utc(2026, 11, 26, 13), utc(2026, 11, 27, 13))
     assert [(g.ticker, [t for t, _ in g.topics]) for g in d.groups] == [
-        ("AMZN", ["sanctions"]),
+        ("AMZN", ["fraud", "sanctions"]),  # an alert with two topics is listed under each
         ("BA", ["sanctions"]),
     ]
-    assert d.groups[0].topics[0][1][0].id == inside.id
-    text = digest.render_digest_text(d, {"sanctions": "Sanctions & export controls"})
-    assert "AMZN" in text and inside.link in text and "Sanctions & export controls (1)" in text
+    assert d.groups[0].count == 1 and [x[0].id for _, x in d.groups[0].topics] == [inside.id, inside.id]
+    text = digest.render_digest_text(d, {"sanctions": "Sanctions & export controls", "fraud": "Fraud"})
+    assert "AMZN · Amazon.com, Inc. (1)" in text and text.count(inside.link) == 2
+    assert "Sanctions & export controls (1)" in text and "  Fraud (1)" in text
+    assert "(also under Sanctions & export controls)" in text and "(also under Fraud)" in text
     row = db.table("digests").get(C1.key)
     assert (
         row["next_slot"] == "2026-11-28T13:00:00+00:00" and row["window_start"] == "2026-11-27T13:00:00+00:00"
@@ -353,3 +355,36 @@ async def test_recovery_after_a_long_outage_then_sends_the_rest_of_the_gap(db) -
     assert (sent.start, sent.end, sent.total) == (utc(2026, 11, 28, 8), utc(2026, 11, 30, 8), 1)
     assert states(db) == ["sent", "sent"]
     assert db.table("digests").get(C1.key)["next_slot"] == "2026-12-01T08:00:00+00:00"
+
+
+async def test_a_digest_with_the_portfolio_option_holds_every_watched_ticker(db) -> None:
+    from bot.discord_app.messages import digest_message
+    from bot.slack_app.digest_blocks import digest_blocks
+
+    schedule = digest.parse_schedule("weekly mon 09:00 Europe/London portfolio")
+    assert schedule.portfolio and "with the portfolio" in schedule.describe()
+    assert not digest.parse_schedule("weekly mon 09:00 Europe/London").portfolio
+    digest.set_digest(db, C1, schedule, utc(2026, 11, 20, 12))
+    service.watch(db, C1, ["AMZN", "BA", "MSFT"])
+    add_alert(db, created="2026-11-20T10:00:00+00:00", targets=(C1.key,), topics=("sanctions", "fraud"))
+    for day in (21, 22):
+        add_alert(
+            db, ticker="BA", company="The Boeing Company", severity="critical", targets=(C1.key,),
+            created=f"2026-11-{day}T10:00:00+00:00", topics=("whistleblower", "product_safety"),
+        )  # fmt: skip
+    fake = FakeSlack()
+    report = await digest.run_due_digests(db, {"slack": fake}, utc(2026, 11, 23, 9, 0, 30))
+    assert report.sent == 1
+    ((d, _),) = fake.sent
+    p = d.portfolio
+    assert p is not None and p.days == 7 and p.total == d.total == 3 and p.quiet == ["MSFT"]
+    assert [(x.ticker, x.total) for x in p.lines] == [("BA", 2), ("AMZN", 1)]
+    text = digest.render_digest_text(d)
+    assert "Portfolio: 3 watched tickers, last 7 days" in text and "most severe: BA (2 critical)" in text
+    portfolio_block = digest_blocks(d)[-1]["text"]["text"]
+    assert (
+        portfolio_block.startswith("```Portfolio: 3 watched tickers") and "no alerts: MSFT" in portfolio_block
+    )
+    _, embeds = digest_message(d)
+    assert embeds[-1].title == "Portfolio" and "BA (The Boeing Company): 2 alerts" in embeds[-1].description
+    assert embeds[-1].footer.text == "Riskwire weekly digest"  # still how the digest is found again

@@ -239,7 +239,7 @@ def test_summary_history_chart_and_export_count_by_publication_time(
     assert [json.loads(x)["link"] for x in out.splitlines()] == [JPM_RECENT.link]
 
     chart = service.summary_chart(database(), None, "JPM", 30)
-    assert sum(chart.series.alerts) == 1  # the 45-day-old story is not in the last 30 days
+    assert chart.series.total == 1  # the 45-day-old story is not in the last 30 days
 
 
 def test_a_digest_lists_what_was_published_in_its_window_and_says_what_was_published_earlier(
@@ -253,21 +253,28 @@ def test_a_digest_lists_what_was_published_in_its_window_and_says_what_was_publi
 
     assert code == 0 and JPM_FRESH.link in out
     assert "2 alerts on 1 ticker" in out and "(1 of them published earlier, first fetched since)" in out
-    (fresh_line,) = [line for line in out.splitlines() if JPM_FRESH.link in line]
-    (late_line,) = [line for line in out.splitlines() if JPM_RECENT.link in line]
-    assert "published" not in fresh_line
-    assert late_line.endswith(f"(published {datetime.now(UTC) - timedelta(days=2):%a %d %b})")
+    # a line per topic of each alert (an alert is listed under each of its topics)
+    fresh_lines = [line for line in out.splitlines() if JPM_FRESH.link in line]
+    late_lines = [line for line in out.splitlines() if JPM_RECENT.link in line]
+    assert fresh_lines and all("published" not in line for line in fresh_lines)
+    published = f"(published {datetime.now(UTC) - timedelta(days=2):%a %d %b})"
+    assert late_lines and all(f"{JPM_RECENT.link} {published}" in line for line in late_lines)
     assert JPM_OLD.link not in out  # older than the baseline: stored, never posted, so in no digest
 
     # the same marks in Slack's blocks and Discord's embeds
     now = datetime.now(UTC) + timedelta(seconds=1)
     digest = build_digest(database(), "console", now - timedelta(days=1), now)
     note = f"(published {datetime.now(UTC) - timedelta(days=2):%a %d %b})"
+    late = {
+        a.id for g in digest.groups for _, listed in g.topics for a in listed if a.link == JPM_RECENT.link
+    }
+    lines = sum(1 for g in digest.groups for _, listed in g.topics for a in listed if a.id in late)
+    assert len(late) == 1 and lines == len(late_lines)  # one alert, a line under each of its topics
     blocks = json.dumps(digest_blocks(digest))
-    assert "1 of them published earlier" in blocks and blocks.count(note) == 1
+    assert "1 of them published earlier" in blocks and blocks.count(note) == lines
     heading, embeds = digest_message(digest)
     assert "1 of them published earlier" in heading
-    assert sum(str(e.description).count(note) for e in embeds) == 1
+    assert sum(str(e.description).count(note) for e in embeds) == lines
 
 
 # --- backtest ---------------------------------------------------------------------------------------

@@ -83,7 +83,11 @@ def slash(
             {
                 "name": sub,
                 "type": 1,
-                "options": [{"name": k, "type": 3, "value": v} for k, v in (options or {}).items()],
+                # strings (type 3), or booleans (type 5)
+                "options": [
+                    {"name": k, "type": 5 if isinstance(v, bool) else 3, "value": v}
+                    for k, v in (options or {}).items()
+                ],
             }
         ],
     }

@@ -46,6 +46,30 @@ async def test_summary_attaches_the_weekly_chart(frontend, fake_discord, db) -> 
     assert call.json["allowed_mentions"] == {"parse": []}
 
 
+async def test_summary_without_a_ticker_attaches_the_portfolio_heat_map(frontend, fake_discord, db) -> None:  # type: ignore[no-untyped-def]
+    scope = service.Scope(parse_target(HERE), user="U1")
+    service.watch(db, scope, ["AMZN", "BA", "MSFT"])
+    add_alert(db, created=recent(30), targets=(HERE,), topics=("sanctions", "fraud"))
+    add_alert(db, created=recent(24 * 9), targets=(HERE,), topics=("whistleblower",))
+    for hours in (5, 50):
+        add_alert(
+            db, ticker="BA", company="The Boeing Company", severity="critical", created=recent(hours),
+            targets=(HERE,), topics=("whistleblower", "product_safety"),
+        )  # fmt: skip
+    payload = slash("summary", {"window": "30d"})
+    (deferred,) = await send(fake_discord, payload)
+    assert deferred.json["type"] == 5
+    call = await followup(fake_discord, payload)
+    ((name, png),) = call.files
+    assert name == "riskwire-portfolio-30d.png" and png.startswith(b"\x89PNG\r\n\x1a\n")
+    (embed,) = call.json["embeds"]
+    assert embed["image"]["url"] == "attachment://riskwire-portfolio-30d.png"
+    assert embed["title"] == "Portfolio: last 30 days"
+    text = embed["description"]
+    assert ": 4 alerts on 2 tickers" in text and "most severe: BA (2 critical)" in text
+    assert "AMZN (Amazon.com, Inc.): 2 alerts" in text and "no alerts: MSFT" in text
+
+
 async def test_a_chart_that_cannot_be_drawn_still_gets_the_numbers(
     frontend, fake_discord, db, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:  # type: ignore[no-untyped-def]
@@ -54,7 +78,7 @@ async def test_a_chart_that_cannot_be_drawn_still_gets_the_numbers(
     def broken(*args: object, **kwargs: object) -> bytes:
         raise RuntimeError("no canvas today")
 
-    monkeypatch.setattr(bot.rendering.chart, "render_chart", broken)
+    monkeypatch.setattr(bot.rendering.chart, "render_time_chart", broken)
     add_alert(db, created=recent(30), targets=(HERE,))
     payload = slash("summary", {"ticker": "AMZN"})
     await send(fake_discord, payload)
@@ -161,6 +185,15 @@ async def test_digest_command_sets_shows_and_stops_the_channels_digest(frontend,
     (answer,) = await send(fake_discord, slash("digest", {"cadence": "off"}))
     assert "Digest stopped" in answer.json["data"]["content"]
     assert list(db.table("digests").rows) == []
+
+
+async def test_a_digest_can_include_the_portfolio(frontend, fake_discord, db) -> None:  # type: ignore[no-untyped-def]
+    chosen = {"cadence": "weekly", "time": "09:00", "tz": "Europe/London", "portfolio": True}
+    (answer,) = await send(fake_discord, slash("digest", chosen))
+    text = answer.json["data"]["content"]
+    assert "Digest weekly on Mon at 09:00 Europe/London, with the portfolio of every watched ticker" in text
+    (row,) = db.table("digests").rows
+    assert row["portfolio"] == 1
 
 
 @pytest.mark.parametrize(

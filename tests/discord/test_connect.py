@@ -30,7 +30,7 @@ async def test_login_follows_the_configured_gateway_and_registers_commands(
     assert options["summary"] == ["ticker", "window"]
     assert options["history"] == ["ticker", "topic", "severity", "status", "window"]
     assert options["search"] == ["text", "ticker"]
-    assert options["digest"] == ["cadence", "time", "tz", "weekday"]
+    assert options["digest"] == ["cadence", "time", "tz", "weekday", "portfolio"]
     assert {"list", "topics", "help"} <= set(options)
     digest = next(o for o in group["options"] if o["name"] == "digest")
     kinds = {p["name"]: p for p in digest["options"]}

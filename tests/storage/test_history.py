@@ -105,13 +105,22 @@ def test_counts_by_topic_severity_and_week(db) -> None:
     f = hist.AlertFilter(ticker="AMZN")
     assert hist.counts_by_topic(db, f) == {"fraud": 2, "sanctions": 2}
     assert hist.counts_by_severity(db, f) == {"high": 2, "low": 1}
-    assert hist.weekly_by_topic(db, f) == [
-        ("2026-11-16", "fraud", 1),
-        ("2026-11-16", "sanctions", 1),
-        ("2026-11-23", "fraud", 1),
-        ("2026-11-23", "sanctions", 1),
+    assert hist.daily_by_severity(db, f) == [
+        ("2026-11-16", "high", 1),
+        ("2026-11-22", "low", 1),
+        ("2026-11-23", "high", 1),
     ]
-    assert hist.weekly_alerts(db, f) == [("2026-11-16", 2), ("2026-11-23", 1)]
+    assert hist.by_ticker_and_topic(db, f) == [("AMZN", "fraud", 2), ("AMZN", "sanctions", 2)]
+
+
+def test_counts_by_ticker_for_a_list_of_tickers(db) -> None:
+    add_alert(db, severity="high", created=ago(hours=1))
+    first = add_alert(db, ticker="BA", company="Boeing", severity="critical", created=ago(hours=2))
+    add_alert(db, ticker="BA", company="Boeing", severity="critical", created=ago(hours=1), story_id=first.id)
+    add_alert(db, ticker="TSLA", company="Tesla", created=ago(hours=1))  # not asked for
+    f = hist.AlertFilter(tickers=("amzn", "BA"))
+    assert hist.counts_by_ticker(db, f) == {"AMZN": 1, "BA": 2}
+    assert hist.by_ticker_and_severity(db, f) == [("AMZN", "high", 1, 0), ("BA", "critical", 2, 1)]
 
 
 def test_rule_stats_counts_alerts_and_false_positives(db) -> None:

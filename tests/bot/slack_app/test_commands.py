@@ -108,7 +108,7 @@ async def test_unwatch_and_list(db) -> None:
         ("wacth AMZN", "Did you mean `/riskwire watch`?"),
         ("sumary AMZN", "Did you mean `/riskwire summary`?"),
         ("xyzzy", "Try `/riskwire help`"),
-        ("summary", "Usage: `/riskwire summary TICKER [7d|30d|90d]`"),
+        ("summary", "This channel watches no tickers yet"),  # no ticker: the portfolio
         ("summary AMZN 45d", "Window must be one of 7d, 30d, 90d"),
         ("summary AMZN 7d extra", "Usage:"),
         ("summary AMZM", "Unknown ticker AMZM. Did you mean AMZN"),

@@ -173,7 +173,7 @@ async def test_digest_command_sets_shows_and_stops(db) -> None:
 async def test_summary_carries_a_chart_only_when_there_are_alerts(db, alerts) -> None:
     reply = await run(db, "summary AMZN 30d")
     assert reply.chart is not None and reply.chart.png.startswith(b"\x89PNG\r\n\x1a\n")
-    assert reply.chart.days == 30 and sum(reply.chart.series.alerts) == 4
+    assert reply.chart.days == 30 and reply.chart.series.total == 4 == sum(reply.chart.series.totals)
     assert "<@U1> asked for *AMZN*" in reply.chart_comment
     assert (await run(db, "summary AMZN 7d")).chart is not None
     assert (await run(db, "summary MSFT")).chart is None
@@ -215,8 +215,27 @@ async def test_summary_posts_its_chart_with_files_upload_v2(
     assert complete.params["channel_id"] == "C1"
     (shared,) = chart_messages(slack_api)
     assert shared["channel"] == "C1" and shared["files"][0]["id"] == file_id
-    assert shared["files"][0]["title"] == "AMZN: alerts per week by topic, last 30 days"
+    assert shared["files"][0]["title"] == "AMZN · Amazon.com, Inc.: alerts per day, last 30 days"
     assert "<@U1> asked for *AMZN*" in shared["text"]
+
+
+async def test_summary_without_a_ticker_posts_the_portfolio_and_its_heat_map(
+    frontend, events_url, slack_api, db, alerts
+) -> None:
+    service.watch(db, C1, ["AMZN", "AAPL", "MSFT"])
+    answer = await command(events_url, slack_api, "summary 30d")
+    text = everything(answer)
+    assert "Portfolio: 3 watched tickers, last 30 days" in text and ": 5 alerts on 2 tickers" in text
+    assert "AMZN (Amazon.com, Inc.): 4 alerts" in text and "no alerts: MSFT" in text
+    assert "chart is posted in this channel" in text
+    (get_url,) = slack_api.calls_to("files.getUploadURLExternal")
+    assert get_url.params["filename"] == "riskwire-portfolio-30d.png"
+    (png,) = slack_api.uploads.values()
+    assert png.startswith(b"\x89PNG")
+    (shared,) = chart_messages(slack_api)
+    assert shared["channel"] == "C1" and shared["files"][0]["title"].startswith("Portfolio: alerts by ticker")
+    assert "asked for this channel's portfolio" in shared["text"] and "(5 alerts)" in shared["text"]
+    assert "open, not yet reviewed: 4" in (await run(db, "summary")).text  # 7 days by default
 
 
 @pytest.mark.parametrize(
