@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -15,7 +15,7 @@ from bot.pipeline.stories import WINDOW_HOURS, StoryMatch, find_story
 from feeds.models import Article
 from rules.directory import CompanyDirectory, short_names
 from rules.engine import Matcher
-from rules.models import SEVERITIES
+from rules.models import SEVERITIES, Match
 from storage import alerts as alert_store
 from storage import articles as article_store
 from storage import deliveries, mutes, subscriptions
@@ -73,6 +73,17 @@ class _ForeignNames:
     def only(self, mentioned: set[str], target: str) -> bool:
         """True when every mention is a name only other targets gave."""
         return bool(mentioned) and mentioned <= self.everyone - self.given.get(target, set())
+
+
+def per_listing(matches: Sequence[Match]) -> list[Match]:
+    """One match per watched listing: the matcher links an issuer once (under its primary watched
+    listing) and names its other watched listings, whose channels get the alert under the listing
+    they watch."""
+    out: list[Match] = []
+    for match in matches:
+        out.append(match)
+        out.extend(replace(match, ticker=t) for t in match.listings if t != match.ticker)
+    return out
 
 
 def recipients(db: sqlite_utils.Database, alert: Alert) -> set[str]:
@@ -240,7 +251,7 @@ def process_articles(
         if article.id in known:
             continue
         known.add(article.id)
-        matches = matcher.risk_matches(article)
+        matches = per_listing(matcher.risk_matches(article))
         if cutoff is None:
             old = False
         elif article.published is None:
