@@ -130,11 +130,30 @@ def _merge_duplicates(stocks: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(merged.values())
 
 
+def _load(name: str) -> dict[str, dict[str, Any]]:
+    text = resources.files("rules").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    return {k.upper(): v for k, v in tomllib.loads(text).items()}
+
+
+def merge_curated(*layers: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Curated data files in order: list fields (aliases, ambiguous, people...) add up, and a later
+    file's other fields (name) win."""
+    merged: dict[str, dict[str, Any]] = {}
+    for layer in layers:
+        for ticker, entry in layer.items():
+            held = merged.setdefault(ticker, {})
+            for key, value in entry.items():
+                if isinstance(value, list) and isinstance(held.get(key), list):
+                    held[key] = list(dict.fromkeys([*held[key], *value]))
+                else:
+                    held[key] = value
+    return merged
+
+
 @cache
 def _curated() -> dict[str, dict[str, Any]]:
-    text = resources.files("rules").joinpath("data/companies.toml").read_text(encoding="utf-8")
-    data = tomllib.loads(text)
-    return {k.upper(): v for k, v in data.items()}
+    # common names of the S&P 500 first; companies.toml (brands, executives, collisions) on top
+    return merge_curated(_load("common_names.toml"), _load("companies.toml"))
 
 
 class CompanyDirectory:
@@ -163,12 +182,14 @@ class CompanyDirectory:
                 self._by_symbol[ticker] = _Listing(
                     {"name": entry["name"], "symbol": ticker, "symbols": [], "isins": []}, 0
                 )
+            if ticker not in self._by_symbol:
+                continue  # a listing the base data does not carry (any more): nothing to attach to
             self._curated_by_stock.setdefault(id(self._by_symbol[ticker].company), entry)
 
     @classmethod
     @cache
     def default(cls) -> CompanyDirectory:
-        """The built-in directory (pytickersymbols plus rules/data/companies.toml), cached."""
+        """The built-in directory (pytickersymbols, rules/data/common_names.toml and companies.toml), cached."""
         from pytickersymbols import PyTickerSymbols
 
         return cls(PyTickerSymbols().get_all_stocks(), _curated())
@@ -245,7 +266,9 @@ class CompanyDirectory:
         names: list[str] = []
         own = short_names(stock.get("name") or "", descriptive=True) + short_names(display, descriptive=True)
         given = [n for raw in [*curated.get("aliases", []), *extra] for n in short_names(raw)]
-        strong = {n.lower() for n in given}  # curated or user-given: the company's own word for itself
+        # names written in the curated data or given by the user are the company's own words for
+        # itself; the forms derived from them ('Southern Co.' -> 'Southern') are checked like the rest
+        strong = {raw.strip().lower() for raw in [*curated.get("aliases", []), *extra]}
         for n in own + given:
             if n.lower() in self._common or n in ambiguous:
                 ambiguous.append(n)

@@ -218,6 +218,7 @@ def link_companies(
         ):
             continue  # 'next', 'target', 'apple' in lower case: never the company, nothing to record
         hits.append((entries, start, end))
+    _drop_inside_other_names(hits)
     symbols = [
         (index.symbol(match.group(1) or match.group(2)), match)
         for match in (_SYMBOL.finditer(text_of) if ("$" in text_of or ":" in text_of) else ())
@@ -304,6 +305,26 @@ def _one_listing_per_issuer(index: CompanyIndex, linked: dict[str, float], rejec
                 linked[primary] = score
                 rejected.pop(primary, None)
             rejected[ticker] = f"another listing of the same issuer, reported as {primary}"
+
+
+def _drop_inside_other_names(hits: list[tuple[list[_Entry], int, int]]) -> None:
+    """'Southern' inside 'Norfolk Southern', 'Discover' inside 'Discover Financial': a name inside a
+    longer name of another company is part of that name. (Within one company, `_drop_nested` keeps
+    the longest mention and explains the shorter one.)"""
+    if len(hits) < 2 or all(a[2] <= b[1] for a, b in pairwise(hits)):
+        return  # nothing overlaps (most articles)
+    spans = [(start, end, {e.ticker for e in entries}) for entries, start, end in hits]
+    keep = []
+    for hit in hits:
+        entries, start, end = hit
+        mine = {e.ticker for e in entries}
+        inside = any(
+            s <= start and end <= e and (s, e) != (start, end) and not (owners & mine)
+            for s, e, owners in spans
+        )
+        if not inside:
+            keep.append(hit)
+    hits[:] = keep
 
 
 def _demote_offstage(
