@@ -189,7 +189,7 @@ class CompanyDirectory:
     @classmethod
     @cache
     def default(cls) -> CompanyDirectory:
-        """The built-in directory (pytickersymbols, rules/data/common_names.toml and companies.toml), cached."""
+        """The built-in directory (pytickersymbols, data/common_names.toml, data/companies.toml), cached."""
         from pytickersymbols import PyTickerSymbols
 
         return cls(PyTickerSymbols().get_all_stocks(), _curated())
