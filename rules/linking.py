@@ -284,7 +284,14 @@ def link_companies(
             stop_at=_DECISION_BAR if decide_only else None,
             title_weight=_TITLE / 2 if foreign_symbol else _TITLE,
         )
-        if score >= SALIENCE_THRESHOLD:
+        in_title = [m for m in valid if m.field == "title" and m.kind != "symbol"]
+        if in_title and score < _OFFSTAGE_THRESHOLD and all(m.reason == "passing" for m in in_title):
+            # the headline names it only in a passing role (the supplier's customer, the tool employees
+            # used): such a story is about it only when the rest of the lead carries it
+            rejected[ticker] = (
+                f"named in the headline only in passing (salience {score:.2f} < {_OFFSTAGE_THRESHOLD:g})"
+            )
+        elif score >= SALIENCE_THRESHOLD:
             linked[ticker] = score
         else:
             rejected[ticker] = f"passing mention only (salience {score:.2f} < {SALIENCE_THRESHOLD:g})"
