@@ -54,6 +54,8 @@ class LinkingWords:
     other_sense_before: frozenset[str] = frozenset()
     # phrases naming markets, indices and listings, never their operator: 'S&P 500', 'Nasdaq-listed'
     market: tuple[str, ...] = ()
+    # capitalised words that are not first names, before an ambiguous name ("on Monday Shell said")
+    not_first_names: frozenset[str] = frozenset()
 
     @classmethod
     @cache
@@ -68,6 +70,7 @@ class LinkingWords:
             frozenset(tuple(normalise_term(p).split()) for p in data.get("other_sense_after", [])),
             frozenset(normalise_term(p) for p in data.get("other_sense_before", [])),
             tuple(data.get("market", [])),
+            frozenset(w.lower() for w in data.get("not_first_names", [])),
         )
 
 
@@ -377,7 +380,25 @@ def _other_sense_here(m: Mention, doc: Doc, words: LinkingWords) -> bool:
         return True
     # an initial right before it ('Gerald R. Ford', 'J. Lo'): part of a person's name
     gap = doc.text[max(0, m.start - 3) : m.start]
-    return len(before[0]) == 1 and gap.endswith(". ") and gap[0].isupper()
+    if len(before[0]) == 1 and gap.endswith(". ") and gap[0].isupper():
+        return True
+    return m.field != "title" and _after_first_name(doc.text, m.start, words)
+
+
+def _after_first_name(text: str, start: int, words: LinkingWords) -> bool:
+    """'engineer Andrew Harris', 'designer Tom Ford': right after a capitalised word inside a sentence,
+    a surname-like name is a person's. (Not in headlines, where every word may be capitalised.)"""
+    match = _PREVIOUS_WORD.search(text, max(0, start - 40), start)
+    if match is None:
+        return False
+    word, lead = match.group(2), match.group(1)
+    if not word[0].isupper() or word.isupper() or word.lower() in words.not_first_names:
+        return False
+    # the word before it must not start a sentence ('In March Shell said'): a lower-case word does
+    return bool(lead) and lead[-1].islower()
+
+
+_PREVIOUS_WORD = re.compile(r"(\w*)[ ,]*\s([A-Z][a-z]+) $")
 
 
 def _confirm_ambiguous(found: list[Mention], doc: Doc, other_sense: bool, words: LinkingWords) -> None:
