@@ -99,6 +99,7 @@ async def test_each_watched_listing_of_an_issuer_gets_the_alert(feed_server, db)
     assert {
         (r["ticker"], r["target"])
         for r in db.query(
-            "select alerts.ticker, deliveries.target from deliveries join alerts on alerts.id = deliveries.alert_id"
+            "select alerts.ticker, deliveries.target from deliveries"
+            " join alerts on alerts.id = deliveries.alert_id"
         )
     } == {("GOOG", "console"), ("GOOGL", "slack:T1/C1")}

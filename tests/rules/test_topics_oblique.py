@@ -17,7 +17,7 @@ def tagged(matcher: Matcher, title: str, body: str = "") -> set[str]:
 OBLIQUE = [
     (
         "sanctions",
-        "Toolmaker probed over sending lithography parts to a Chinese fab without the required export licences",
+        "Toolmaker probed over sending parts to a Chinese fab without the required export licences",
     ),
     ("sanctions", "Customs records show network switches kept flowing into Belarus after the export ban"),
     ("sanctions", "Hotel chain found liable for trafficking in property confiscated by Cuba's government"),
@@ -41,7 +41,7 @@ TRAPS = [
     ),
     (
         "whistleblower",
-        "Regulator fines courier over intrusive monitoring after complaints from employees about working conditions",
+        "Courier fined over intrusive monitoring after complaints from employees about working conditions",
     ),
     (
         "whistleblower",
