@@ -21,7 +21,15 @@ _LEGAL_FORMS = re.compile(
 _DESCRIPTIVE = re.compile(
     r"[,\s]+(group|holdings?|holding|platforms|technologies|systems|global|enterprise)$", re.I
 )
+_TRAILING_AND = re.compile(r"\s+(&|and)$", re.I)
 _US_EXCHANGES = ("NYSE", "NASDAQ", "NYSEAMERICAN", "BATS")
+# A single-word name derived from a legal name ('Southern Company' -> 'Southern', 'Everest Group' ->
+# 'Everest') whose lower-case form is this common as an English word (Zipf scale: 3 is about once per
+# million words) is also an ordinary word, a first name or surname, or a place: it counts only when
+# confirmed, like the curated ambiguous names. Above the second bar it is too common to name a company
+# on its own at all ('News' from 'News Corp', 'United' from 'United Airlines Holdings').
+ORDINARY_WORD_ZIPF = 2.5
+TOO_COMMON_ZIPF = 5.2
 
 
 class UnknownTicker(LookupError):
@@ -37,6 +45,23 @@ class UnknownTicker(LookupError):
         )
 
 
+@cache
+def word_zipf(word: str) -> float:
+    """How common `word` (one word, any case) is in English, on the Zipf scale (0 = never seen).
+    wordfreq's data ships with the package: nothing is downloaded."""
+    from wordfreq import zipf_frequency
+
+    return float(zipf_frequency(word.lower(), "en"))
+
+
+def is_ordinary_word(name: str) -> bool:
+    """A one-word name that is also an ordinary English word, common name or place (see
+    ORDINARY_WORD_ZIPF). Acronyms ('CVS', 'MSCI') are matched by case and never count as words."""
+    if " " in name.strip() or not name.isalpha() or (name.isupper() and len(name) <= 5):
+        return False
+    return word_zipf(name) >= ORDINARY_WORD_ZIPF
+
+
 def short_names(name: str, descriptive: bool = False) -> list[str]:
     """`name` and its forms without trailing legal-form words: 'Snap Inc.' -> 'Snap'.
 
@@ -46,7 +71,7 @@ def short_names(name: str, descriptive: bool = False) -> list[str]:
     current = re.sub(r"^the\s+", "", name.strip(), flags=re.I)
     out = [name.strip(), current]
     while True:
-        stripped = _LEGAL_FORMS.sub("", current).strip(" ,")
+        stripped = _TRAILING_AND.sub("", _LEGAL_FORMS.sub("", current)).strip(" ,")
         if descriptive and stripped == current:
             stripped = _DESCRIPTIVE.sub("", current).strip(" ,")
         if not stripped or stripped == current:
@@ -105,11 +130,30 @@ def _merge_duplicates(stocks: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(merged.values())
 
 
+def _load(name: str) -> dict[str, dict[str, Any]]:
+    text = resources.files("rules").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    return {k.upper(): v for k, v in tomllib.loads(text).items()}
+
+
+def merge_curated(*layers: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Curated data files in order: list fields (aliases, ambiguous, people...) add up, and a later
+    file's other fields (name) win."""
+    merged: dict[str, dict[str, Any]] = {}
+    for layer in layers:
+        for ticker, entry in layer.items():
+            held = merged.setdefault(ticker, {})
+            for key, value in entry.items():
+                if isinstance(value, list) and isinstance(held.get(key), list):
+                    held[key] = list(dict.fromkeys([*held[key], *value]))
+                else:
+                    held[key] = value
+    return merged
+
+
 @cache
 def _curated() -> dict[str, dict[str, Any]]:
-    text = resources.files("rules").joinpath("data/companies.toml").read_text(encoding="utf-8")
-    data = tomllib.loads(text)
-    return {k.upper(): v for k, v in data.items()}
+    # common names of the S&P 500 first; companies.toml (brands, executives, collisions) on top
+    return merge_curated(_load("common_names.toml"), _load("companies.toml"))
 
 
 class CompanyDirectory:
@@ -126,6 +170,11 @@ class CompanyDirectory:
                     self._by_symbol[symbol] = _Listing(stock, rank)
         # Curated entries attach to the listed company, so every symbol of it gets the same data.
         self._curated_by_stock: dict[int, dict[str, Any]] = {}
+        # curated issuers: listings of one issuer that the base data keeps apart, primary first
+        self._issuer_groups: dict[str, tuple[str, ...]] = {}
+        for group in curated.get("_GLOBAL", {}).get("issuers", []):
+            for sym in group:
+                self._issuer_groups[sym.upper()] = tuple(g.upper() for g in group)
         for ticker, entry in curated.items():
             if ticker.startswith("_"):
                 continue
@@ -133,12 +182,14 @@ class CompanyDirectory:
                 self._by_symbol[ticker] = _Listing(
                     {"name": entry["name"], "symbol": ticker, "symbols": [], "isins": []}, 0
                 )
+            if ticker not in self._by_symbol:
+                continue  # a listing the base data does not carry (any more): nothing to attach to
             self._curated_by_stock.setdefault(id(self._by_symbol[ticker].company), entry)
 
     @classmethod
     @cache
     def default(cls) -> CompanyDirectory:
-        """The built-in directory (pytickersymbols plus rules/data/companies.toml), cached."""
+        """The built-in directory (pytickersymbols, data/common_names.toml, data/companies.toml), cached."""
         from pytickersymbols import PyTickerSymbols
 
         return cls(PyTickerSymbols().get_all_stocks(), _curated())
@@ -192,6 +243,22 @@ class CompanyDirectory:
             raise UnknownTicker(ticker.upper().strip(), self.suggest(ticker))
         return company
 
+    def listings_of(self, ticker: str, stock: dict[str, Any]) -> tuple[str, ...]:
+        """The issuer's listings, primary first: a curated group, else every code of the stock that
+        resolves to it (its main symbol first, then US listings before foreign ones)."""
+        if ticker in self._issuer_groups:
+            return self._issuer_groups[ticker]
+        ranked: dict[str, int] = {}
+        main = (stock.get("symbol") or "").upper()
+        for rank, sym in ((-2, main), (-2, main.replace("-", ".")), (-1, main.split(".")[0])):
+            if sym in self._by_symbol and self._by_symbol[sym].company is stock:
+                ranked.setdefault(sym, rank)
+        for sym, rank in _symbols_of(stock):
+            if self._by_symbol.get(sym) is not None and self._by_symbol[sym].company is stock:
+                ranked[sym] = min(rank, ranked.get(sym, rank))
+        ranked.setdefault(ticker, 0)
+        return tuple(sorted(ranked, key=lambda s: (ranked[s], s)))
+
     def _build(self, ticker: str, stock: dict[str, Any], extra: list[str]) -> Company:
         curated = self._curated.get(ticker) or self._curated_by_stock.get(id(stock)) or {}
         display = curated.get("name") or stock.get("name") or ticker
@@ -199,9 +266,16 @@ class CompanyDirectory:
         names: list[str] = []
         own = short_names(stock.get("name") or "", descriptive=True) + short_names(display, descriptive=True)
         given = [n for raw in [*curated.get("aliases", []), *extra] for n in short_names(raw)]
+        # names written in the curated data or given by the user are the company's own words for
+        # itself; the forms derived from them ('Southern Co.' -> 'Southern') are checked like the rest
+        strong = {raw.strip().lower() for raw in [*curated.get("aliases", []), *extra]}
         for n in own + given:
             if n.lower() in self._common or n in ambiguous:
                 ambiguous.append(n)
+            elif n.lower() not in strong and is_ordinary_word(n):
+                # a derived one-word name that is also an ordinary word, a name or a place
+                if word_zipf(n) < TOO_COMMON_ZIPF:
+                    ambiguous.append(n)
             else:
                 names.append(n)
         symbols = {ticker}
@@ -218,7 +292,14 @@ class CompanyDirectory:
             collisions=tuple(curated.get("collisions", [])),
             other_sense=tuple(curated.get("other_sense", [])),
             country=str(stock.get("country") or ""),
+            **self._issuer(ticker, stock),
         )
+
+    def _issuer(self, ticker: str, stock: dict[str, Any]) -> dict[str, Any]:
+        if not stock.get("symbols") and ticker not in self._issuer_groups:
+            return {"issuer": ticker, "listings": (ticker,)}
+        listings = self.listings_of(ticker, stock)
+        return {"issuer": listings[0], "listings": listings}
 
 
 def companies_for(watch: Iterable[WatchSpec], directory: CompanyDirectory | None = None) -> list[Company]:

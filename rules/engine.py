@@ -110,8 +110,8 @@ class Matcher:
         self.topics = list(topics if topics is not None else load_topics())
         self.stage_rules = list(stage_rules if stage_rules is not None else load_stage_rules())
         self.severity = severity or SeverityPolicy.default()
-        self.companies = CompanyIndex(companies)
         self._words = LinkingWords.default()
+        self.companies = CompanyIndex(companies, self._words)
         self._topic_of = {t.id: t for t in self.topics}
         self._term_id: dict[Term, int] = {}
         rules = [r for t in self.topics for r in t.rules] + self.stage_rules
@@ -419,6 +419,7 @@ class Matcher:
                     tuple(evidence),
                     cev,
                     salience,
+                    self.companies.listings(ticker),
                 )
             )
         return out

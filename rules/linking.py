@@ -30,6 +30,7 @@ _EXCHANGES = (
 _SYMBOL = re.compile(rf"\$([A-Z][A-Z.]{{0,5}})\b|\b(?:{_EXCHANGES})\s*:\s*([A-Z0-9][A-Z0-9.\-]{{0,7}})\b")
 _WORDS = re.compile(r"[a-z0-9]+")
 
+MARKET = "*"  # the collision owner of market phrases: they collide for every company
 SALIENCE_THRESHOLD = 2.0
 _TITLE, _LEAD_SUBJECT, _LEAD, _BODY = 3.0, 2.0, 1.0, 0.5
 _PASSING_FACTOR = 0.25
@@ -47,6 +48,14 @@ class LinkingWords:
     context_before: frozenset[str]
     passing_before: frozenset[tuple[str, ...]]  # phrases as word tuples
     passing_after: frozenset[str]
+    # an ambiguous name right before / after these is the other sense: 'Southern District', 'Corning,
+    # N.Y.', 'Mount Everest', 'Gerald R. Ford' (an initial before it: a person)
+    other_sense_after: frozenset[tuple[str, ...]] = frozenset()
+    other_sense_before: frozenset[str] = frozenset()
+    # phrases naming markets, indices and listings, never their operator: 'S&P 500', 'Nasdaq-listed'
+    market: tuple[str, ...] = ()
+    # capitalised words that are not first names, before an ambiguous name ("on Monday Shell said")
+    not_first_names: frozenset[str] = frozenset()
 
     @classmethod
     @cache
@@ -58,6 +67,10 @@ class LinkingWords:
             frozenset(data["context_before"]),
             frozenset(tuple(normalise_term(p).split()) for p in data["passing_before"]),
             frozenset(data["passing_after"]),
+            frozenset(tuple(normalise_term(p).split()) for p in data.get("other_sense_after", [])),
+            frozenset(normalise_term(p) for p in data.get("other_sense_before", [])),
+            tuple(data.get("market", [])),
+            frozenset(w.lower() for w in data.get("not_first_names", [])),
         )
 
 
@@ -86,8 +99,17 @@ class _Entry:
 class CompanyIndex:
     """Watched companies by normalised name key, with collision phrases, other-sense words and symbols."""
 
-    def __init__(self, companies: Sequence[Company]) -> None:
+    def __init__(self, companies: Sequence[Company], words: LinkingWords | None = None) -> None:
         self._companies = {c.ticker: c for c in companies}
+        # one issuer, many listings: the watched listings of each issuer, primary first
+        watched_by_issuer: dict[str, list[str]] = defaultdict(list)
+        for c in companies:
+            watched_by_issuer[c.issuer or c.ticker].append(c.ticker)
+        self._listings: dict[str, tuple[str, ...]] = {}
+        for c in companies:
+            group = watched_by_issuer[c.issuer or c.ticker]
+            order = {t: i for i, t in enumerate(c.listings)}
+            self._listings[c.ticker] = tuple(sorted(group, key=lambda t: (order.get(t, len(order)), t)))
         self._entries: dict[str, list[_Entry]] = defaultdict(list)
         self._collisions: dict[str, set[str]] = defaultdict(set)
         self._other_sense: dict[str, set[str]] = defaultdict(set)
@@ -107,6 +129,13 @@ class CompanyIndex:
                 self._other_sense[normalise_term(word)].add(c.ticker)
             for sym in (c.ticker, *c.symbols):
                 self._symbols.setdefault(sym.upper(), c.ticker)
+        # market phrases collide for every company ('Nasdaq Composite', 'S&P 500', 'Dow Jones')
+        for phrase in (words or LinkingWords.default()).market:
+            self._collisions[normalise_term(phrase)].add(MARKET)
+
+    def listings(self, ticker: str) -> tuple[str, ...]:
+        """The watched listings of `ticker`'s issuer, the one reported first."""
+        return self._listings.get(ticker, (ticker,))
 
     def name_keys(self) -> list[str]:
         return list({*self._entries, *self._collisions, *self._other_sense})
@@ -192,6 +221,7 @@ def link_companies(
         ):
             continue  # 'next', 'target', 'apple' in lower case: never the company, nothing to record
         hits.append((entries, start, end))
+    _drop_inside_other_names(hits)
     symbols = [
         (index.symbol(match.group(1) or match.group(2)), match)
         for match in (_SYMBOL.finditer(text_of) if ("$" in text_of or ":" in text_of) else ())
@@ -203,15 +233,24 @@ def link_companies(
         head_end = doc.spans["lead"][1]
         head = {e.ticker for entries, start, _ in hits if start <= head_end for e in entries}
         head.update(owner for owner, match in symbols if match.start() <= head_end)
+    # an exchange named in a listing symbol ('(NASDAQ: AMZN)') is where the shares trade, not a company
+    symbol_spans = [(match.start(), match.end()) for _, match in symbols]
+    market = collision_spans.get(MARKET, [])
     for entries, start, end in hits:
         text = text_of[start:end]
         field = doc.field_at(start)
+        in_symbol = bool(symbol_spans) and any(s <= start < e for s, e in symbol_spans)
+        in_market = bool(market) and any(s <= start < e or s < end <= e for s, e in market)
         for entry in entries:
             if head is not None and entry.ticker not in head:
                 continue
             m = Mention(entry.ticker, entry.kind, text, start, end, field)
             if field not in caseless and not _case_ok(entry.original, text, entry.kind):
                 m.valid, m.reason = False, "wrong case"
+            elif in_symbol:
+                m.valid, m.reason = False, "the exchange of a listing symbol"
+            elif in_market:
+                m.valid, m.reason = False, "names a market or index, not the company"
             elif entry.ticker in collision_spans and any(
                 s <= start < e or s < end <= e for s, e in collision_spans[entry.ticker]
             ):
@@ -248,12 +287,54 @@ def link_companies(
             stop_at=_DECISION_BAR if decide_only else None,
             title_weight=_TITLE / 2 if foreign_symbol else _TITLE,
         )
-        if score >= SALIENCE_THRESHOLD:
+        in_title = [m for m in valid if m.field == "title" and m.kind != "symbol"]
+        if in_title and score < _OFFSTAGE_THRESHOLD and all(m.reason == "passing" for m in in_title):
+            # the headline names it only in a passing role (the supplier's customer, the tool employees
+            # used): such a story is about it only when the rest of the lead carries it
+            rejected[ticker] = (
+                f"named in the headline only in passing (salience {score:.2f} < {_OFFSTAGE_THRESHOLD:g})"
+            )
+        elif score >= SALIENCE_THRESHOLD:
             linked[ticker] = score
         else:
             rejected[ticker] = f"passing mention only (salience {score:.2f} < {SALIENCE_THRESHOLD:g})"
     _demote_offstage(linked, rejected, mentions)
+    _one_listing_per_issuer(index, linked, rejected)
     return mentions, linked, rejected
+
+
+def _one_listing_per_issuer(index: CompanyIndex, linked: dict[str, float], rejected: dict[str, str]) -> None:
+    """An article about an issuer is linked once, under its first watched listing (GOOGL before GOOG);
+    the match carries the others (`Match.listings`) for the channels that watch them."""
+    for ticker in list(linked):
+        listings = index.listings(ticker)
+        if len(listings) > 1 and ticker != listings[0]:
+            primary = listings[0]
+            score = linked.pop(ticker)
+            if primary not in linked:
+                linked[primary] = score
+                rejected.pop(primary, None)
+            rejected[ticker] = f"another listing of the same issuer, reported as {primary}"
+
+
+def _drop_inside_other_names(hits: list[tuple[list[_Entry], int, int]]) -> None:
+    """'Southern' inside 'Norfolk Southern', 'Discover' inside 'Discover Financial': a name inside a
+    longer name of another company is part of that name. (Within one company, `_drop_nested` keeps
+    the longest mention and explains the shorter one.)"""
+    if len(hits) < 2 or all(a[2] <= b[1] for a, b in pairwise(hits)):
+        return  # nothing overlaps (most articles)
+    spans = [(start, end, {e.ticker for e in entries}) for entries, start, end in hits]
+    keep = []
+    for hit in hits:
+        entries, start, end = hit
+        mine = {e.ticker for e in entries}
+        inside = any(
+            s <= start and end <= e and (s, e) != (start, end) and not (owners & mine)
+            for s, e, owners in spans
+        )
+        if not inside:
+            keep.append(hit)
+    hits[:] = keep
 
 
 def _demote_offstage(
@@ -287,7 +368,43 @@ def _drop_nested(found: list[Mention]) -> None:
             reach_start, reach_end = m.start, m.end
 
 
+def _other_sense_here(m: Mention, doc: Doc, words: LinkingWords) -> bool:
+    """'Southern District', 'Corning, N.Y.', 'Mount Everest', 'Gerald R. Ford': the word's other sense."""
+    after = tuple(_words_after(doc.low, m.end, 3))
+    if any(after[:n] in words.other_sense_after for n in (1, 2, 3)):
+        return True
+    before = _words_before(doc.low, m.start, 1)
+    if not before:
+        return False
+    if before[0] in words.other_sense_before:
+        return True
+    # an initial right before it ('Gerald R. Ford', 'J. Lo'): part of a person's name
+    gap = doc.text[max(0, m.start - 3) : m.start]
+    if len(before[0]) == 1 and gap.endswith(". ") and gap[0].isupper():
+        return True
+    return m.field != "title" and _after_first_name(doc.text, m.start, words)
+
+
+def _after_first_name(text: str, start: int, words: LinkingWords) -> bool:
+    """'engineer Andrew Harris', 'designer Tom Ford': right after a capitalised word inside a sentence,
+    a surname-like name is a person's. (Not in headlines, where every word may be capitalised.)"""
+    match = _PREVIOUS_WORD.search(text, max(0, start - 40), start)
+    if match is None:
+        return False
+    word, lead = match.group(2), match.group(1)
+    if not word[0].isupper() or word.isupper() or word.lower() in words.not_first_names:
+        return False
+    # the word before it must not start a sentence ('In March Shell said'): a lower-case word does
+    return bool(lead) and lead[-1].islower()
+
+
+_PREVIOUS_WORD = re.compile(r"(\w*)[ ,]*\s([A-Z][a-z]+) $")
+
+
 def _confirm_ambiguous(found: list[Mention], doc: Doc, other_sense: bool, words: LinkingWords) -> None:
+    for m in found:
+        if m.valid and m.kind == "ambiguous" and _other_sense_here(m, doc, words):
+            m.valid, m.reason = False, "a collocation of the word's other sense"
     candidates = [m for m in found if m.valid and m.kind == "ambiguous"]
     if not candidates:
         return

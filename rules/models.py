@@ -26,6 +26,10 @@ class Company:
     collisions: tuple[str, ...] = ()
     other_sense: tuple[str, ...] = ()
     country: str = ""
+    # One issuer may be listed several times (share classes GOOGL/GOOG, foreign lines SIE/SIEGY):
+    # `issuer` names it (its primary listing) and `listings` are its listings, primary first.
+    issuer: str = ""
+    listings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class Match:
     evidence: tuple[Evidence, ...] = ()
     company_evidence: tuple[Evidence, ...] = ()
     salience: float = 0.0
+    # every watched listing of the issuer, `ticker` (the primary watched one) first
+    listings: tuple[str, ...] = ()
 
     @property
     def is_risk(self) -> bool:

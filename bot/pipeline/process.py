@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -76,6 +76,17 @@ class _ForeignNames:
         return bool(mentioned) and mentioned <= self.everyone - self.given.get(target, set())
 
 
+def per_listing(matches: Sequence[Match]) -> list[Match]:
+    """One match per watched listing: the matcher links an issuer once (under its primary watched
+    listing) and names its other watched listings, whose channels get the alert under the listing
+    they watch."""
+    out: list[Match] = []
+    for match in matches:
+        out.append(match)
+        out.extend(replace(match, ticker=t) for t in match.listings if t != match.ticker)
+    return out
+
+
 def recipients(db: sqlite_utils.Database, alert: Alert) -> set[str]:
     """The targets that get an outbox row for `alert` (posted or skipped): its ticker's subscribers,
     less those for whom only names other targets gave tie the article to the company."""
@@ -108,9 +119,11 @@ def fan_out(
     *,
     baseline: bool = False,
     only: set[str] | None = None,
+    served: set[str] | None = None,
 ) -> int:
     """One outbox row per subscribed target (or per target in `only`); muted or filtered ones are
-    stored as skipped.
+    stored as skipped. Targets in `served` (those that already have this article under another
+    listing of the same issuer) get none; the targets given a row are added to it.
 
     A target gets no row at all for an alert that only names given by other targets linked to the
     company: it is not that target's alert, so it stays out of its history, search and summary too.
@@ -120,10 +133,14 @@ def fan_out(
     for sub in subscriptions.for_ticker(db, alert.ticker):
         if sub["target"] not in wanted or (only is not None and sub["target"] not in only):
             continue
+        if served is not None and sub["target"] in served:
+            continue  # one issuer, one alert per channel, under the first listing it watches
         reason = skip_reason(db, sub, alert, now, baseline=baseline)
         state = "skipped" if reason else "pending"
         if deliveries.enqueue(db, alert.id, sub["target"], sub["id"], now, state, reason):
             added += 1
+            if served is not None:
+                served.add(sub["target"])
     return added
 
 
@@ -278,6 +295,8 @@ def store_matched(
         if article.id in known or article_store.seen_ids(db, [article.id]):
             continue
         known.add(article.id)
+        matches = per_listing(matches)
+        served: dict[tuple[str, ...], set[str]] = {}  # per issuer: the targets given this article
         if cutoff is None:
             old = False
         elif article.published is None:
@@ -303,7 +322,8 @@ def store_matched(
                         continue
                     alert = replace(alert, story_id=story.story_id)
                 alert_store.insert_alert(db, alert.to_row())
-                report.deliveries += fan_out(db, alert, stamp, baseline=old, only=own)
+                issuer = served.setdefault(match.listings or (match.ticker,), set())
+                report.deliveries += fan_out(db, alert, stamp, baseline=old, only=own, served=issuer)
                 report.alerts.append(alert)
         report.new += 1
     return report

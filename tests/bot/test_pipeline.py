@@ -80,3 +80,45 @@ async def test_old_items_are_stored_but_not_posted(feed_server, db) -> None:
     assert len(report.processed.alerts) == 1 and report.delivered.sent == 0 and out.getvalue() == ""
     (row,) = db["deliveries"].rows
     assert row["state"] == "skipped"
+
+
+async def test_each_watched_listing_of_an_issuer_gets_the_alert(feed_server, db) -> None:
+    item = Item(
+        "Google fined €150 million over location tracking of users",
+        "https://news.example.com/google-tracking",
+        "Google was fined after it kept tracking users' location data without consent, the regulator said.",
+        pub=recent_pub(),
+    )
+    url = feed_server.serve("/issuer.xml", rss([item]))
+    feed_store.add(db, url, "2026-01-01T00:00:00+00:00")
+    service.watch(db, service.Scope(parse_target("console")), ["GOOG"])
+    service.watch(db, service.Scope(parse_target("slack:T1/C1")), ["GOOGL"])
+    notifiers = {"console": ConsoleNotifier(io.StringIO())}
+    report = await poll_once(db, Settings(db_path=":memory:", allow_private_feeds=True), notifiers)
+    assert sorted(a.ticker for a in report.processed.alerts) == ["GOOG", "GOOGL"]
+    assert {
+        (r["ticker"], r["target"])
+        for r in db.query(
+            "select alerts.ticker, deliveries.target from deliveries"
+            " join alerts on alerts.id = deliveries.alert_id"
+        )
+    } == {("GOOG", "console"), ("GOOGL", "slack:T1/C1")}
+
+
+async def test_a_channel_watching_two_listings_of_an_issuer_gets_the_alert_once(feed_server, db) -> None:
+    item = Item(
+        "Google fined €150 million over location tracking of users",
+        "https://news.example.com/google-tracking-twice",
+        "Google was fined after it kept tracking users' location data without consent, the regulator said.",
+        pub=recent_pub(),
+    )
+    url = feed_server.serve("/issuer-twice.xml", rss([item]))
+    feed_store.add(db, url, "2026-01-01T00:00:00+00:00")
+    service.watch(db, service.Scope(parse_target("console")), ["GOOG", "GOOGL"])
+    notifiers = {"console": ConsoleNotifier(io.StringIO())}
+    await poll_once(db, Settings(db_path=":memory:", allow_private_feeds=True), notifiers)
+    rows = db.query(
+        "select alerts.ticker, deliveries.target from deliveries"
+        " join alerts on alerts.id = deliveries.alert_id"
+    )
+    assert [(r["ticker"], r["target"]) for r in rows] == [("GOOGL", "console")]

@@ -1,0 +1,111 @@
+"""Names people write (common, former, brand and unit names) and names that are also ordinary words,
+first names, surnames or places (computed from word frequencies, confirmed only by context)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rules.directory import CompanyDirectory, companies_for, is_ordinary_word
+from rules.engine import Matcher
+from rules.models import WatchSpec
+
+WATCHED = [
+    "SO",
+    "EG",
+    "GLW",
+    "F",
+    "CARR",
+    "NSC",
+    "CMG",
+    "TMUS",
+    "LLY",
+    "CVS",
+    "BRK.B",
+    "CCL",
+    "NCLH",
+    "RCL",
+    "STX",
+    "SMCI",
+    "NWSA",
+    "GM",
+    "PSKY",
+    "LHX",
+    "SIEGY",
+    "DOW",
+]
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(companies_for([WatchSpec(t) for t in WATCHED]))
+
+
+def linked(matcher: Matcher, title: str, lead: str = "") -> set[str]:
+    return {m.ticker for m in matcher.match_text(title, lead)}
+
+
+@pytest.mark.parametrize(
+    ("ticker", "title"),
+    [
+        ("CMG", "Chipotle raises menu prices for the second time this year"),
+        ("TMUS", "T-Mobile to pay $60 million over unauthorised data access"),
+        ("LLY", "Eli Lilly cuts the list price of its insulin by 70%"),
+        ("LLY", "Lilly said its weight-loss drug met the main goal of a trial"),
+        ("CVS", "Omnicare accused of dispensing drugs without valid prescriptions"),
+        ("BRK.B", "BNSF Railway sued by Washington tribe over oil trains"),
+        ("NSC", "Norfolk Southern agrees to pay $600 million over Ohio derailment"),
+        ("CCL", "Carnival Corp. fined for dumping plastic at sea"),
+        ("RCL", "Royal Caribbean cancels sailings after outbreak"),
+        ("NCLH", "Norwegian Cruise Line sued by passengers over cancelled voyage"),
+        ("STX", "Seagate Technology raises its outlook on data centre demand"),
+        ("SMCI", "Super Micro delays its annual report again"),
+        ("SO", "Southern Co. said its Georgia nuclear plant would cost more"),
+    ],
+)
+def test_common_names_link(matcher, ticker, title) -> None:
+    assert ticker in linked(matcher, title)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Floods cut off villages across southern Spain",
+        "Prosecutors in the Southern District of Texas charge three traders",
+        "Two climbers die on Mount Everest during the spring season",
+        "Nepal expects a record number of climbers on Everest this year",
+        "Corning, N.Y., votes to repair its historic glass district",
+        "Aircraft carrier strike group sails for the Red Sea",
+        "USS Gerald R. Ford returns to Norfolk after deployment",
+        "Norfolk Southern conductor wins back pay in safety dispute",
+        "Top editors say independence is paramount in the newsroom",
+        "Harris leads the latest poll by three points",
+        "Cruise ship passengers stranded by storm",
+        "Siemens Energy wins a gas turbine order in Saudi Arabia",
+        "Local news outlets struggle as advertising shrinks",
+    ],
+)
+def test_other_senses_do_not_link(matcher, title) -> None:
+    assert not linked(matcher, title) & {"SO", "EG", "GLW", "F", "CARR", "PSKY", "LHX", "GM", "NWSA", "SIEGY"}
+
+
+def test_derived_ordinary_word_names_are_ambiguous() -> None:
+    directory = CompanyDirectory.default()
+    southern = directory.get("SO")
+    everest = directory.get("EG")
+    assert southern is not None and "Southern" in southern.ambiguous and "Southern" not in southern.names
+    assert everest is not None and "Everest" in everest.ambiguous
+
+
+def test_a_derived_name_too_common_to_name_a_company_is_dropped() -> None:
+    news = CompanyDirectory.default().get("NWSA")
+    assert news is not None and "News" not in news.names and "News" not in news.ambiguous
+
+
+def test_ordinary_word_test_spares_acronyms_and_coined_names() -> None:
+    assert is_ordinary_word("Southern") and is_ordinary_word("Carrier") and is_ordinary_word("Lincoln")
+    assert not is_ordinary_word("CVS") and not is_ordinary_word("Zoetis") and not is_ordinary_word("Dow Inc")
+
+
+def test_user_given_names_stay_strong() -> None:
+    company = CompanyDirectory.default().get("SO", ["Southern"])
+    assert company is not None and "Southern" in company.names
