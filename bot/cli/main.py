@@ -83,6 +83,7 @@ async def _read_sources(
 
 
 def cmd_scan(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.pipeline.directory import directory_at
     from bot.pipeline.matching import resolve_watch
     from bot.usecases.scan import format_jsonl, format_text, scan_articles
     from rules.engine import Matcher
@@ -92,7 +93,7 @@ def cmd_scan(args: argparse.Namespace, settings: Settings) -> int:
         if not source.strip():
             raise CliError("an empty SOURCE: give a feed URL or a feed file")
     specs = _watch_specs(args)
-    companies, problems = resolve_watch(specs)
+    companies, problems = resolve_watch(specs, directory_at(settings.db_path))
     if problems:
         raise CliError("; ".join(problems))
     matcher = Matcher(companies, load_topics(args.rules) if args.rules else None)
@@ -487,6 +488,10 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli.sanctions import add_parser as add_sanctions_parser
 
     add_sanctions_parser(sub)
+
+    from bot.cli.directory import add_parser as add_directory_parser
+
+    add_directory_parser(sub)
     return parser
 
 

@@ -16,6 +16,7 @@ import sqlite_utils
 
 from bot.delivery.targets import Target
 from bot.pipeline.alerts import Alert
+from bot.pipeline.directory import directory_for
 from rules.directory import CompanyDirectory
 from rules.models import SEVERITIES
 from rules.rulefile import load_topics
@@ -111,7 +112,7 @@ def known_ticker(
     target when None) watches it, or alerts about it are stored for the scope. Otherwise ServiceError
     with the suggestions `watch` gives, so a typo is not answered with an empty history."""
     ticker = parse_ticker_list(ticker)[0]
-    directory = directory or CompanyDirectory.default()
+    directory = directory or directory_for(db)
     if ticker in directory:
         return ticker
     watched = (
@@ -167,7 +168,7 @@ def watch(
     directory: CompanyDirectory | None = None,
 ) -> WatchResult:
     """Subscribe the scope's target to each ticker; all or nothing."""
-    directory = directory or CompanyDirectory.default()
+    directory = directory or directory_for(db)
     known_topics = {t.id for t in load_topics()} if topics else set()  # parsing the rules costs ~30 ms
     bad = [t for t in topics or [] if t not in known_topics]
     if bad:
@@ -388,7 +389,7 @@ def summary(
     are left out of every count and list, and counted in `false_positives`. Counted in SQL."""
     if days < 1 or days > 3650:
         raise ServiceError("days must be between 1 and 3650")
-    directory = directory or CompanyDirectory.default()
+    directory = directory or directory_for(db)
     ticker = known_ticker(db, scope, ticker, directory)
     company = directory.get(ticker)
     now = _now()
@@ -608,7 +609,7 @@ def summary_chart(
     if days < 1 or days > 3650:
         raise ServiceError("days must be between 1 and 3650")
     ticker = parse_ticker_list(ticker)[0]
-    company = (directory or CompanyDirectory.default()).get(ticker)
+    company = (directory or directory_for(db)).get(ticker)
     now = _now()
     start = now - timedelta(days=days)
     f = hist.AlertFilter(
