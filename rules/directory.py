@@ -201,6 +201,8 @@ def _listed_stocks(listed: Iterable[ListedCompany]) -> list[dict[str, Any]]:
 class CompanyDirectory:
     """Resolves tickers to Companies; built once, read-only afterwards."""
 
+    _isin_index: dict[str, str]  # ISIN -> preferred symbol, built on first use
+
     def __init__(self, stocks: Iterable[dict[str, Any]], curated: dict[str, dict[str, Any]]) -> None:
         self._by_symbol: dict[str, _Listing] = {}
         self._curated = curated
@@ -249,6 +251,7 @@ class CompanyDirectory:
         copy = object.__new__(type(self))
         copy.__dict__.update(self.__dict__)
         copy._by_symbol = dict(self._by_symbol)
+        copy.__dict__.pop("_isin_index", None)
         for stock in _listed_stocks(listed):
             for symbol, rank in _symbols_of(stock):
                 if symbol not in self._by_symbol:
@@ -273,6 +276,19 @@ class CompanyDirectory:
             if key not in best or candidate < best[key]:
                 best[key] = candidate
         return sorted(symbol for _, symbol in best.values())
+
+    def ticker_for_isin(self, isin: str) -> str | None:
+        """The preferred symbol (a US listing's own code first) of the company with this ISIN; None
+        when no company in the directory has it."""
+        if "_isin_index" not in self.__dict__:
+            best: dict[str, tuple[int, int, str]] = {}
+            for symbol, listing in self._by_symbol.items():
+                for code in listing.company.get("isins") or ():
+                    candidate = (listing.rank, len(symbol), symbol)
+                    if code not in best or candidate < best[code]:
+                        best[code] = candidate
+            self._isin_index = {code: c[2] for code, c in best.items()}
+        return self._isin_index.get(isin.strip().upper())
 
     def suggest(self, ticker: str, limit: int = 3) -> list[str]:
         """Close matches for a mistyped ticker or a company name."""

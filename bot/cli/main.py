@@ -167,6 +167,8 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
     target = parse_target(args.to)
     scope = service.Scope(target, user="cli")
+    if args.watch_cmd == "import":
+        return _watch_import(db, scope, args.file)
     tickers = service.parse_ticker_list(" ".join(args.tickers))
     if args.watch_cmd == "add":
         names = [n.strip() for n in args.names.split(",") if n.strip()] if args.names else None
@@ -183,6 +185,23 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
             print(f"Stopped watching {ticker} for {target}")
         for ticker in result.unchanged:
             print(f"{ticker} was not watched for {target}")
+    return EXIT_OK
+
+
+def _watch_import(db: sqlite_utils.Database, scope: service.Scope, path: str) -> int:
+    from bot.usecases.holdings import read_holdings
+
+    try:
+        result = service.watch_holdings(db, scope, read_holdings(path), source=path)
+    except service.HoldingsError as exc:
+        for line in exc.problems:
+            _err(line)
+        _err(f"{len(exc.problems)} row(s) name no known company; nothing was changed")
+        return EXIT_USAGE
+    for ticker, company in result.changed:
+        print(f"Watching {ticker} ({company}) for {scope.target}")
+    for ticker in result.unchanged:
+        print(f"{ticker} was already watched for {scope.target}")
     return EXIT_OK
 
 
@@ -438,7 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
     poll.set_defaults(func=cmd_poll)
 
     watch = sub.add_parser("watch", help="manage subscriptions")
-    wsub = watch.add_subparsers(dest="watch_cmd", metavar="add|remove|list", required=True)
+    wsub = watch.add_subparsers(dest="watch_cmd", metavar="add|remove|import|list", required=True)
     wadd = wsub.add_parser("add", help="watch tickers")
     wadd.add_argument("tickers", nargs="+", metavar="TICKER")
     wadd.add_argument(
@@ -453,6 +472,9 @@ def build_parser() -> argparse.ArgumentParser:
     wrm = wsub.add_parser("remove", help="stop watching tickers")
     wrm.add_argument("tickers", nargs="+", metavar="TICKER")
     wrm.add_argument("--to", required=True, metavar="TARGET")
+    wimp = wsub.add_parser("import", help="watch every company of a holdings CSV (tickers or ISINs)")
+    wimp.add_argument("file", metavar="FILE.csv")
+    wimp.add_argument("--to", required=True, metavar="TARGET")
     wls = wsub.add_parser("list", help="list subscriptions")
     wls.add_argument("--to", metavar="TARGET", help="only this target")
     watch.set_defaults(func=cmd_watch)
