@@ -94,9 +94,11 @@ def cmd_scan(args: argparse.Namespace, settings: Settings) -> int:
             raise CliError("an empty SOURCE: give a feed URL or a feed file")
     specs = _watch_specs(args)
     companies, problems = resolve_watch(specs, directory_at(settings.db_path))
-    if problems:
+    if problems and not companies:
         raise CliError("; ".join(problems))
     matcher = Matcher(companies, load_topics(args.rules) if args.rules else None)
+    for problem in problems:  # the others are scanned all the same, as with a failing source
+        _err(f"{problem}; scanning the other {len(companies)} without it")
     articles, failures = asyncio.run(_read_sources(args.sources, settings))
     for source, error in failures:
         _err(f"{source if len(source) <= 200 else shown(source, 80)}: {error}")
@@ -111,7 +113,7 @@ def cmd_scan(args: argparse.Namespace, settings: Settings) -> int:
             f"{result.articles} articles, {len(result.rows)} about watched companies, "
             f"{risky} with risk topics"
         )
-    return EXIT_FAILED if failures else EXIT_OK
+    return EXIT_FAILED if failures or problems else EXIT_OK
 
 
 # --- explain ---------------------------------------------------------------------------------------
