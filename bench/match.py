@@ -22,6 +22,11 @@ one article in ten names one of them after "through"), against matching the same
 the lists, in the same run:
     listed parties: P ms per article against N listed names; matching without the lists M ms, ratio R
 Target: under 1 ms per article.
+
+Last, a wide run watches `--tickers` companies (5,000: every company of the directory, topped up with
+synthetic ones) and times the alert path over the same articles, with the ratio to the default run:
+    5,000 tickers (...): matcher N articles/s (...), process peak RSS M MB; ratio to the default run R
+Target: >= 10,000 articles/s on one core, under 300 MB.
 """
 
 from __future__ import annotations
@@ -170,26 +175,66 @@ SYLLABLES = ["zen", "tri", "vax", "lor", "qui", "mar", "tek", "nov", "ori", "bel
 SUFFIXES = ["Holdings", "Group", "Systems", "Industries", "Technologies", "Partners", "Energy", "Bank"]
 
 
-def synthetic_companies(count: int, rnd: random.Random) -> list[Company]:
-    """The directory's companies, topped up with made-up ones, until `count` names are watched."""
+def synthetic_companies(count: int, rnd: random.Random, *, tickers: bool = False) -> list[Company]:
+    """The directory's companies, topped up with made-up ones, until `count` names (with `tickers`:
+    `count` companies) are watched."""
     directory = CompanyDirectory.default()
     companies: list[Company] = []
     names = 0
+
+    def size() -> int:
+        return len(companies) if tickers else names
+
     for ticker in directory.primary_tickers():
         company = directory.get(ticker)
         if company is None:
             continue
         companies.append(company)
         names += len(company.names) + len(company.ambiguous)
-        if names >= count:
+        if size() >= count:
             return companies
     i = 0
-    while names < count:
+    while size() < count:
         word = "".join(rnd.choice(SYLLABLES) for _ in range(3)).capitalize()
         companies.append(Company(ticker=f"SYN{i}", name=f"{word} {rnd.choice(SUFFIXES)}", names=(word,)))
         names += 1
         i += 1
     return companies
+
+
+def many_tickers(
+    count: int, articles: list[tuple[str, str, str]], repeat: int, default_rate: float, rnd: random.Random
+) -> str:
+    """Time the alert path watching `count` tickers (the directory's companies, then synthetic ones)
+    over the same articles as the default run; the summary line, with the ratio to the default run."""
+    companies = synthetic_companies(count, rnd, tickers=True)
+    made_up = sum(1 for c in companies if c.ticker.startswith("SYN"))
+    gc.collect()
+    tracemalloc.start()
+    started = time.perf_counter()
+    matcher = Matcher(companies)
+    compile_s = time.perf_counter() - started
+    for title, lead, body in articles[:1000]:
+        matcher.risk_matches_doc(Doc.from_parts(title, lead, body))
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    settle_heap()
+    runs: list[float] = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        for title, lead, body in articles:
+            matcher.risk_matches_doc(Doc.from_parts(title, lead, body))
+        runs.append(time.perf_counter() - started)
+    speed = rate(len(articles), statistics.median(runs))
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    names = sum(len(c.names) + len(c.ambiguous) for c in companies)
+    return (
+        f"{len(companies):,} tickers ({made_up:,} synthetic, {names:,} names): "
+        f"matcher {speed:,.0f} articles/s (alert path, median of {repeat}), "
+        f"compile {compile_s * 1000:.0f} ms, matcher peak "
+        f"{traced_peak / 2**20:.1f} MB (traced), process peak RSS {rss_mb:.0f} MB; "
+        f"ratio to the default run {speed / default_rate:.2f}"
+    )
 
 
 def synthetic_articles(
@@ -359,6 +404,9 @@ def main() -> int:
     parser.add_argument(
         "--listed", type=int, default=30000, help="synthetic listed names for the parties check"
     )
+    parser.add_argument(
+        "--tickers", type=int, default=5000, help="tickers watched in the wide run (0: no wide run)"
+    )
     args = parser.parse_args()
     rnd = random.Random(args.seed)
     companies = synthetic_companies(args.names, rnd)
@@ -419,6 +467,11 @@ def main() -> int:
     naive_links_s = time.perf_counter() - started
 
     listed_line = listed_parties(articles, matcher, args.listed, args.repeat, rnd)
+    wide_line = (
+        many_tickers(args.tickers, articles, args.repeat, rate(len(articles), alert_s), rnd)
+        if args.tickers
+        else ""
+    )
 
     n, m = len(articles), len(sample)
     print(f"compile: {compile_s * 1000:.0f} ms for {len(name_patterns) + len(term_patterns)} names and terms")
@@ -436,6 +489,8 @@ def main() -> int:
         f"baseline {rate(m, naive_alert_s):,.1f} articles/s on {m} articles"
     )
     print(listed_line)
+    if wide_line:
+        print(wide_line)
     print(
         f"matcher passes (articles/s): alert path {_spread(n, alert_runs)}; "
         f"all links {_spread(n, links_runs)}"

@@ -22,6 +22,8 @@ _DESCRIPTIVE = re.compile(
     r"[,\s]+(group|holdings?|holding|platforms|technologies|systems|global|enterprise)$", re.I
 )
 _TRAILING_AND = re.compile(r"\s+(&|and)$", re.I)
+# a state of incorporation some registries append to a name: 'VISA INC /DE', 'Dover Corp /DE/'
+_STATE_SUFFIX = re.compile(r"\s*[/\\]\s*(?:[A-Z]{2,3}\s*[/\\]?)?\s*$")
 _US_EXCHANGES = ("NYSE", "NASDAQ", "NYSEAMERICAN", "BATS")
 # A single-word name derived from a legal name ('Southern Company' -> 'Southern', 'Everest Group' ->
 # 'Everest') whose lower-case form is this common as an English word (Zipf scale: 3 is about once per
@@ -156,8 +158,50 @@ def _curated() -> dict[str, dict[str, Any]]:
     return merge_curated(_load("common_names.toml"), _load("companies.toml"))
 
 
+@dataclass(frozen=True)
+class ListedCompany:
+    """A company from a public register of listed companies (e.g. the SEC's ticker file): one
+    ticker, the registered name and the exchange; `cik` groups several tickers of one issuer."""
+
+    ticker: str
+    name: str
+    exchange: str = ""
+    cik: int | None = None
+
+
+def registered_name(name: str) -> str:
+    """A register's company name as the directory writes names: a trailing state code dropped and an
+    all-capitals name in ordinary case ('AMAZON COM INC' -> 'Amazon Com Inc'; other short words such
+    as 'IBM' stay as they are)."""
+    name = _STATE_SUFFIX.sub("", name.strip()).strip()
+    if name.isupper():
+        name = " ".join(
+            w.capitalize() if w.isalpha() and (len(w) > 3 or _LEGAL_FORMS.fullmatch(" " + w)) else w
+            for w in name.split()
+        )
+    return name
+
+
+def _listed_stocks(listed: Iterable[ListedCompany]) -> list[dict[str, Any]]:
+    """Stock records (the shape pytickersymbols gives) for register rows, one per issuer (cik)."""
+    by_issuer: dict[Any, dict[str, Any]] = {}
+    for row in listed:
+        ticker = row.ticker.upper().strip()
+        if not ticker or not row.name.strip():
+            continue
+        key = row.cik if row.cik is not None else ticker
+        stock = by_issuer.setdefault(
+            key, {"name": registered_name(row.name), "symbol": ticker, "symbols": [], "isins": []}
+        )
+        exchange = row.exchange.upper().replace("CBOE", "BATS")
+        stock["symbols"].append({"yahoo": ticker, "google": f"{exchange}:{ticker}"})
+    return list(by_issuer.values())
+
+
 class CompanyDirectory:
     """Resolves tickers to Companies; built once, read-only afterwards."""
+
+    _isin_index: dict[str, str]  # ISIN -> preferred symbol, built on first use
 
     def __init__(self, stocks: Iterable[dict[str, Any]], curated: dict[str, dict[str, Any]]) -> None:
         self._by_symbol: dict[str, _Listing] = {}
@@ -187,12 +231,34 @@ class CompanyDirectory:
             self._curated_by_stock.setdefault(id(self._by_symbol[ticker].company), entry)
 
     @classmethod
+    def default(cls, extra: Iterable[ListedCompany] = ()) -> CompanyDirectory:
+        """The built-in directory (pytickersymbols, data/common_names.toml, data/companies.toml),
+        cached; with `extra`, a copy that also knows those listed companies (see `with_listed`)."""
+        builtin = cls._builtin()
+        return builtin.with_listed(extra) if extra else builtin
+
+    @classmethod
     @cache
-    def default(cls) -> CompanyDirectory:
-        """The built-in directory (pytickersymbols, data/common_names.toml, data/companies.toml), cached."""
+    def _builtin(cls) -> CompanyDirectory:
         from pytickersymbols import PyTickerSymbols
 
         return cls(PyTickerSymbols().get_all_stocks(), _curated())
+
+    def with_listed(self, listed: Iterable[ListedCompany]) -> CompanyDirectory:
+        """A copy of this directory that also resolves the tickers of `listed`. A ticker this directory
+        already knows keeps its entry (curated data and the built-in listings always win); names are
+        derived from the registered name like the directory's own ('Infosys Ltd' -> 'Infosys')."""
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy._by_symbol = dict(self._by_symbol)
+        copy.__dict__.pop("_isin_index", None)
+        for stock in _listed_stocks(listed):
+            for symbol, rank in _symbols_of(stock):
+                if symbol not in self._by_symbol:
+                    held = copy._by_symbol.get(symbol)
+                    if held is None or rank < held.rank:
+                        copy._by_symbol[symbol] = _Listing(stock, rank)
+        return copy
 
     def __contains__(self, ticker: str) -> bool:
         return ticker.upper().lstrip("$") in self._by_symbol
@@ -210,6 +276,19 @@ class CompanyDirectory:
             if key not in best or candidate < best[key]:
                 best[key] = candidate
         return sorted(symbol for _, symbol in best.values())
+
+    def ticker_for_isin(self, isin: str) -> str | None:
+        """The preferred symbol (a US listing's own code first) of the company with this ISIN; None
+        when no company in the directory has it."""
+        if "_isin_index" not in self.__dict__:
+            best: dict[str, tuple[int, int, str]] = {}
+            for symbol, listing in self._by_symbol.items():
+                for code in listing.company.get("isins") or ():
+                    candidate = (listing.rank, len(symbol), symbol)
+                    if code not in best or candidate < best[code]:
+                        best[code] = candidate
+            self._isin_index = {code: c[2] for code, c in best.items()}
+        return self._isin_index.get(isin.strip().upper())
 
     def suggest(self, ticker: str, limit: int = 3) -> list[str]:
         """Close matches for a mistyped ticker or a company name."""

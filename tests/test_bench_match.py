@@ -61,3 +61,25 @@ def test_match_benchmark_times_the_listed_parties_check() -> None:
     assert line, done.stdout
     found = re.search(r"(\d+) listed parties found in 100 articles", done.stdout)
     assert found and int(found.group(1)) >= 10  # one article in ten names a listed party
+
+
+def test_match_benchmark_runs_the_wide_watchlist_with_its_ratio() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "bench/match.py",
+            *["--articles", "100", "--names", "200", "--sample", "2", "--repeat", "1", "--listed", "100"],
+            *["--tickers", "6000"],
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    line = re.search(
+        r"6,000 tickers \(([\d,]+) synthetic, [\d,]+ names\): matcher [\d,]+ articles/s .*"
+        r"process peak RSS \d+ MB; ratio to the default run [\d.]+",
+        done.stdout,
+    )
+    assert line and int(line.group(1).replace(",", "")) > 0  # the directory has fewer: topped up

@@ -83,6 +83,7 @@ async def _read_sources(
 
 
 def cmd_scan(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.pipeline.directory import directory_at
     from bot.pipeline.matching import resolve_watch
     from bot.usecases.scan import format_jsonl, format_text, scan_articles
     from rules.engine import Matcher
@@ -92,10 +93,12 @@ def cmd_scan(args: argparse.Namespace, settings: Settings) -> int:
         if not source.strip():
             raise CliError("an empty SOURCE: give a feed URL or a feed file")
     specs = _watch_specs(args)
-    companies, problems = resolve_watch(specs)
-    if problems:
+    companies, problems = resolve_watch(specs, directory_at(settings.db_path))
+    if problems and not companies:
         raise CliError("; ".join(problems))
     matcher = Matcher(companies, load_topics(args.rules) if args.rules else None)
+    for problem in problems:  # the others are scanned all the same, as with a failing source
+        _err(f"{problem}; scanning the other {len(companies)} without it")
     articles, failures = asyncio.run(_read_sources(args.sources, settings))
     for source, error in failures:
         _err(f"{source if len(source) <= 200 else shown(source, 80)}: {error}")
@@ -110,7 +113,7 @@ def cmd_scan(args: argparse.Namespace, settings: Settings) -> int:
             f"{result.articles} articles, {len(result.rows)} about watched companies, "
             f"{risky} with risk topics"
         )
-    return EXIT_FAILED if failures else EXIT_OK
+    return EXIT_FAILED if failures or problems else EXIT_OK
 
 
 # --- explain ---------------------------------------------------------------------------------------
@@ -166,6 +169,8 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
     target = parse_target(args.to)
     scope = service.Scope(target, user="cli")
+    if args.watch_cmd == "import":
+        return _watch_import(db, scope, args.file)
     tickers = service.parse_ticker_list(" ".join(args.tickers))
     if args.watch_cmd == "add":
         names = [n.strip() for n in args.names.split(",") if n.strip()] if args.names else None
@@ -182,6 +187,23 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
             print(f"Stopped watching {ticker} for {target}")
         for ticker in result.unchanged:
             print(f"{ticker} was not watched for {target}")
+    return EXIT_OK
+
+
+def _watch_import(db: sqlite_utils.Database, scope: service.Scope, path: str) -> int:
+    from bot.usecases.holdings import read_holdings
+
+    try:
+        result = service.watch_holdings(db, scope, read_holdings(path), source=path)
+    except service.HoldingsError as exc:
+        for line in exc.problems:
+            _err(line)
+        _err(f"{len(exc.problems)} row(s) name no known company; nothing was changed")
+        return EXIT_USAGE
+    for ticker, company in result.changed:
+        print(f"Watching {ticker} ({company}) for {scope.target}")
+    for ticker in result.unchanged:
+        print(f"{ticker} was already watched for {scope.target}")
     return EXIT_OK
 
 
@@ -437,7 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
     poll.set_defaults(func=cmd_poll)
 
     watch = sub.add_parser("watch", help="manage subscriptions")
-    wsub = watch.add_subparsers(dest="watch_cmd", metavar="add|remove|list", required=True)
+    wsub = watch.add_subparsers(dest="watch_cmd", metavar="add|remove|import|list", required=True)
     wadd = wsub.add_parser("add", help="watch tickers")
     wadd.add_argument("tickers", nargs="+", metavar="TICKER")
     wadd.add_argument(
@@ -452,6 +474,9 @@ def build_parser() -> argparse.ArgumentParser:
     wrm = wsub.add_parser("remove", help="stop watching tickers")
     wrm.add_argument("tickers", nargs="+", metavar="TICKER")
     wrm.add_argument("--to", required=True, metavar="TARGET")
+    wimp = wsub.add_parser("import", help="watch every company of a holdings CSV (tickers or ISINs)")
+    wimp.add_argument("file", metavar="FILE.csv")
+    wimp.add_argument("--to", required=True, metavar="TARGET")
     wls = wsub.add_parser("list", help="list subscriptions")
     wls.add_argument("--to", metavar="TARGET", help="only this target")
     watch.set_defaults(func=cmd_watch)
@@ -487,6 +512,10 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli.sanctions import add_parser as add_sanctions_parser
 
     add_sanctions_parser(sub)
+
+    from bot.cli.directory import add_parser as add_directory_parser
+
+    add_directory_parser(sub)
     return parser
 
 

@@ -79,6 +79,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "RISKWIRE_SANCTIONS_EU_URL": ("sanctions_eu_url", "str"),
     "RISKWIRE_SANCTIONS_UN_URL": ("sanctions_un_url", "str"),
     "RISKWIRE_SANCTIONS_DAILY": ("sanctions_daily", "bool"),
+    "RISKWIRE_DIRECTORY_URL": ("directory_url", "str"),
 }
 
 
@@ -128,6 +129,9 @@ class Settings:
     sanctions_un_url: str = OFFICIAL["un"].url
     sanctions_daily: bool = False
     sanctions_timeout: float = 120.0
+    # the SEC's company ticker file (riskwire directory update); the SEC wants a contact in user_agent
+    directory_url: str = "https://www.sec.gov/files/company_tickers_exchange.json"
+    directory_timeout: float = 60.0
 
     def sanctions_url(self, list_id: str) -> str:
         """Where the official list `list_id` ('us-csl', 'uk', 'eu', 'un') is downloaded from."""
@@ -239,6 +243,8 @@ _TOML_KEYS: dict[str, str] = {
     "sanctions_un_url": "str",
     "sanctions_daily": "bool",
     "sanctions_timeout": "float",
+    "directory_url": "str",
+    "directory_timeout": "float",
 }
 
 

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from feeds.models import Article
 from feeds.parse import ParsedFeed, parse_feed
+from rules.directory import ListedCompany
 from rules.models import Match
 
 log = logging.getLogger(__name__)
@@ -41,11 +42,14 @@ def parse_body(body: bytes, source: str, now: datetime) -> ParsedFeed:
     return parse_feed(body, source, now=lambda: now)
 
 
-def match_articles(watched: Watched, articles: Sequence[Article]) -> list[list[Match]]:
-    """The risk matches of each article against the watched tickers (and their extra names)."""
+def match_articles(
+    watched: Watched, articles: Sequence[Article], listed: Sequence[ListedCompany] = ()
+) -> list[list[Match]]:
+    """The risk matches of each article against the watched tickers (and their extra names); `listed`
+    are stored listed companies the built-in directory lacks (see bot.pipeline.directory)."""
     from bot.pipeline.matching import matcher_for
 
-    matcher = matcher_for(watched)
+    matcher = matcher_for(watched, listed)
     return [matcher.risk_matches(article) for article in articles]
 
 
@@ -104,12 +108,14 @@ class CpuPool:
         """`parse_body` in a worker."""
         return await self._run(parse_body, body, source, now)
 
-    async def match(self, watched: Watched, articles: Sequence[Article]) -> list[list[Match]]:
+    async def match(
+        self, watched: Watched, articles: Sequence[Article], listed: Sequence[ListedCompany] = ()
+    ) -> list[list[Match]]:
         """`match_articles` in a worker (nothing to do for no articles)."""
         if not articles:
             return []
         plain = {ticker: list(names) for ticker, names in watched.items()}
-        return await self._run(match_articles, plain, list(articles))
+        return await self._run(match_articles, plain, list(articles), tuple(listed))
 
     def _discard(self) -> None:
         executor, self._executor = self._executor, None

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
-from rules.directory import CompanyDirectory
+from rules.directory import CompanyDirectory, ListedCompany
 from rules.engine import Matcher
 from rules.models import Company, WatchSpec
 
@@ -33,8 +33,9 @@ def resolve_watch(
 
 
 @lru_cache(maxsize=8)
-def _cached(key: tuple[tuple[str, tuple[str, ...]], ...]) -> Matcher:
-    companies, problems = resolve_watch([WatchSpec(t, n) for t, n in key])
+def _cached(key: tuple[tuple[str, tuple[str, ...]], ...], listed: tuple[ListedCompany, ...] = ()) -> Matcher:
+    directory = CompanyDirectory.default(listed)
+    companies, problems = resolve_watch([WatchSpec(t, n) for t, n in key], directory)
     for problem in problems:
         log.warning("%s", problem)
     matcher = Matcher(companies)
@@ -63,7 +64,8 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def matcher_for(watched: Mapping[str, Sequence[str]]) -> Matcher:
-    """A Matcher for ticker -> extra names; cached, so an unchanged watchlist compiles once."""
+def matcher_for(watched: Mapping[str, Sequence[str]], listed: Sequence[ListedCompany] = ()) -> Matcher:
+    """A Matcher for ticker -> extra names, resolved through the built-in directory plus `listed`
+    (stored listed companies); cached, so an unchanged watchlist compiles once."""
     key = tuple(sorted((t.upper(), tuple(n)) for t, n in watched.items()))
-    return _cached(key)
+    return _cached(key, tuple(sorted(listed, key=lambda c: c.ticker)))

@@ -47,10 +47,12 @@ from bot.core.settings import Settings
 from bot.core.storage_health import StorageHealth
 from bot.pipeline.alerts import Alert
 from bot.pipeline.cpu import CpuPool
+from bot.pipeline.directory import listed_companies
 from bot.pipeline.process import ProcessReport, new_articles, store_matched
 from feeds.fetch import is_url, new_session
 from feeds.models import Article, FetchState
 from feeds.sources import SourceResult, read_source
+from rules.directory import ListedCompany
 from rules.models import Match
 from storage import feeds as feed_store
 from storage import notices, subscriptions
@@ -237,8 +239,8 @@ class FeedPoller:
 
     async def _match(self, articles: list[Article]) -> list[tuple[Article, list[Match]]]:
         """The articles not stored yet, each with its matches against what is watched now."""
-        fresh, watched = await self.store.run(_fresh_and_watched, articles)
-        return list(zip(fresh, await self.cpu.match(watched, fresh), strict=True))
+        fresh, watched, listed = await self.store.run(_fresh_and_watched, articles)
+        return list(zip(fresh, await self.cpu.match(watched, fresh, listed), strict=True))
 
     def _succeeded(
         self,
@@ -433,6 +435,8 @@ class FeedPoller:
 
 def _fresh_and_watched(
     db: sqlite_utils.Database, articles: list[Article]
-) -> tuple[list[Article], dict[str, list[str]]]:
-    """The articles not stored yet, and the watched tickers with their extra names."""
-    return new_articles(db, articles), subscriptions.watched(db)
+) -> tuple[list[Article], dict[str, list[str]], tuple[ListedCompany, ...]]:
+    """The articles not stored yet, the watched tickers with their extra names, and the stored listed
+    companies among them (`riskwire directory update`) that the matcher's directory adds."""
+    watched = subscriptions.watched(db)
+    return new_articles(db, articles), watched, listed_companies(db, watched)

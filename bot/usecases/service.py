@@ -7,6 +7,7 @@ writes never leave that scope, so one workspace or server never sees or changes 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -16,6 +17,7 @@ import sqlite_utils
 
 from bot.delivery.targets import Target
 from bot.pipeline.alerts import Alert
+from bot.pipeline.directory import directory_for
 from rules.directory import CompanyDirectory
 from rules.models import SEVERITIES
 from rules.rulefile import load_topics
@@ -111,7 +113,7 @@ def known_ticker(
     target when None) watches it, or alerts about it are stored for the scope. Otherwise ServiceError
     with the suggestions `watch` gives, so a typo is not answered with an empty history."""
     ticker = parse_ticker_list(ticker)[0]
-    directory = directory or CompanyDirectory.default()
+    directory = directory or directory_for(db)
     if ticker in directory:
         return ticker
     watched = (
@@ -167,7 +169,7 @@ def watch(
     directory: CompanyDirectory | None = None,
 ) -> WatchResult:
     """Subscribe the scope's target to each ticker; all or nothing."""
-    directory = directory or CompanyDirectory.default()
+    directory = directory or directory_for(db)
     known_topics = {t.id for t in load_topics()} if topics else set()  # parsing the rules costs ~30 ms
     bad = [t for t in topics or [] if t not in known_topics]
     if bad:
@@ -186,6 +188,76 @@ def watch(
     if min_severity and min_severity not in SEVERITIES:
         raise ServiceError(f"Severity must be one of {', '.join(SEVERITIES)}.")
     resolved = _resolve_all(_checked(tickers), names, directory)
+    return _subscribe(db, scope, resolved, names, topics, min_severity)
+
+
+def watch_holdings(
+    db: sqlite_utils.Database,
+    scope: Scope,
+    rows: list[tuple[int, str]],
+    *,
+    source: str = "holdings",
+    directory: CompanyDirectory | None = None,
+) -> WatchResult:
+    """Subscribe the scope's target to every company of a holdings list: (row number, ticker or ISIN)
+    pairs. All or nothing: when a row names no company in the directory, HoldingsError lists each such
+    row (with the suggestions `watch` gives) and nothing is subscribed. Tickers already watched keep
+    their options; a company listed twice is subscribed once."""
+    directory = directory or directory_for(db)
+    resolved: dict[str, str] = {}
+    problems: list[str] = []
+    for number, value in rows:
+        ticker = _holding_ticker(value, directory)
+        company = directory.get(ticker) if ticker else None
+        if company is None:
+            what = (
+                f"unknown ISIN {value}"
+                if ISIN.match(value.upper())
+                else f"unknown ticker {_with_suggestions(value.upper(), directory)}"
+            )
+            problems.append(f"{source}: row {number}: {what}")
+        else:
+            resolved.setdefault(company.ticker, company.name)
+    if problems:
+        raise HoldingsError(problems)
+    if not resolved:
+        raise ServiceError(f"{source} lists no ticker or ISIN")
+    fresh = [(t, c) for t, c in resolved.items() if subscriptions.get(db, scope.target.key, t) is None]
+    result = _subscribe(db, scope, fresh, None, None, None)
+    result.unchanged.extend(t for t in resolved if t not in dict(fresh))
+    return result
+
+
+ISIN = re.compile(r"^[A-Z]{2}[A-Z0-9]{9}[0-9]$")
+
+
+class HoldingsError(ServiceError):
+    """Rows of a holdings list that name no known company; one line each in `problems`."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} unknown row(s), nothing was changed: " + "; ".join(problems))
+
+
+def _holding_ticker(value: str, directory: CompanyDirectory) -> str | None:
+    """The ticker a holdings cell names: an ISIN through the directory, else the cell as a ticker."""
+    if ISIN.match(value.upper()):
+        return directory.ticker_for_isin(value)
+    try:
+        parsed = parse_tickers(value)
+    except WatchlistError:
+        return None
+    return parsed[0] if len(parsed) == 1 else None
+
+
+def _subscribe(
+    db: sqlite_utils.Database,
+    scope: Scope,
+    resolved: list[tuple[str, str]],
+    names: list[str] | None,
+    topics: list[str] | None,
+    min_severity: str | None,
+) -> WatchResult:
     result = WatchResult()
     stamp = _now().isoformat(timespec="seconds")
     target = scope.target
@@ -388,7 +460,7 @@ def summary(
     are left out of every count and list, and counted in `false_positives`. Counted in SQL."""
     if days < 1 or days > 3650:
         raise ServiceError("days must be between 1 and 3650")
-    directory = directory or CompanyDirectory.default()
+    directory = directory or directory_for(db)
     ticker = known_ticker(db, scope, ticker, directory)
     company = directory.get(ticker)
     now = _now()
@@ -608,7 +680,7 @@ def summary_chart(
     if days < 1 or days > 3650:
         raise ServiceError("days must be between 1 and 3650")
     ticker = parse_ticker_list(ticker)[0]
-    company = (directory or CompanyDirectory.default()).get(ticker)
+    company = (directory or directory_for(db)).get(ticker)
     now = _now()
     start = now - timedelta(days=days)
     f = hist.AlertFilter(

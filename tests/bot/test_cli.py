@@ -87,13 +87,26 @@ def test_scan_with_watchlist_file(seed_feed: Path, tmp_path: Path) -> None:
         (["--watch", "NOPEQ"], "unknown ticker NOPEQ"),
         ([], "say what to watch"),
         (["--watch", "AMZN,<script>"], "not a ticker"),
-        (["--watch", "AMZN;DROP TABLE"], "unknown ticker DROP"),
+        (["--watch", "DROP TABLE"], "unknown ticker DROP"),
     ],
 )
 def test_scan_bad_input_is_one_clear_line(seed_feed: Path, args: list[str], message: str) -> None:
     result = run("scan", str(seed_feed), *args)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_scan_unknown_ticker_is_reported_and_the_rest_scanned(seed_feed: Path, tmp_path: Path) -> None:
+    result = run("scan", str(seed_feed), "--watch", "AMZN,NOPEQ", "--format", "jsonl")
+    assert result.returncode == 1  # as for a failed source
+    assert {json.loads(x)["ticker"] for x in result.stdout.splitlines()} == {"AMZN"}
+    (line,) = result.stderr.strip().splitlines()
+    assert "unknown ticker NOPEQ" in line and "scanning the other 1 without it" in line
+    wl = tmp_path / "wl.toml"
+    wl.write_text('[[watch]]\nticker = "AMZN"\n[[watch]]\nticker = "ZZQXQ"\n')
+    result = run("scan", str(seed_feed), "--watchlist", str(wl), "--format", "jsonl")
+    assert result.returncode == 1 and "unknown ticker ZZQXQ" in result.stderr
+    assert {json.loads(x)["ticker"] for x in result.stdout.splitlines()} == {"AMZN"}
 
 
 def test_scan_failing_source_still_scans_the_rest(seed_feed: Path, tmp_path: Path, feed_server) -> None:
