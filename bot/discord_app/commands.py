@@ -25,6 +25,7 @@ from bot.discord_app.autocomplete import TickerIndex, complete, complete_zone
 from bot.discord_app.embeds import NO_MENTIONS, alert_embed, inert, safe_text, with_review
 from bot.discord_app.permissions import MANAGE_FEEDS, check_flag, require
 from bot.discord_app.views import alert_view
+from bot.pipeline.directory import directory_for
 from bot.usecases import feeds as feed_service
 from bot.usecases import service
 from bot.usecases.fts_query import QueryError, to_fts_query
@@ -180,7 +181,7 @@ class RiskwireGroup(app_commands.Group):
             service.parse_ticker_list(tickers),
             topics=[topic.value] if topic else None,
             min_severity=min_severity.value if min_severity else None,
-            directory=self._index().directory,
+            directory=directory_for(self.db),
         )
         await interaction.response.send_message(replies.watch_text(result), allowed_mentions=NO_MENTIONS)
 
@@ -239,7 +240,7 @@ class RiskwireGroup(app_commands.Group):
             return
         symbol = service.parse_ticker_list(ticker)[0]
         await interaction.response.defer(thinking=True)
-        result = service.summary(self.db, scope, symbol, days, directory=self._index().directory)
+        result = service.summary(self.db, scope, symbol, days, directory=directory_for(self.db))
         embed = replies.summary_embed(result)
         draw = lambda: service.summary_chart(self.db, scope, symbol, days)  # noqa: E731
         chart = self._chart(f"{symbol} ({days} days, {scope.key})", draw) if result.total else None
@@ -250,7 +251,7 @@ class RiskwireGroup(app_commands.Group):
         from bot.usecases import portfolio
 
         await interaction.response.defer(thinking=True)
-        view = portfolio.portfolio(self.db, scope, days, self._index().directory)
+        view = portfolio.portfolio(self.db, scope, days, directory_for(self.db))
         embed = replies.portfolio_embed(view)
         draw = lambda: portfolio.portfolio_chart(self.db, scope, view)  # noqa: E731
         chart = self._chart(f"the portfolio ({days} days, {scope.key})", draw) if view.total else None

@@ -56,7 +56,6 @@ def build_app(
         raise_error_for_unhandled_request=False,
     )
     labels = topic_labels()
-    directory = directory or CompanyDirectory.default()
 
     async def answer(body: dict[str, Any]) -> Reply:
         scope = scope_from(body.get("team_id"), body.get("channel_id"), body.get("user_id"))

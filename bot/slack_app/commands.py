@@ -18,6 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.core.settings import Settings
+from bot.pipeline.directory import directory_for
 from bot.rendering.text import topic_labels
 from bot.slack_app import blocks as render
 from bot.slack_app.escape import escape_text, mention, plain_text, truncate, unescape_command
@@ -53,8 +54,13 @@ class CommandContext:
     settings: Settings
     is_admin: Callable[[], Awaitable[bool]]
     bot_in_channel: Callable[[], Awaitable[bool | None]] | None = None
-    directory: CompanyDirectory = field(default_factory=CompanyDirectory.default)
+    directory: CompanyDirectory | None = None  # None: the built-in directory and the stored companies
     labels: dict[str, str] = field(default_factory=topic_labels)
+
+    def companies(self) -> CompanyDirectory:
+        """The directory commands resolve tickers with: the one given, else the built-in one with the
+        companies `riskwire directory update` stored."""
+        return self.directory or directory_for(self.db)
 
 
 class UsageError(service.ServiceError):
@@ -209,7 +215,7 @@ async def cmd_watch(ctx: CommandContext, args: list[str]) -> Reply:
         names=req.names,
         topics=req.topics,
         min_severity=req.min_severity,
-        directory=ctx.directory,
+        directory=ctx.companies(),
     )
     lines = []
     filters = _filters(req.topics, req.min_severity)
@@ -279,11 +285,11 @@ async def cmd_list(ctx: CommandContext, args: list[str]) -> Reply:
 def _known_ticker(ctx: CommandContext, word: str) -> str:
     """The ticker if the directory knows it or this channel watches it; else a ServiceError with hints."""
     ticker = service.parse_ticker_list(word)[0]
-    if ctx.directory.get(ticker) is not None:
+    if ctx.companies().get(ticker) is not None:
         return ticker
     if any(r["ticker"] == ticker for r in service.list_watches(ctx.db, ctx.scope)):
         return ticker
-    suggestions = ctx.directory.suggest(ticker)
+    suggestions = ctx.companies().suggest(ticker)
     hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
     raise service.ServiceError(f"Unknown ticker {ticker}.{hint}")
 
@@ -295,7 +301,7 @@ async def cmd_summary(ctx: CommandContext, args: list[str]) -> Reply:
         return _portfolio_reply(ctx, service.parse_window(args[0] if args else None))
     ticker = _known_ticker(ctx, args[0])
     days = service.parse_window(args[1] if len(args) > 1 else None)
-    result = service.summary(ctx.db, ctx.scope, ticker, days, directory=ctx.directory)
+    result = service.summary(ctx.db, ctx.scope, ticker, days, directory=ctx.companies())
     reply = Reply(render.summary_fallback(result), render.summary_blocks(result, ctx.labels))
     if result.total:  # like the CLI: a chart only when there is something to draw
         try:
@@ -316,7 +322,7 @@ def _portfolio_reply(ctx: CommandContext, days: int) -> Reply:
     from bot.rendering.summary import render_portfolio_text
     from bot.usecases import portfolio
 
-    view = portfolio.portfolio(ctx.db, ctx.scope, days, ctx.directory)
+    view = portfolio.portfolio(ctx.db, ctx.scope, days, ctx.companies())
     text = render_portfolio_text(view)
     shown = truncate(plain_text(text), 2900)
     reply = Reply(shown, render.text_blocks(f"```{shown}```"))

@@ -4,6 +4,7 @@ in it, without overriding the built-in and curated entries."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -142,3 +143,30 @@ def test_a_file_that_is_not_the_company_list_changes_nothing(
     assert main(["directory", "update"]) == 1
     assert "not the SEC's company ticker file" in capsys.readouterr().err
     assert main(["watch", "add", "TSM", "--to", "console"]) == 0
+
+
+def test_chat_watch_accepts_stored_companies_after_update(env: Path) -> None:
+    """/riskwire watch in Slack resolves tickers with the stored companies too (same service call as
+    Discord), so a channel can watch any US-listed company once the operator ran `directory update`."""
+    from bot.core.settings import Settings
+    from bot.delivery.targets import parse_target
+    from bot.slack_app.commands import CommandContext, run_command
+    from bot.usecases import service
+
+    scope = service.Scope(parse_target("slack:T1/C1"), user="U1")
+
+    async def yes() -> bool:
+        return True
+
+    def ask(db):  # type: ignore[no-untyped-def]
+        return asyncio.run(run_command("watch TSM", CommandContext(db, scope, Settings(), yes, yes)))
+
+    db = open_db(env)
+    try:
+        assert "Unknown ticker" in ask(db).text
+        assert main(["directory", "update"]) == 0
+        reply = ask(db)
+        assert "TSM" in reply.text and not reply.text.startswith(":warning:")
+        assert [w["ticker"] for w in service.list_watches(db, scope)] == ["TSM"]
+    finally:
+        db.close()
