@@ -252,24 +252,17 @@ class FeedPoller:
         now = self.now()
         outcome = FeedOutcome(url, not_modified=result.not_modified)
         self.metrics.polls.labels("not_modified" if result.not_modified else "ok").inc()
-        if matched is not None:
-            processed = store_matched(
-                db,
-                matched,
-                now=self.now,
-                baseline_hours=self.settings.baseline_hours,
-                story_hours=self.settings.story_hours,
-                first_fetch=not row.get("last_success"),
-            )
-            processed.seen = len(result.articles)
-            outcome.processed = processed
-            self.metrics.items.inc(processed.seen)
-            self.metrics.new_items.inc(processed.new)
-            self.metrics.alerts.inc(len(processed.alerts))
-            self.metrics.reports.inc(processed.linked)
-            for alert in processed.alerts:
-                self.metrics.fetched(alert.id, fetched_at)
-        with db.atomic():
+        with db.atomic():  # the feed's new articles and its validators: one commit, or none of it
+            if matched is not None:
+                outcome.processed = store_matched(
+                    db,
+                    matched,
+                    now=self.now,
+                    baseline_hours=self.settings.baseline_hours,
+                    story_hours=self.settings.story_hours,
+                    first_fetch=not row.get("last_success"),
+                )
+                outcome.processed.seen = len(result.articles)
             feed_store.record_success(
                 db,
                 url,
@@ -292,6 +285,14 @@ class FeedPoller:
                         f"feed {url} works again and is polled as usual.",
                         _iso(now),
                     )
+        if outcome.processed is not None:
+            processed = outcome.processed
+            self.metrics.items.inc(processed.seen)
+            self.metrics.new_items.inc(processed.new)
+            self.metrics.alerts.inc(len(processed.alerts))
+            self.metrics.reports.inc(processed.linked)
+            for alert in processed.alerts:
+                self.metrics.fetched(alert.id, fetched_at)
         if outcome.resumed:
             log.warning("feed %s recovered and resumed", url)
         return outcome
