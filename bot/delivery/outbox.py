@@ -227,6 +227,7 @@ class Outbox:
     on_idle: Callable[[], None] | None = None  # told when a lane ends (its target may have more due)
     lanes: dict[str, asyncio.Task[None]] = field(default_factory=dict)  # target key -> its lane
     _gate: asyncio.Semaphore | None = None
+    _gate_loop: asyncio.AbstractEventLoop | None = None
 
     # --- cool-downs ---------------------------------------------------------------------------------
 
@@ -323,8 +324,9 @@ class Outbox:
         send: Callable[[dict[str, Any], DeliveryReport], Awaitable[bool]],
     ) -> None:
         """One target's rows in order; its pace is waited for outside the send slots."""
-        if self._gate is None:
-            self._gate = asyncio.Semaphore(max(self.concurrency, 1))
+        loop = asyncio.get_running_loop()
+        if self._gate is None or self._gate_loop is not loop:  # a semaphore belongs to one loop
+            self._gate, self._gate_loop = asyncio.Semaphore(max(self.concurrency, 1)), loop
         for done, row in enumerate(queue):
             if self.stopping:
                 return
