@@ -13,8 +13,13 @@ of 16 watched companies; each company has its own chat channel). Round 2: 90% of
 of this process, which runs Riskwire; the servers are another process), and the median time from a
 feed's fetch completing to its alert reaching the fake chat API.
 
-Baseline, measured in the same run on a fresh database: the naive way (a cron-style script) -- fetch
-and process the feeds one after another, then deliver everything. The last line gives the ratios.
+Round 3: nothing changed, every feed answers 304.
+
+Baselines, measured in the same run on the same feeds: the naive way (a cron-style script) -- fetch
+and process the feeds one after another on a fresh database, then deliver everything; plain aiohttp
++ feedparser (the same concurrency, conditional GETs, parsing only: nothing stored, matched or
+posted); and the `reader` library (`pip install -e '.[bench]'`; its own SQLite file, `update_feeds`
+with as many workers), each through round 1 and the all-304 round 3. The last lines give the ratios.
 """
 
 from __future__ import annotations
@@ -283,8 +288,8 @@ async def service_run(port: int, feeds: int, folder: Path) -> dict[str, Any]:
             on_fetched=lambda url, _result: fetched.__setitem__(url, time.time()),  # this round's dict
         )
         worker.start()
-        for round_no in (1, 2):
-            if round_no > 1:  # rounds are minutes apart in life; here just past the per-host gap
+        for n, round_no in enumerate((1, 2, 2), 1):  # round 3: the feeds of round 2 again, all 304
+            if n > 1:  # rounds are minutes apart in life; here just past the per-host gap
                 await asyncio.sleep(settings.host_gap)
             async with chat.post(f"{base}/round/{round_no}") as resp:
                 await resp.read()
@@ -319,6 +324,62 @@ async def service_run(port: int, feeds: int, folder: Path) -> dict[str, Any]:
     results["peak_mb"] = peak_mb()
     db.close()
     return results
+
+
+async def plain_run(port: int, feeds: int, concurrency: int) -> dict[str, float]:
+    """Baseline: plain aiohttp + feedparser with the same concurrency and conditional GETs (ETag),
+    parsing only; round 1 and the all-304 round (the round-2 feeds fetched twice, the second timed)."""
+    import feedparser
+
+    urls = [f"http://feed{n}{HOST_SUFFIX}:{port}/feed/{n}.xml" for n in range(feeds)]
+    etags: dict[str, str] = {}
+    gate = asyncio.Semaphore(concurrency)
+    connector = aiohttp.TCPConnector(resolver=LocalResolver(), limit=64, limit_per_host=2)
+
+    async def one(session: aiohttp.ClientSession, url: str) -> None:
+        headers = {"If-None-Match": etags[url]} if url in etags else {}
+        async with gate, session.get(url, headers=headers) as resp:
+            body = await resp.read()
+            if resp.status == 304:
+                return
+            etags[url] = resp.headers.get("ETag", "")
+        feedparser.parse(body)
+
+    out: dict[str, float] = {}
+    async with aiohttp.ClientSession(connector=connector) as session:
+        for name, round_no in (("round 1", 1), ("warm", 2), ("all 304", 2)):
+            async with session.post(f"http://127.0.0.1:{port}/round/{round_no}") as resp:
+                await resp.read()
+            start = time.perf_counter()
+            await asyncio.gather(*(one(session, url) for url in urls))
+            out[name] = time.perf_counter() - start
+    return out
+
+
+def reader_run(port: int, feeds: int, folder: Path, workers: int) -> dict[str, float] | None:
+    """Baseline: the reader library updating the same feeds (None when it is not installed)."""
+    try:
+        from reader import make_reader
+    except ImportError:
+        return None
+    import urllib.request
+
+    def set_round(round_no: int) -> None:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/round/{round_no}", method="POST")
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            resp.read()
+
+    reader = make_reader(str(folder / "reader.sqlite"))
+    for n in range(feeds):  # reader resolves names itself: the address, on the same server
+        reader.add_feed(f"http://127.0.0.1:{port}/feed/{n}.xml")
+    out: dict[str, float] = {}
+    for name, round_no in (("round 1", 1), ("warm", 2), ("all 304", 2)):
+        set_round(round_no)
+        start = time.perf_counter()
+        reader.update_feeds(scheduled=False, workers=workers)
+        out[name] = time.perf_counter() - start
+    reader.close()
+    return out
 
 
 async def naive_run(port: int, feeds: int, folder: Path, posts_before: int) -> dict[str, Any]:
@@ -360,6 +421,8 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=5)
     args = parser.parse_args()
 
+    from bot.core.settings import Settings
+
     ctx = multiprocessing.get_context("spawn")
     ports = ctx.Queue()
     server = ctx.Process(target=serve, args=(args.items, ports), daemon=True)
@@ -370,6 +433,9 @@ def main() -> int:
             folder = Path(tmp)
             ours = asyncio.run(service_run(port, args.feeds, folder))
             base = asyncio.run(naive_run(port, args.feeds, folder, ours["all_posts"]))
+            concurrency = Settings().poll_concurrency
+            plain = asyncio.run(plain_run(port, args.feeds, concurrency))
+            other = reader_run(port, args.feeds, folder, concurrency)
     finally:
         server.terminate()
         server.join(10)
@@ -403,6 +469,16 @@ def main() -> int:
         f"ratio vs naive baseline: round 1 {base['seconds'] / r1:.2f}x faster, "
         f"fetch-to-post median {naive_median / median:.1f}x shorter"
     )
+    r3 = ours["rounds"][2]["seconds"]
+    for name, times in (("plain aiohttp + feedparser (parse only)", plain), ("reader", other)):
+        if times is None:
+            print(f"{name}: not installed (pip install -e '.[bench]'); left out")
+            continue
+        print(
+            f"{name}: round 1 {times['round 1']:.2f} s, all-304 round {times['all 304']:.2f} s; "
+            f"ratio (its time / ours): round 1 {times['round 1'] / r1:.2f}, "
+            f"all-304 round {times['all 304'] / r3:.2f}"
+        )
     return 0
 
 

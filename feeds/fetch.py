@@ -146,14 +146,16 @@ async def fetch(
 def new_session(
     limit: int = 20,
     *,
+    per_host: int = 2,
     allow_private: bool = False,
     policy: AddressPolicy | None = None,
     resolver: AbstractResolver | None = None,
     user_agent: str = USER_AGENT,
 ) -> aiohttp.ClientSession:
-    """A client session for fetching feeds: a connection cap, gzip and deflate decoded, every request
-    sent with `user_agent` (some sources refuse requests without a contact address in it), and every
-    connection (redirect hops included) checked against the address policy when it is made.
+    """A client session for fetching feeds: a connection cap (and `per_host` per host, 0 for none),
+    gzip and deflate decoded, every request sent with `user_agent` (some sources refuse requests
+    without a contact address in it), and every connection (redirect hops included) checked against
+    the address policy when it is made.
 
     Loopback, private, link-local and other non-public addresses are refused unless `allow_private`;
     cloud metadata addresses always. `policy` and `resolver` (the DNS lookup wrapped by the check)
@@ -163,7 +165,7 @@ def new_session(
     policy = policy or AddressPolicy(allow_private=allow_private)
     connector = aiohttp.TCPConnector(
         limit=limit,
-        limit_per_host=2,
+        limit_per_host=per_host,
         ttl_dns_cache=300,
         resolver=GuardedResolver(policy, resolver),
         socket_factory=guarded_socket_factory(policy),

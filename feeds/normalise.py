@@ -10,7 +10,8 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 _BLOCK_TAGS = {"p", "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
-_SKIP_TAGS = {"script", "style", "noscript", "template", "iframe", "object"}
+# dropped with their content: code, and fallbacks shown only when the real thing cannot be
+_SKIP_TAGS = {"script", "style", "noscript", "template", "iframe", "object", "applet"}
 _TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid|ref|rss)$", re.I)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _NEWLINES = re.compile(r"\s*\n\s*(\n\s*)+")
@@ -46,12 +47,21 @@ class _TextExtractor(HTMLParser):
         if not self._skip:
             self.parts.append(data)
 
+    def unknown_decl(self, data: str) -> None:
+        if not self._skip and data.startswith("CDATA["):  # a CDATA section is text
+            self.parts.append(data[6:])
+
+
+# `<!` that opens no comment, CDATA section or doctype: text the author wrote (`<!ENTITY lol>` in a
+# story about XML attacks), which HTMLParser would drop as a bogus comment
+_BANG = re.compile(r"<!(?!--|\[CDATA\[|doctype)", re.I)
+
 
 def _markup_text(value: str) -> str:
     """The text of an HTML fragment, entities decoded exactly once."""
     parser = _TextExtractor()
     try:
-        parser.feed(value)
+        parser.feed(_BANG.sub("&lt;!", value))
         parser.close()
         return "".join(parser.parts)
     except Exception:  # HTMLParser is lenient; this guards truly broken input

@@ -101,6 +101,19 @@ class _Context:
     feed_title: str
     clock: datetime
     declared: bool  # whether the format declares content types (Atom) or feedparser guesses them (RSS)
+    # each distinct field value is converted once per feed (feedparser gives an RSS item's content
+    # as its summary too when it has no description)
+    converted: dict[tuple[str, bool], str] = field(default_factory=dict, compare=False)
+
+    def convert(self, value: Any, kind: str | None) -> str:
+        """text_of(value, kind), once per distinct value read as plain text or as HTML."""
+        if not value:
+            return text_of(value, kind, declared=self.declared)
+        key = (str(value), kind == "text/plain")  # text_of tells only these two apart
+        text = self.converted.get(key)
+        if text is None:
+            text = self.converted[key] = text_of(key[0], kind, declared=self.declared)
+        return text
 
     def text(self, node: Any, key: str) -> str:
         """`node[key]` as plain text, read as HTML unless feedparser found it plain (see text_of)."""
@@ -108,7 +121,7 @@ class _Context:
             return ""
         detail = node.get(f"{key}_detail")
         kind = detail.get("type") if hasattr(detail, "get") else None
-        return text_of(node.get(key), kind, declared=self.declared)
+        return self.convert(node.get(key), kind)
 
     def line(self, node: Any, key: str) -> str:
         """`node[key]` as plain text on one line."""
@@ -118,7 +131,7 @@ class _Context:
 def _entry_content(entry: Any, ctx: _Context) -> str:
     best = ""
     for part in entry.get("content") or []:
-        text = text_of(part.get("value"), part.get("type"), declared=ctx.declared)
+        text = ctx.convert(part.get("value"), part.get("type"))
         if len(text) > len(best):
             best = text
     return best
@@ -225,7 +238,10 @@ def parse_feed(
         raise FeedError("empty response: no feed content")
     refuse_entity_declarations(body)
     try:
-        parsed = feedparser.parse(body, sanitize_html=True, resolve_relative_uris=False)
+        # no sanitising: every field becomes plain text in feeds.normalise (tags dropped, script,
+        # style and other non-text elements dropped with their content), so feedparser's HTML
+        # sanitiser would only parse and rewrite each field once more
+        parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
     except DefusedXmlException:  # a declaration the strict parser met (see feeds.xmlguard)
         raise FeedError(ENTITY_REFUSAL) from None
     except Exception as exc:  # feedparser on hostile bytes: report, never crash the poll

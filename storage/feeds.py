@@ -169,6 +169,17 @@ def record_success(
     )
 
 
+def record_not_modified(
+    db: sqlite_utils.Database, url: str, at: str, *, status: int, next_poll: str | None = None
+) -> None:
+    """Remember a 304 on a healthy feed whose validators did not change: one UPDATE of its times."""
+    db.execute(
+        "update feeds set last_fetch = ?, last_success = ?, last_status = ?, "
+        "next_poll = coalesce(?, next_poll) where url = ?",
+        [at, at, status, next_poll, url],
+    )
+
+
 def record_failure(
     db: sqlite_utils.Database, url: str, at: str, *, status: int, error: str, next_poll: str | None = None
 ) -> int:

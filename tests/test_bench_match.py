@@ -24,6 +24,8 @@ def test_match_benchmark_runs_small_and_prints_its_summary() -> None:
             "3",
             "--repeat",
             "2",
+            "--dense",
+            "20",
         ],
         cwd=ROOT,
         capture_output=True,
@@ -37,6 +39,11 @@ def test_match_benchmark_runs_small_and_prints_its_summary() -> None:
         line.startswith("matcher passes (articles/s): alert path median") and "of 2" in line for line in lines
     )
     alerts = re.search(r"alert path \(poll, run\): +matcher [\d,]+ articles/s \((\d+) alerts\)", done.stdout)
+    assert re.search(
+        r"dense corpus \(20 articles, .*\): matcher [\d,]+ articles/s \(\d+ alerts\), "
+        r"raw pyahocorasick scan [\d,]+ articles/s \(\d+ hits\), ratio [\d.]+",
+        done.stdout,
+    )
     assert alerts and int(alerts.group(1)) > 0  # one article in five carries risk vocabulary
 
 

@@ -14,8 +14,11 @@ A row is owned by a live attempt while its attempt id is in flight in this proce
 belongs to another process that is still alive (same host, pid running) or to another host and is
 younger than SENDING_LEASE. After kill -9 the next run therefore recovers at once.
 
-Sends to one target go one at a time, in order; targets are served concurrently. A target that
-answers 429 cools down for its Retry-After: nothing more is sent to it until then.
+Sends to one target go one at a time, in order, in a lane of their own; targets are served
+concurrently, and a lane waits for its channel's pace (`wait_turn`) without holding a send slot. A pass
+can stop waiting for slow lanes when new work arrives (`interrupt`): the lanes go on, their targets are
+left out of the next passes until they end, so a busy channel never delays another channel's post. A
+target that answers 429 cools down for its Retry-After: nothing more is sent to it until then.
 """
 
 from __future__ import annotations
@@ -221,6 +224,10 @@ class Outbox:
     limit: int = 200
     cooling: dict[str, float] = field(default_factory=dict)  # target key -> monotonic time it may resume
     stopping: bool = False  # set at shutdown: sends in flight finish, no new ones start
+    on_idle: Callable[[], None] | None = None  # told when a lane ends (its target may have more due)
+    lanes: dict[str, asyncio.Task[None]] = field(default_factory=dict)  # target key -> its lane
+    _gate: asyncio.Semaphore | None = None
+    _gate_loop: asyncio.AbstractEventLoop | None = None
 
     # --- cool-downs ---------------------------------------------------------------------------------
 
@@ -241,19 +248,22 @@ class Outbox:
 
     # --- one pass -----------------------------------------------------------------------------------
 
-    async def deliver(self) -> DeliveryReport:
-        """Recover interrupted sends, then send due alerts, then due story updates, then notices."""
+    async def deliver(self, interrupt: asyncio.Event | None = None) -> DeliveryReport:
+        """Recover interrupted sends, then send due alerts, then due story updates, then notices.
+        Without `interrupt` the pass returns when every send it started is done; with it, the pass
+        stops waiting for lanes still sending once the event is set (they go on, see the module
+        docstring)."""
         report = DeliveryReport()
         await self._recover(report, "deliveries")
         await self._recover(report, "report_deliveries")
         stamp = _iso(self.now())
-        cooling = [t for t in list(self.cooling) if self._cool(t)]
-        due = deliveries.due(self.db, stamp, self.limit, exclude_targets=cooling)
-        await self._fan(due, report, self._send_alert)
+        busy = [t for t in list(self.cooling) if self._cool(t)] + list(self.lanes)
+        due = deliveries.due(self.db, stamp, self.limit, exclude_targets=busy)
+        await self._fan(due, report, self._send_alert, interrupt)
         report_store.skip_orphaned(self.db)
-        await self._fan(
-            report_store.due_updates(self.db, _iso(self.now()), self.limit), report, self._send_update
-        )
+        updates = report_store.due_updates(self.db, _iso(self.now()), self.limit)
+        updates = [u for u in updates if u["target"] not in self.lanes]
+        await self._fan(updates, report, self._send_update, interrupt)
         await self._send_notices(report)
         return report
 
@@ -262,26 +272,95 @@ class Outbox:
         rows: list[dict[str, Any]],
         report: DeliveryReport,
         send: Callable[[dict[str, Any], DeliveryReport], Awaitable[bool]],
+        interrupt: asyncio.Event | None = None,
     ) -> None:
-        """Rows grouped by target: one at a time per target, targets concurrently."""
+        """Rows grouped by target: one lane per target, sending its rows one at a time, targets
+        concurrently; returns when the lanes are done or `interrupt` is set."""
         groups: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
             groups.setdefault(row["target"], []).append(row)
-        gate = asyncio.Semaphore(max(self.concurrency, 1))
+        started = [self._start_lane(t, q, report, send) for t, q in groups.items()]
+        if not started:
+            return
+        if interrupt is None:
+            await asyncio.gather(*started)
+            return
+        woken = asyncio.ensure_future(interrupt.wait())
+        waiting = set(started)
+        try:
+            while waiting and not woken.done():
+                done, _ = await asyncio.wait([*waiting, woken], return_when=asyncio.FIRST_COMPLETED)
+                waiting -= done
+        finally:
+            woken.cancel()
 
-        async def serve(target: str, queue: list[dict[str, Any]]) -> None:
-            async with gate:
-                for done, row in enumerate(queue):
-                    if self.stopping:
-                        return
-                    if self._cool(target):
-                        report.waiting += len(queue) - done
-                        return
-                    if not await send(row, report):  # rate limited: the target cools down
-                        report.waiting += len(queue) - done - 1
-                        return
+    def _start_lane(
+        self,
+        target: str,
+        queue: list[dict[str, Any]],
+        report: DeliveryReport,
+        send: Callable[[dict[str, Any], DeliveryReport], Awaitable[bool]],
+    ) -> asyncio.Task[None]:
+        lane = asyncio.get_running_loop().create_task(self._serve(target, queue, report, send))
+        self.lanes[target] = lane
 
-        await asyncio.gather(*(serve(t, q) for t, q in groups.items()))
+        def ended(_: asyncio.Task[None]) -> None:
+            if not lane.cancelled() and lane.exception() is not None:
+                log.error("delivery lane for %s failed", target, exc_info=lane.exception())
+                self.metrics.errors.labels("job").inc()
+            if self.lanes.get(target) is lane:
+                del self.lanes[target]
+            if self.on_idle is not None:
+                self.on_idle()
+
+        lane.add_done_callback(ended)
+        return lane
+
+    async def _serve(
+        self,
+        target: str,
+        queue: list[dict[str, Any]],
+        report: DeliveryReport,
+        send: Callable[[dict[str, Any], DeliveryReport], Awaitable[bool]],
+    ) -> None:
+        """One target's rows in order; its pace is waited for outside the send slots."""
+        loop = asyncio.get_running_loop()
+        if self._gate is None or self._gate_loop is not loop:  # a semaphore belongs to one loop
+            self._gate, self._gate_loop = asyncio.Semaphore(max(self.concurrency, 1)), loop
+        for done, row in enumerate(queue):
+            if self.stopping:
+                return
+            if self._cool(target):
+                report.waiting += len(queue) - done
+                return
+            await self._wait_turn(row["target"])
+            if self.stopping:
+                return
+            async with self._gate:
+                ok = await send(row, report)
+            if not ok:  # rate limited: the target cools down
+                report.waiting += len(queue) - done - 1
+                return
+
+    async def _wait_turn(self, key: str) -> None:
+        """Wait until the target's notifier may post to it without pausing (its optional
+        `wait_turn`), so that a paced channel does not hold a slot other channels could use."""
+        with contextlib.suppress(TargetError):
+            notifier = notifier_for(self.notifiers, parse_target(key))
+            waiter = getattr(notifier, "wait_turn", None)
+            if waiter is not None:
+                await waiter(parse_target(key))
+
+    async def settle(self, timeout: float | None = None) -> None:
+        """Wait for the lanes still sending (at most `timeout` seconds), then cancel those left: a
+        cancelled send stays `sending` and is resolved by the next run."""
+        pending = list(self.lanes.values())
+        if not pending:
+            return
+        _, left = await asyncio.wait(pending, timeout=timeout)
+        for lane in left:
+            lane.cancel()
+        await asyncio.gather(*left, return_exceptions=True)
 
     def _target(self, row: dict[str, Any], report: DeliveryReport, table: str) -> Target | None:
         try:

@@ -176,6 +176,13 @@ class SlackNotifier:
 
     # --- posting ------------------------------------------------------------------------------------
 
+    async def wait_turn(self, target: Target) -> None:
+        """Wait until a post to the target's channel would not be paced (the outbox waits here
+        without holding a send slot; `_post` still checks, so a caller that skips this is paced)."""
+        wait = self._last_post.get(target.key, float("-inf")) + self.min_interval - self._clock()
+        if wait > 0:
+            await self._sleep(wait)
+
     async def send(self, alert: Alert, target: Target) -> SendResult:
         """Post `alert` to the target's channel; never raises for Slack or network trouble."""
         return await self._post(

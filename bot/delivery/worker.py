@@ -1,6 +1,7 @@
 """The delivery loop inside `riskwire run`: one outbox pass whenever there is work, at once when a poll
-created alerts (kick), when a retry comes due, or when a rate-limited target cools down; otherwise
-every `interval` seconds as a safety net."""
+created alerts (kick), when a channel's lane ends, when a retry comes due, or when a rate-limited
+target cools down; otherwise every `interval` seconds as a safety net. A pass stops waiting for the
+lanes of busy channels when it is kicked, so new alerts for other channels go out at once."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        outbox.on_idle = self.kick  # a lane that ended may leave its target's next rows due
 
     def kick(self) -> None:
         """Ask for a pass now (cheap; many kicks during a pass give one more pass)."""
@@ -36,7 +38,7 @@ class DeliveryWorker:
             self._wake.clear()
             worked = False
             try:
-                report = await self.outbox.deliver()
+                report = await self.outbox.deliver(interrupt=self._wake)
                 worked = report.worked
             except Exception:  # a bug in one pass must not end delivery for good
                 log.exception("delivery pass failed")
@@ -57,8 +59,11 @@ class DeliveryWorker:
         self._wake.set()
         if self._task is None:
             return
+        started = asyncio.get_running_loop().time()
         try:
             await asyncio.wait_for(asyncio.shield(self._task), grace)
         except TimeoutError:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        left = max(grace - (asyncio.get_running_loop().time() - started), 0.0)
+        await self.outbox.settle(left)

@@ -1,4 +1,5 @@
-"""The middle of the flow: new articles -> matches -> alerts -> outbox rows, one transaction per article."""
+"""The middle of the flow: new articles -> matches -> alerts -> outbox rows, one transaction per batch
+(a feed's new items)."""
 
 from __future__ import annotations
 
@@ -238,7 +239,7 @@ def process_articles(
     story_hours: int = WINDOW_HOURS,
     first_fetch: bool = False,
 ) -> ProcessReport:
-    """Store new articles, match them, and store their alerts with outbox rows, atomically per article.
+    """Store new articles, match them, and store their alerts with outbox rows, atomically per batch.
 
     Articles already stored are skipped (dedup 1). A match repeating a story published within
     `story_hours` of it is linked to that story as a report, not a new alert (dedup 2, bot.pipeline.stories),
@@ -284,27 +285,29 @@ def store_matched(
 ) -> ProcessReport:
     """The storing half of `process_articles`, for articles matched already (the service matches
     them in its worker processes): an article stored meanwhile (by another feed carrying it) is
-    skipped, so the result is the same whichever of the two ran."""
+    skipped, so the result is the same whichever of the two ran. The batch is stored in one
+    transaction (a savepoint inside the caller's): a failure stores none of it, so the next poll
+    stores it all."""
     report = ProcessReport()
-    known: set[str] = set()
     clock = now()
     stamp = clock.isoformat(timespec="seconds")
     cutoff = clock - timedelta(hours=baseline_hours) if baseline_hours else None
     listed = load_index(db)
-    for article, matches in matched:
-        if article.id in known or article_store.seen_ids(db, [article.id]):
-            continue
-        known.add(article.id)
-        matches = per_listing(matches)
-        served: dict[tuple[str, ...], set[str]] = {}  # per issuer: the targets given this article
-        if cutoff is None:
-            old = False
-        elif article.published is None:
-            old = first_fetch
-        else:
-            old = article.published < cutoff
-        with db.atomic():
-            article_store.save_articles(db, [article], stamp)
+    batch = list(matched)  # matched before the write lock is taken
+    with db.atomic():  # one transaction for the batch (a feed): all of its new articles or none
+        fresh = {a.id: (a, m) for a, m in reversed(batch)}  # the first of each id, in batch order
+        stored = article_store.seen_ids(db, fresh)
+        todo = [fresh.pop(a.id) for a, _ in batch if a.id in fresh and a.id not in stored]
+        article_store.save_articles(db, [a for a, _ in todo], stamp)
+        for article, matches in todo:
+            matches = per_listing(matches)
+            served: dict[tuple[str, ...], set[str]] = {}  # per issuer: the targets given this article
+            if cutoff is None:
+                old = False
+            elif article.published is None:
+                old = first_fetch
+            else:
+                old = article.published < cutoff
             for match in matches:
                 alert = screen_article_alert(build_alert(article, match, stamp), article, listed)
                 if alert_store.exists(db, alert.id):
@@ -325,5 +328,5 @@ def store_matched(
                 issuer = served.setdefault(match.listings or (match.ticker,), set())
                 report.deliveries += fan_out(db, alert, stamp, baseline=old, only=own, served=issuer)
                 report.alerts.append(alert)
-        report.new += 1
+            report.new += 1
     return report

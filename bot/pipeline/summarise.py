@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 MAX_CHARS = 320
@@ -19,16 +19,26 @@ def _segmenter() -> Any:
 
 def split_sentences(text: str) -> list[str]:
     """Sentences of `text` (paragraph breaks always end a sentence)."""
+    return list(_sentences(text))
+
+
+# An article's text is split once, however many alerts (one per company) summarise it, and a
+# paragraph that other outlets carry word for word is split once too.
+@lru_cache(maxsize=256)
+def _sentences(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for para in re.split(r"\n\s*\n|\n", text):
         para = " ".join(para.split())
-        if not para:
-            continue
-        if len(para) > 20000:  # pysbd is slow on huge paragraphs; fall back to punctuation
-            out.extend(s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])", para) if s.strip())
-            continue
-        out.extend(s.strip() for s in _segmenter().segment(para) if s.strip())
-    return out
+        if para:
+            out.extend(_paragraph_sentences(para))
+    return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def _paragraph_sentences(para: str) -> tuple[str, ...]:
+    if len(para) > 20000:  # pysbd is slow on huge paragraphs; fall back to punctuation
+        return tuple(s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])", para) if s.strip())
+    return tuple(s.strip() for s in _segmenter().segment(para) if s.strip())
 
 
 def _same(a: str, b: str) -> bool:

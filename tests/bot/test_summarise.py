@@ -78,3 +78,25 @@ def test_summary_is_article_sentences_with_the_evidence(case) -> None:  # type: 
     holding = [s for s in source if any(t in s.lower() for t in evidence) and len(s) <= MAX_CHARS]
     if holding:
         assert any(t in out.lower() for t in evidence)
+
+
+def test_an_article_is_split_once_for_all_its_alerts(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot.pipeline import summarise as module
+
+    title, _, body = SEED.read_text(encoding="utf-8").partition("\n\n")
+    body += "\n\nA paragraph only this test has, so that nothing is split before."
+    calls: list[str] = []
+    segmenter = module._segmenter()
+    segment = segmenter.segment
+
+    def counting(text: str) -> list[str]:
+        calls.append(text)
+        return segment(text)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(segmenter, "segment", counting)
+    first = summarise(title, body, ["Rekognition"])
+    split = len(calls)
+    second = summarise(title, body, ["shell company"])  # the same article's alert for another company
+    assert split > 0 and len(calls) == split
+    assert len(calls) == len(set(calls))  # no paragraph split twice
+    assert first and second

@@ -8,6 +8,7 @@ import asyncio
 import gzip
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -32,7 +33,9 @@ class Hit:
     path: str
     headers: dict[str, str]
     status: int
-    at: float = field(default_factory=time.monotonic)  # when the request arrived
+    at: float = field(default_factory=time.monotonic)  # when it was answered (after any delay)
+    started: float = 0.0  # when the request arrived
+    peer: int = 0  # the client's port: the same port again means a kept-alive connection was reused
 
 
 @dataclass
@@ -55,14 +58,22 @@ class FeedServer:
         return [h for h in self.hits if h.path == path]
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        started = time.monotonic()
+        peer = (request.transport.get_extra_info("peername") or ("", 0))[1] if request.transport else 0
+        return await self._answer(
+            request,
+            lambda status: Hit(request.path, dict(request.headers), status, started=started, peer=peer),
+        )
+
+    async def _answer(self, request: web.Request, hit: Callable[[int], Hit]) -> web.StreamResponse:
         route = self.routes.get(request.path)
         if route is None:
-            self.hits.append(Hit(request.path, dict(request.headers), 404))
+            self.hits.append(hit(404))
             return web.Response(status=404, text="not found")
         if route.delay:
             await asyncio.sleep(route.delay)
         if route.redirect:
-            self.hits.append(Hit(request.path, dict(request.headers), 302))
+            self.hits.append(hit(302))
             raise web.HTTPFound(route.redirect)
         etag = '"' + hashlib.sha1(route.body).hexdigest()[:12] + '"'
         if (
@@ -73,9 +84,9 @@ class FeedServer:
                 or request.headers.get("If-Modified-Since") == route.last_modified
             )
         ):
-            self.hits.append(Hit(request.path, dict(request.headers), 304))
+            self.hits.append(hit(304))
             return web.Response(status=304, headers={"ETag": etag})
-        self.hits.append(Hit(request.path, dict(request.headers), route.status))
+        self.hits.append(hit(route.status))
         headers = {"ETag": etag, "Last-Modified": route.last_modified, "Content-Type": route.content_type}
         body = route.body
         if route.gzip:

@@ -8,9 +8,10 @@ oldest first; `oldest`/`latest`/`inclusive`, `limit` with cursor paging, metadat
 `include_all_metadata`), the three steps of files_upload_v2 (files.getUploadURLExternal, the upload
 URL, files.completeUploadExternal) and apps.connections.open. It can be told to answer the next
 calls to a method with an error (e.g. `ratelimited` with HTTP 429 and Retry-After, `missing_scope`,
-`channel_not_found`), to cap history pages (`history_cap`, like Slack's 15-message limit for some
-apps), and to hold the answer to the next chat.postMessage after storing the message (`hold_posts`),
-as Slack has it when the caller dies before reading the answer. Message timestamps follow `clock`.
+`channel_not_found`), to limit posts per channel as Slack does (`post_interval`), to cap history
+pages (`history_cap`, like Slack's 15-message limit for some apps), and to hold the answer to the
+next chat.postMessage after storing the message (`hold_posts`), as Slack has it when the caller dies
+before reading the answer. Message timestamps follow `clock`.
 The real AsyncWebClient talks to it via `base_url=fake.api_url`.
 """
 
@@ -33,6 +34,7 @@ class Call:
     token: str | None
     status: int = 200
     response: dict[str, Any] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)  # when the fake received it
 
 
 @dataclass
@@ -66,6 +68,10 @@ class FakeSlackApi:
         self.files: dict[str, dict[str, Any]] = {}  # file id -> {filename, length, title, channel, ...}
         self.clock: Callable[[], float] = time.time  # message timestamps (Slack's ts) follow this
         self.history_cap = 1000  # most messages one conversations.history/replies page returns
+        # Slack's per-channel limit (about one post a second): a chat.postMessage to a channel sooner
+        # than this after its last post there is answered 429 ratelimited (0: no limit)
+        self.post_interval = 0.0
+        self._last_post_at: dict[str, float] = {}
         self.hold_posts = False  # store the next chat.postMessage, then hold its answer until release()
         self.held = asyncio.Event()  # set once a held post is stored
         self._release = asyncio.Event()
@@ -182,6 +188,12 @@ class FakeSlackApi:
         wanted = self.app_token if call.method == "apps.connections.open" else self.bot_token
         if call.token != wanted:
             return 200, {"ok": False, "error": "invalid_auth"}, {}
+        if call.method == "chat.postMessage" and self.post_interval > 0:
+            channel = str(call.params.get("channel"))
+            early = self._last_post_at.get(channel, float("-inf")) + self.post_interval - call.at
+            if early > 0:
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
+            self._last_post_at[channel] = call.at
         for script in self._scripts.get(call.method, []):
             if script.channel is None or script.channel == call.params.get("channel"):
                 self._scripts[call.method].remove(script)
