@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.main import main
 from storage import feeds as feed_store
 from storage.db import open_db
 from tests.bot.test_cli import run
@@ -27,25 +26,11 @@ OPML = """<?xml version="1.0"?>
 </body></opml>
 """
 
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
-    for var in ("RISKWIRE_CONFIG", "SLACK_BOT_TOKEN", "DISCORD_TOKEN"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("RISKWIRE_DB", str(tmp_path / "door.db"))
-    monkeypatch.setenv("RISKWIRE_ALLOW_PRIVATE_FEEDS", "1")  # the feed server listens on 127.0.0.1
-
-    def call(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return call
+pytestmark = pytest.mark.usefixtures("private_feeds")  # the feed server listens on 127.0.0.1
 
 
 def _feeds(tmp_path: Path) -> list[str]:
-    return [r["url"] for r in feed_store.all_feeds(open_db(tmp_path / "door.db"))]
+    return [r["url"] for r in feed_store.all_feeds(open_db(tmp_path / "riskwire.db"))]
 
 
 def _closed_port_url() -> str:
@@ -164,7 +149,9 @@ def test_a_ticker_with_stored_alerts_keeps_its_history_after_unwatching(cli, tmp
     from tests.historykit import add_alert
 
     assert cli("watch", "add", "ZZQX", "--names", "Zedquix Holdings", "--to", "console")[0] == 0
-    add_alert(open_db(tmp_path / "door.db"), ticker="ZZQX", company="Zedquix Holdings", created=ago(hours=2))
+    add_alert(
+        open_db(tmp_path / "riskwire.db"), ticker="ZZQX", company="Zedquix Holdings", created=ago(hours=2)
+    )
     assert cli("watch", "remove", "ZZQX", "--to", "console")[0] == 0
     code, out, err = cli("history", "ZZQX", "--format", "jsonl")
     assert code == 0, err

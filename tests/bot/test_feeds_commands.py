@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.main import main
 from bot.delivery.targets import parse_target
 from bot.usecases import feeds as feed_service
 from bot.usecases import service
@@ -26,21 +25,6 @@ OPML = """<?xml version="1.0"?>
   <outline text="a folder with no feed"/>
 </body></opml>
 """
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
-    for var in ("RISKWIRE_CONFIG", "SLACK_BOT_TOKEN", "DISCORD_TOKEN"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("RISKWIRE_DB", str(tmp_path / "cli.db"))
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_starter_list_is_off_until_enabled(cli) -> None:  # type: ignore[no-untyped-def]
@@ -101,7 +85,7 @@ def test_opml_import(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-de
     assert code == 0 and "2 feed(s) added" in out and "skipped file:///etc/passwd" in out
     code, out, _ = cli("feeds", "import", str(path))  # feeds on the list already are not fetched again
     assert "0 feed(s) added, 2 already on the list" in out
-    db = open_db(tmp_path / "cli.db")
+    db = open_db(tmp_path / "riskwire.db")
     assert feed_store.get(db, "https://www.sec.gov/news/pressreleases.rss")["title"] == "SEC press releases"  # type: ignore[index]
 
 
@@ -124,7 +108,7 @@ def test_bad_opml_is_one_clear_line(cli, tmp_path: Path, body: str, message: str
 
 def test_status_shows_health_next_poll_and_pause_then_resume(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     cli("feeds", "add", "https://feeds.example.com/a.xml", "--no-check")
-    db = open_db(tmp_path / "cli.db")
+    db = open_db(tmp_path / "riskwire.db")
     url = "https://feeds.example.com/a.xml"
     feed_store.record_failure(
         db,
@@ -149,13 +133,13 @@ def test_status_shows_health_next_poll_and_pause_then_resume(cli, tmp_path: Path
 def test_feed_with_its_own_interval(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = cli("feeds", "add", "https://feeds.example.com/fast.xml", "--every", "120", "--no-check")
     assert code == 0 and "Added feed" in out
-    row = feed_store.get(open_db(tmp_path / "cli.db"), "https://feeds.example.com/fast.xml")
+    row = feed_store.get(open_db(tmp_path / "riskwire.db"), "https://feeds.example.com/fast.xml")
     assert row is not None and row["poll_seconds"] == 120
 
 
 def test_the_operators_add_keeps_a_feed_and_its_remove_ends_every_ownership(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     url = "https://feeds.example.com/shared.xml"
-    db = open_db(tmp_path / "cli.db")
+    db = open_db(tmp_path / "riskwire.db")
     workspace = service.Scope(parse_target("slack:T1/C1"), user="U1")
     stamp = "2026-11-25T10:00:00+00:00"
     feed_service.add_feeds(db, workspace, [url], stamp, allow_private=False)

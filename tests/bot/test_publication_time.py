@@ -7,14 +7,12 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.cli.main import main
 from bot.core.settings import Settings
 from bot.delivery.console import ConsoleNotifier
 from bot.discord_app.messages import digest_message
@@ -74,29 +72,12 @@ JPM_FRESH = Item(  # published three hours ago
 
 Cli = Callable[..., tuple[int, str, str]]
 
+pytestmark = pytest.mark.usefixtures("private_feeds")  # the feed server listens on 127.0.0.1
+
 
 def item(base: Item, hours_ago: float) -> Item:
     """`base` published `hours_ago` hours before now."""
     return Item(base.title, base.link, base.description, pub=recent_pub(hours_ago))
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
-    """`riskwire ARGS...` in this process, on a database in tmp_path: (exit code, stdout, stderr)."""
-    monkeypatch.chdir(tmp_path)
-    for var in list(os.environ):
-        if var.startswith(("SLACK_", "DISCORD_", "RISKWIRE_")):
-            monkeypatch.delenv(var)
-    monkeypatch.setenv("RISKWIRE_DB", str(tmp_path / "riskwire.db"))
-    monkeypatch.setenv("RISKWIRE_ALLOW_PRIVATE_FEEDS", "1")
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 @pytest.fixture
