@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
 from bot.cli.main import main
+from tests.fakes.slack_api import FakeSlackApi
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -35,3 +36,13 @@ def private_feeds(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     """Feeds on 127.0.0.1 allowed, for tests that serve them from the local feed server (after `cli`
     has cleared the environment)."""
     monkeypatch.setenv("RISKWIRE_ALLOW_PRIVATE_FEEDS", "1")
+
+
+@pytest.fixture
+async def slack_api() -> AsyncIterator[FakeSlackApi]:
+    """The local fake Slack Web API, on 127.0.0.1."""
+    fake = await FakeSlackApi().start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()

@@ -18,12 +18,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
 from bot.delivery.targets import parse_target
 from bot.usecases import service
@@ -56,15 +55,6 @@ def big_feed() -> bytes:
     body = (head + filler + "</channel>" + tail).encode()
     assert 4_500_000 < len(body) <= 5 * 1024 * 1024
     return body
-
-
-@pytest.fixture
-async def slack_api() -> AsyncIterator[FakeSlackApi]:
-    fake = await FakeSlackApi().start()
-    try:
-        yield fake
-    finally:
-        await fake.stop()
 
 
 class Service:

@@ -11,15 +11,6 @@ from tests.slackkit import SIGNING_SECRET
 
 
 @pytest.fixture
-async def slack_api() -> AsyncIterator[FakeSlackApi]:
-    fake = await FakeSlackApi().start()
-    try:
-        yield fake
-    finally:
-        await fake.stop()
-
-
-@pytest.fixture
 def http_settings(slack_api: FakeSlackApi, db_path) -> Settings:  # type: ignore[no-untyped-def]
     return Settings(
         db_path=str(db_path),
