@@ -290,15 +290,7 @@ class FeedPoller:
             )
             if row.get("paused") and feed_store.resume(db, url):
                 outcome.resumed = True
-                for target in feed_store.notice_targets(db, url):
-                    notices.add(
-                        db,
-                        target,
-                        "feed_resumed",
-                        url,
-                        f"feed {url} works again and is polled as usual.",
-                        _iso(now),
-                    )
+                _tell_owners(db, url, "feed_resumed", f"feed {url} works again and is polled as usual.", now)
         if outcome.processed is not None:
             processed = outcome.processed
             self.metrics.items.inc(processed.seen)
@@ -344,17 +336,12 @@ class FeedPoller:
                 reason = f"{failures} failures in a row; last: {error}"
                 if feed_store.pause(db, url, _iso(now), reason):
                     outcome.paused = True
-                    for target in feed_store.notice_targets(db, url):
-                        notices.add(
-                            db,
-                            target,
-                            "feed_paused",
-                            url,
-                            f"feed {url} is paused after {reason}. It is retried every "
-                            f"{PAUSED_PROBE // 3600} hours and resumes by itself when it works again "
-                            "(or: riskwire feeds resume URL).",
-                            _iso(now),
-                        )
+                    text = (
+                        f"feed {url} is paused after {reason}. It is retried every "
+                        f"{PAUSED_PROBE // 3600} hours and resumes by itself when it works again "
+                        "(or: riskwire feeds resume URL)."
+                    )
+                    _tell_owners(db, url, "feed_paused", text, now)
         if outcome.paused:
             log.warning("feed %s paused after %d failures: %s", url, failures, error)
         return outcome
@@ -465,3 +452,9 @@ def _fresh_and_watched(
     companies among them (`riskwire directory update`) that the matcher's directory adds."""
     watched = subscriptions.watched(db)
     return new_articles(db, articles), watched, listed_companies(db, watched)
+
+
+def _tell_owners(db: sqlite_utils.Database, url: str, kind: str, text: str, now: datetime) -> None:
+    """Queue a notice about feed `url` for each of its owners, in the channel it was added from."""
+    for target in feed_store.notice_targets(db, url):
+        notices.add(db, target, kind, url, text, _iso(now))
