@@ -80,6 +80,11 @@ def mark_failed(db: sqlite_utils.Database, delivery_id: int, error: str) -> None
     )
 
 
+def mark_unroutable(db: sqlite_utils.Database, row_id: int, error: str, *, table: str = "deliveries") -> None:
+    """Fail an outbox row whose target cannot be read (not counted as an attempt: nothing was sent)."""
+    db.execute(f"update {_table(table)} set state = 'failed', last_error = ? where id = ?", [error, row_id])
+
+
 def for_alert(db: sqlite_utils.Database, alert_id: str) -> list[dict[str, Any]]:
     return list(db.table("deliveries").rows_where("alert_id = ?", [alert_id], order_by="id"))
 
