@@ -20,6 +20,7 @@ from functools import cache
 from importlib import resources
 from itertools import pairwise
 
+from rules.directory import ORDINARY_WORD_ZIPF, word_zipf
 from rules.models import Company
 from rules.text import Doc, normalise_term
 
@@ -283,12 +284,13 @@ def link_companies(
             )
     linked: dict[str, float] = {}
     rejected: dict[str, str] = {}
+    named = _name_spans(mentions)
     for ticker, found in mentions.items():
         found.sort(key=lambda m: m.start)
         _drop_nested(found)
         if words.acquiring:
             _drop_acquired_units(found, doc, index.company(ticker).name, words)
-        _confirm_ambiguous(found, doc, ticker in other_sense, words)
+        _confirm_ambiguous(found, doc, ticker in other_sense, words, named)
         valid = [m for m in found if m.valid]
         if not valid:
             rejected[ticker] = "; ".join(sorted({f"{m.text!r} {m.reason}" for m in found}))
@@ -400,7 +402,26 @@ def _other_sense_here(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     gap = doc.text[max(0, m.start - 3) : m.start]
     if len(before[0]) == 1 and gap.endswith(". ") and gap[0].isupper():
         return True
+    if m.field == "title" and _sentence_case_title(doc) and _after_rare_opening_word(doc, m, words):
+        return True
     return (m.field != "title" or _sentence_case_title(doc)) and _after_first_name(doc.text, m.start, words)
+
+
+def _after_rare_opening_word(doc: Doc, m: Mention, words: LinkingWords) -> bool:
+    """'Bayeux Tapestry to be loaned...': a sentence-case headline opening with a capitalised word
+    rarer than any ordinary word (a place or a person) right before the name: a proper name it
+    belongs to, such as an artwork's or a person's."""
+    a = doc.spans["title"][0]
+    opening = doc.text[a : m.start].split()
+    if len(opening) != 1:
+        return False
+    word = opening[0]
+    if (
+        not (word.isalpha() and word[0].isupper() and not word.isupper())
+        or word.lower() in words.not_first_names
+    ):
+        return False
+    return word_zipf(word) < ORDINARY_WORD_ZIPF
 
 
 _SHORT_FUNCTION_WORDS = frozenset(
@@ -438,7 +459,35 @@ def _after_first_name(text: str, start: int, words: LinkingWords) -> bool:
 _PREVIOUS_WORD = re.compile(r"(\w*)[ ,]*\s([A-Z][a-z]+) $")
 
 
-def _confirm_ambiguous(found: list[Mention], doc: Doc, other_sense: bool, words: LinkingWords) -> None:
+def _name_spans(mentions: dict[str, list[Mention]]) -> list[tuple[int, int]]:
+    """Where companies are named by a name that is not an ordinary word (for `_listed_with_names`)."""
+    return sorted(
+        (m.start, m.end) for found in mentions.values() for m in found if m.valid and m.kind == "name"
+    )
+
+
+def _listed_with_names(m: Mention, text: str, named: list[tuple[int, int]]) -> bool:
+    """'Texas Instruments, Analog Devices and Microchip': an ordinary-word name listed with other
+    companies' names ('X, Y and Z', 'X or Y') is a company too."""
+    for start, end in named:
+        if 0 < m.start - end <= 6:
+            gap = text[end : m.start]
+        elif 0 < start - m.end <= 6:
+            gap = text[m.end : start]
+        else:
+            continue
+        if gap.strip(" ,") in ("", "and", "or", "&") and gap.strip():
+            return True
+    return False
+
+
+def _confirm_ambiguous(
+    found: list[Mention],
+    doc: Doc,
+    other_sense: bool,
+    words: LinkingWords,
+    named: list[tuple[int, int]] | None = None,
+) -> None:
     for m in found:
         if m.valid and m.kind == "ambiguous" and _other_sense_here(m, doc, words):
             m.valid, m.reason = False, "a collocation of the word's other sense"
@@ -458,6 +507,9 @@ def _confirm_ambiguous(found: list[Mention], doc: Doc, other_sense: bool, words:
         if (after and after[0] in words.context_after) or (before and before[0] in words.context_before):
             confirmed = True
             break
+        if named and _listed_with_names(m, doc.text, named):
+            confirmed = True
+            break
     if not confirmed:
         for m in candidates:
             m.valid, m.reason = False, "ambiguous name without confirming context"
@@ -472,7 +524,16 @@ def _passing(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     passing_before = words.passing_before
     if before[-1:] in passing_before or before[-2:] in passing_before or before in passing_before:
         return True
-    return _qualifies_another(m, doc, words) or _data_recipient(m, doc, words)
+    return _qualifies_another(m, doc, words) or _data_recipient(m, doc, words) or _side_clause(m, doc)
+
+
+def _side_clause(m: Mention, doc: Doc) -> bool:
+    """'Netflix launches an ad plan, with Microsoft selling the ads': a company in a trailing 'with X
+    doing Y' clause plays a side part in the main clause's story."""
+    if not doc.text[max(0, m.start - 8) : m.start].endswith(", with "):
+        return False
+    after = doc.low[m.end : m.end + 30].split()[:1]
+    return bool(after) and len(after[0]) > 4 and after[0].endswith("ing")
 
 
 def _qualifies_another(m: Mention, doc: Doc, words: LinkingWords) -> bool:

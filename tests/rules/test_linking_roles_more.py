@@ -13,7 +13,7 @@ from rules.engine import Matcher
 from rules.models import WatchSpec
 
 TICKERS = ("BALL", "CVX", "BA", "LMT", "LHX", "META", "HD", "GOOGL", "DIS", "AAPL", "DAL", "UAL", "FOXA")
-TICKERS += ("PLTR", "HOOD", "APP", "CMCSA")
+TICKERS += ("PLTR", "HOOD", "APP", "CMCSA", "MCHP", "TXN", "ADI", "TPR", "NFLX", "MSFT")
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +82,21 @@ def test_the_former_fox_entertainment_company_is_not_fox_corp(matcher) -> None:
     lead = "The deal brings the studio and a stake in Hulu under Disney, while Fox News stays apart."
     assert "FOXA" not in linked(matcher, title, lead)
     assert linked(matcher, "Fox Corp. to buy a streaming service") == {"FOXA"}
+
+
+def test_an_ordinary_word_name_listed_with_company_names_is_a_company(matcher) -> None:
+    title = "Chips from Texas Instruments, Analog Devices and Microchip turn up in seized drones"
+    assert linked(matcher, title) == {"TXN", "ADI", "MCHP"}
+    assert "MCHP" not in linked(matcher, "Vets urge owners to microchip their pets")
+    assert "MCHP" not in linked(matcher, "Microchip implants let workers open doors with a wave")
+
+
+def test_a_rare_opening_word_before_an_ordinary_word_name_makes_a_proper_name(matcher) -> None:
+    assert linked(matcher, "Bayeux Tapestry to go on show in London next year") == set()
+    assert linked(matcher, "Tapestry to buy Capri in an $8.5 billion deal") == {"TPR"}
+
+
+def test_a_company_in_a_trailing_with_clause_plays_a_side_part(matcher) -> None:
+    title = "Netflix launches a cheaper plan with ads, with Microsoft selling the ads"
+    assert linked(matcher, title) == {"NFLX"}
+    assert "MSFT" in linked(matcher, "Netflix signs an ad deal with Microsoft")
