@@ -19,7 +19,10 @@ def tagged(matcher: Matcher, title: str, body: str = "") -> set[str]:
 
 OBLIQUE = [
     ("surveillance", "Carrier to share subscribers' browsing and app data with advertisers by default"),
-    ("surveillance", "Retailer sent shoppers' purchase history to a social network without consent, watchdog says"),
+    (
+        "surveillance",
+        "Retailer sent shoppers' purchase history to a social network without consent, watchdog says",
+    ),
     ("surveillance", "Studio settles claims it let children's data be collected for targeted ads"),
     ("surveillance", "Telecom fined over supercookies that followed customers across websites"),
     ("surveillance", "Phone maker will scan users' photos for banned images before they reach the cloud"),
@@ -30,6 +33,10 @@ OBLIQUE = [
     ("sanctions", "Beijing says it will sanction the missile maker over arms sales to Taiwan"),
     ("sanctions", "China freezes assets of three defense contractors over Taiwan arms deal"),
     ("sanctions", "Western chips found inside Russian drones shot down over Kyiv, researchers say"),
+    ("sanctions", "Trader fined for shipping Russian crude above the price cap"),
+    ("surveillance", "Hospital chain shared patient data with Meta through a tracking pixel without consent"),
+    ("surveillance", "Utility handed smart meter data to police without a warrant"),
+    ("whistleblower", "Bank analyst warned FINRA that brokers churned client accounts"),
     ("whistleblower", "Software engineer warns FTC that the company's chatbot gives dangerous advice"),
     ("whistleblower", "Crew member who exposed illegal dumping awarded part of the fine"),
     ("whistleblower", "Retailer fires worker who led walkout over unsafe conditions during the pandemic"),
@@ -42,6 +49,7 @@ TRAPS = [
     ("surveillance", "Scientists collect DNA samples from patients to study a virus variant"),
     ("surveillance", "Phone camera app adds filters that flatter every skin tone"),
     ("sanctions", "Judge orders asset freeze on fraud suspect's companies"),
+    ("sanctions", "Regulator lowers the energy price cap for households"),
     ("sanctions", "League will sanction the club over crowd trouble, football body says"),
     (
         "whistleblower",
