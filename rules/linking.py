@@ -527,6 +527,24 @@ def _passing(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     return _qualifies_another(m, doc, words) or _data_recipient(m, doc, words) or _side_clause(m, doc)
 
 
+_LIST_OPENERS = frozenset({("including",), ("includes",), ("such", "as"), ("among", "them")})
+
+
+def _named_among_targets(m: Mention, doc: Doc, risk_sentences: Collection[int], words: LinkingWords) -> bool:
+    """'China freezes assets of five defense contractors, including Northrop Grumman': in a sentence
+    where a risk rule fired, a company listed among the things acted on is one of the subjects, unless
+    the list is of rivals, customers or partners ('rivals including Google')."""
+    if not risk_sentences or doc.sentence_index(m.start) not in risk_sentences:
+        return False
+    before = doc.low[max(0, m.start - 80) : m.start].split()
+    for opener in _LIST_OPENERS:
+        n = len(opener)
+        if tuple(before[-n:]) == opener:
+            head = tuple(before[-n - 1 : -n])
+            return bool(head) and head not in words.passing_before and head[0] not in words.passing_after
+    return False
+
+
 def _side_clause(m: Mention, doc: Doc) -> bool:
     """'Netflix launches an ad plan, with Microsoft selling the ads': a company in a trailing 'with X
     doing Y' clause plays a side part in the main clause's story."""
@@ -669,7 +687,10 @@ def salience(
             weight = _BODY if body <= 4 else 0.0
         if m.kind == "symbol" and m.field != "title":
             weight = min(weight, 1.0)
-        if weight and ((subordinate and m.field == "title") or _passing(m, doc, words)):
+        if weight and (
+            (subordinate and m.field == "title")
+            or (_passing(m, doc, words) and not _named_among_targets(m, doc, risk_sentences, words))
+        ):
             weight *= _PASSING_FACTOR
             m.reason = "passing"
         elif weight and risk_sentences and doc.sentence_index(m.start) in risk_sentences:

@@ -13,7 +13,7 @@ from rules.engine import Matcher
 from rules.models import WatchSpec
 
 TICKERS = ("BALL", "CVX", "BA", "LMT", "LHX", "META", "HD", "GOOGL", "DIS", "AAPL", "DAL", "UAL", "FOXA")
-TICKERS += ("PLTR", "HOOD", "APP", "CMCSA", "MCHP", "TXN", "ADI", "TPR", "NFLX", "MSFT")
+TICKERS += ("PLTR", "HOOD", "APP", "CMCSA", "MCHP", "TXN", "ADI", "TPR", "NFLX", "MSFT", "NOC")
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +100,14 @@ def test_a_company_in_a_trailing_with_clause_plays_a_side_part(matcher) -> None:
     title = "Netflix launches a cheaper plan with ads, with Microsoft selling the ads"
     assert linked(matcher, title) == {"NFLX"}
     assert "MSFT" in linked(matcher, "Netflix signs an ad deal with Microsoft")
+
+
+def test_a_company_listed_among_the_targets_of_a_risk_action_is_a_subject(matcher) -> None:
+    title = (
+        "China freezes assets of four defense contractors, including Northrop Grumman, over Taiwan arms sale"
+    )
+    assert linked(matcher, title) == {"NOC"}
+    # a list of rivals stays a passing mention, and so does a list outside a risk sentence
+    title = "Lockheed Martin probed over export-control breaches as rivals including Northrop Grumman watch"
+    assert linked(matcher, title) == {"LMT"}
+    assert linked(matcher, "Defense stocks rise, including Northrop Grumman and others") == set()
