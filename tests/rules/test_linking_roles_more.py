@@ -52,6 +52,8 @@ def test_the_platform_that_received_data_or_ran_ads_is_named_in_passing(matcher)
     assert linked(matcher, title) == {"HD"}
     assert linked(matcher, "Disney settles claims over targeted ads on YouTube aimed at children") == {"DIS"}
     assert linked(matcher, "Meta fined over sharing users' data with advertisers") == {"META"}
+    # the addressee of a regulator's letter is the subject, not a recipient of data
+    assert linked(matcher, "Regulator sent a warning letter to Home Depot over shoppers' data") == {"HD"}
 
 
 def test_a_company_named_after_another_companys_symbol_in_the_headline_is_passing(matcher) -> None:
