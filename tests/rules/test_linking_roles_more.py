@@ -75,6 +75,9 @@ def test_airline_names_that_are_ordinary_words(matcher) -> None:
     assert linked(matcher, "Delta to buy a stake in a Latin American carrier") == {"DAL"}
     assert linked(matcher, "United orders 100 Boeing 787 jets") == {"UAL", "BA"}
     assert linked(matcher, "Delta variant spreads across Asia") == set()
+    assert linked(matcher, "Delta is now the dominant strain", "The variant is more transmissible.") == set()
+    lead = "Delta Air Lines said demand held up despite the Omicron variant."
+    assert linked(matcher, "Delta flights stay full", lead) == {"DAL"}
     assert linked(matcher, "United Nations to vote on a ceasefire") == set()
     assert linked(matcher, "Manchester United to sign a new striker") == set()
 
