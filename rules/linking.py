@@ -594,14 +594,21 @@ def _first_title_symbol(
 def _after_other_symbol(valid: list[Mention], ticker: str, first: _TitleSymbol | None, doc: Doc) -> bool:
     """'Hexcel (NYSE: HXL) trims outlook as Boeing (NYSE: BA) strike...': the headline's first symbol
     names its subject; a company the headline names only after it is that company's customer, rival or
-    partner, unless the two are joined as co-subjects ('Robinhood (NASDAQ: HOOD) and AppLovin')."""
+    partner: it comes after a word opening a side clause ('as', 'amid', 'that serves'). Joined as
+    co-subjects ('Robinhood (NASDAQ: HOOD) and AppLovin') or as the object of the headline's verb
+    ('Exxon (NYSE: XOM) to acquire ConocoPhillips'), it is a subject too."""
     if first is None or first[2] == ticker:
         return False
     in_title = [m for m in valid if m.field == "title"]
     if not in_title or any(m.start <= first[0] for m in in_title):
         return False
     gap = normalise_term(doc.text[first[1] : in_title[0].start]).split()
-    return not set(gap) <= {"and", "or"}
+    return not _SIDE_CLAUSE_OPENERS.isdisjoint(gap)
+
+
+_SIDE_CLAUSE_OPENERS = frozenset(
+    ["as", "amid", "after", "that", "which", "while", "because", "despite", "following", "though", "although"]
+)
 
 
 def _drop_acquired_units(found: list[Mention], doc: Doc, company_name: str, words: LinkingWords) -> None:

@@ -13,7 +13,7 @@ from rules.engine import Matcher
 from rules.models import WatchSpec
 
 TICKERS = ("BALL", "CVX", "BA", "LMT", "LHX", "META", "HD", "GOOGL", "DIS", "AAPL", "DAL", "UAL", "FOXA")
-TICKERS += ("PLTR", "HOOD", "APP", "CMCSA", "MCHP", "TXN", "ADI", "TPR", "NFLX", "MSFT", "NOC")
+TICKERS += ("PLTR", "HOOD", "APP", "CMCSA", "MCHP", "TXN", "ADI", "TPR", "NFLX", "MSFT", "NOC", "XOM", "COP")
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +61,8 @@ def test_a_company_named_after_another_companys_symbol_in_the_headline_is_passin
     assert "BA" not in linked(matcher, title)
     title = "Robinhood (NASDAQ: HOOD) and AppLovin (NASDAQ: APP) to join stock index"
     assert {"HOOD", "APP"} <= linked(matcher, title)
+    title = "Exxon Mobil (NYSE: XOM) to acquire ConocoPhillips (NYSE: COP) in an all-stock deal"
+    assert linked(matcher, title) == {"XOM", "COP"}
 
 
 def test_a_unit_named_as_the_object_of_an_acquisition_is_not_its_later_parents(matcher) -> None:
