@@ -189,7 +189,7 @@ def next_retry(db: sqlite_utils.Database, after: str) -> str | None:
     row = db.execute(
         "select min(t) from (select min(next_attempt) as t from deliveries where state = 'retrying' "
         "and next_attempt > ? union all select min(next_attempt) from report_deliveries "
-        "where state = 'retrying' and next_attempt > ?)",
+        "where state = 'retrying' and next_attempt > ?) as retrying",
         [after, after],
     ).fetchone()
     return row[0] if row else None
