@@ -44,10 +44,11 @@ def db(db_path: Path):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     """One PostgreSQL server for the whole run (or RISKWIRE_TEST_PG_URL's). Without PostgreSQL the
-    tests that need it are skipped, except in CI (CI=true), where that is a failure."""
+    tests that need it are skipped, except in CI (CI=true, or RISKWIRE_TEST_REQUIRE_PG=1 as .ci/run
+    sets), where that is a failure."""
     if not os.environ.get("RISKWIRE_TEST_PG_URL") and binaries() is None:
         message = "PostgreSQL is not installed (no initdb; apt-get install postgresql)"
-        if os.environ.get("CI") == "true":
+        if os.environ.get("CI") == "true" or os.environ.get("RISKWIRE_TEST_REQUIRE_PG") == "1":
             pytest.fail(message)
         pytest.skip(message)
     server = PgServer().start()
