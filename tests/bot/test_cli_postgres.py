@@ -31,9 +31,17 @@ def _normal(text: str, db: str) -> str:
     return text
 
 
+SANCTIONS_CSV = ROOT / "bot" / "demo_sanctions.csv"
+DIRECTORY = ROOT / "tests" / "fixtures" / "directory" / "company_tickers_exchange.json"
+
+
 def _session(cli: Cli, feed_url: str) -> list[tuple[str, int, str, str]]:
     """Every main command once, in a user's order; (command, exit code, stdout, stderr) each."""
     steps = [
+        ["directory", "update"],
+        ["directory", "status"],
+        ["sanctions", "import", "team-list", str(SANCTIONS_CSV)],
+        ["sanctions", "status"],
         ["watch", "add", "AMZN", "--to", "console"],
         ["watch", "add", "SHEL", "--to", "console"],
         ["watch", "add", "ACME", "--to", "console", "--names", "Acme Widgets"],
@@ -63,7 +71,7 @@ def _session(cli: Cli, feed_url: str) -> list[tuple[str, int, str, str]]:
         ["backtest", "--format", "jsonl", "--watch", "AMZN"],
     ]
     results = [(" ".join(argv), *cli("--quiet", *argv)) for argv in steps]
-    alert = json.loads(results[12][2].splitlines()[0])["id"]  # history --format jsonl
+    alert = json.loads(results[16][2].splitlines()[0])["id"]  # history AMZN --format jsonl
     for argv in (
         ["review", alert, "false-positive", "--reason", "not this company", "--by", "ann"],
         ["history", "--format", "jsonl"],
@@ -87,6 +95,7 @@ def test_every_main_command_prints_the_same_on_postgresql_as_on_sqlite(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("RISKWIRE_DIRECTORY_URL", feed_server.serve("/sec.json", DIRECTORY.read_bytes()))
     feed_url = feed_server.serve(
         "/risk.xml",
         rss(
@@ -122,6 +131,7 @@ def test_every_main_command_prints_the_same_on_postgresql_as_on_sqlite(
     assert len(outputs["history AMZN --days 7 --format jsonl"].splitlines()) == 1
     assert len(json.loads(outputs["history --format jsonl"].splitlines()[0])) > 5
     assert "ACME" in outputs["export --format csv"] and "AMZN" in outputs["export --format csv"]
+    assert "team-list" in outputs["sanctions status"] and "companies" in outputs["directory status"]
 
 
 def test_browse_refuses_a_postgresql_database(cli: Cli, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
