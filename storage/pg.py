@@ -58,7 +58,7 @@ def _token(m: re.Match[str]) -> str:
     text = m.group(0)
     if kind in ("literal", "quoted"):
         return text.replace("%", "%%")
-    if kind == "bracket_name" or kind == "bracketed":
+    if kind == "bracketed":
         return f'"{m.group("bracket_name")}"'
     if kind == "is_not":
         return "is distinct from %s"
@@ -134,7 +134,7 @@ _FAULT_CLASSES = ("08", "53", "57P", "58")
 _FAULT_CODES = ("55P03", "25006", "40P01", "40001")
 
 
-def _wrap(exc: psycopg.Error, sql: str) -> sqlite3.DatabaseError:
+def _wrap(exc: psycopg.Error) -> sqlite3.DatabaseError:
     if isinstance(exc, psycopg.IntegrityError):
         out: sqlite3.DatabaseError = PgIntegrityError(str(exc).strip())
     elif isinstance(exc, psycopg.OperationalError | psycopg.ProgrammingError):
@@ -221,7 +221,7 @@ class PgDatabase:
                 options=f"-c lock_timeout={int(self.busy_timeout * 1000)} -c TimeZone=UTC",
             )
         except psycopg.Error as exc:
-            raise _wrap(exc, "") from exc
+            raise _wrap(exc) from exc
         conn.adapters.register_loader("numeric", _NumericLoader)
         conn.adapters.register_loader("bool", _BoolLoader)
         return conn
@@ -252,7 +252,7 @@ class PgDatabase:
                 rows = cursor.fetchall()
                 lastrowid = rows[-1][0] if rows else None
         except psycopg.Error as exc:
-            raise _wrap(exc, sql) from exc
+            raise _wrap(exc) from exc
         if _DDL.match(sql):
             self._forget_schema()
         return PgCursor(cursor, lastrowid, rows=not returning)
@@ -294,17 +294,22 @@ class PgDatabase:
             with self.conn.transaction():
                 yield self
         except psycopg.Error as exc:
-            raise _wrap(exc, "commit") from exc
+            raise _wrap(exc) from exc
 
     @contextlib.contextmanager
     def advisory_lock(self, key: int) -> Iterator[None]:
-        """Hold PostgreSQL's session advisory lock `key` while the block runs (waits for it)."""
-        self.conn.execute("select pg_advisory_lock(%s)", [key])
+        """Hold PostgreSQL's session advisory lock `key` while the block runs, however long the
+        holder before takes (lock_timeout does not apply to the wait)."""
+        self.execute("set lock_timeout = 0")
+        try:
+            self.execute("select pg_advisory_lock(?)", [key])
+        finally:
+            self.execute(f"set lock_timeout = {int(self.busy_timeout * 1000)}")
         try:
             yield
         finally:
             if not self.conn.broken:
-                self.conn.execute("select pg_advisory_unlock(%s)", [key])
+                self.execute("select pg_advisory_unlock(?)", [key])
 
     def close(self) -> None:
         self.conn.close()
@@ -564,7 +569,7 @@ class PgTable:
                             if not cursor.nextset():
                                 break
         except psycopg.Error as exc:
-            raise _wrap(exc, sql) from exc
+            raise _wrap(exc) from exc
         self.last_rowid = int(got[0]) if got else None
         last = rows[-1]
         if len(keys) == 1 and keys[0] in last:
