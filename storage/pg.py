@@ -233,9 +233,6 @@ class PgDatabase:
 
     def execute(self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None) -> PgCursor:
         """Run one statement written in SQLite's words (see `translate`)."""
-        if sql.strip().lower() == "pragma database_list":
-            # what SQLite answers (seq, name, file): callers key caches by the database it names
-            return self._constant([(0, "main", hide_password(self.url))], ("seq", "name", "file"))
         if self.conn.broken and not self.in_transaction:
             self.conn = self._connect()  # the server restarted or the network dropped: connect again
         pg_sql = translate(sql)
@@ -256,14 +253,6 @@ class PgDatabase:
         if _DDL.match(sql):
             self._forget_schema()
         return PgCursor(cursor, lastrowid, rows=not returning)
-
-    def _constant(self, rows: list[tuple[Any, ...]], names: tuple[str, ...]) -> PgCursor:
-        cursor = self.conn.execute(
-            "select * from (values " + ", ".join(["(%s::bigint, %s, %s)"] * len(rows)) + ") as t("
-            + ", ".join(names) + ")",
-            [v for row in rows for v in row],
-        )  # fmt: skip
-        return PgCursor(cursor)
 
     def _returning_for(self, sql: str) -> str | None:
         """The identity column to hand back as `lastrowid` after an INSERT (None: nothing to hand back)."""
