@@ -34,6 +34,13 @@ def test_the_outbox_claims_and_settles_each_attempt_once(db) -> None:
     (sent,) = [r for r in deliveries.for_alert(db, alert.id) if r["state"] == "sent"]
     assert sent["attempts"] == 2 and sent["message_ref"] == "ts-1" and sent["last_error"] is None
     assert [r["target"] for r in deliveries.for_story(db, alert.id)] == ["console", "slack:T/C"]
+    (waiting,) = [r for r in deliveries.for_alert(db, alert.id) if r["target"] == "slack:T/C"]
+    deliveries.mark_unroutable(db, waiting["id"], "unreadable target")
+    log = deliveries.delivery_log(db, [alert.id])[alert.id]
+    assert [(d["target"], d["state"], d["attempts"]) for d in log] == [
+        ("console", "sent", 2),
+        ("slack:T/C", "failed", 0),
+    ]
 
 
 def test_linked_reports_and_their_updates(db) -> None:
@@ -54,6 +61,8 @@ def test_linked_reports_and_their_updates(db) -> None:
     (update,) = reports.due_updates(db, ago(hours=-1))
     assert update["target"] == "console" and update["parent_ref"] is None
     assert reports.counts_by_state(db) == {"pending": 1, "skipped": 1}
+    reports.skip_update(db, update["id"], "this platform does not post story updates")
+    assert reports.due_updates(db, ago(hours=-1)) == []
     assert [r["id"] for r in reports.for_alert(db, story.id)] == [report_id]
 
 
@@ -98,10 +107,10 @@ def test_digest_schedules_and_runs(db) -> None:
     digests.upsert(db, {**row, "at_time": "09:00"})
     assert [d["at_time"] for d in digests.all_digests(db)] == ["09:00"]
     assert [d["target"] for d in digests.due(db, ago())] == ["console"]
-    # the claim the digest job makes: compare-and-set on retry_at, which may be NULL
-    claim = "update digests set retry_at = ? where target = ? and next_slot = ? and retry_at is ?"
-    assert db.execute(claim, [ago(hours=-1), "console", row["next_slot"], None]).rowcount == 1
-    assert db.execute(claim, [ago(hours=-1), "console", row["next_slot"], None]).rowcount == 0
+    # the claim is a compare-and-set on retry_at, which may be NULL
+    assert digests.claim(db, "console", row["next_slot"], None, ago(hours=-1))
+    assert not digests.claim(db, "console", row["next_slot"], None, ago(hours=-1))
+    assert digests.claim(db, "console", row["next_slot"], ago(hours=-1), ago(hours=-2))
     assert digests.due(db, ago()) == []
     run = {"target": "console", "slot": row["next_slot"], "state": "sending", "at": ago(), "attempt_id": "a1"}
     run_id = digests.log_run(db, run)
