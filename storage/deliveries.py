@@ -118,7 +118,8 @@ def for_story(db: sqlite_utils.Database, story_id: str) -> list[dict[str, Any]]:
 
 
 def counts_by_state(db: sqlite_utils.Database) -> dict[str, int]:
-    return {row[0]: row[1] for row in db.execute("select state, count(*) from deliveries group by state")}
+    cursor = db.execute("select state, count(*) from deliveries group by state order by state")
+    return {row[0]: row[1] for row in cursor}
 
 
 def _table(table: str) -> str:

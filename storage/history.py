@@ -226,7 +226,7 @@ def counts_by_topic(db: sqlite_utils.Database, f: AlertFilter) -> dict[str, int]
 def counts_by_severity(db: sqlite_utils.Database, f: AlertFilter) -> dict[str, int]:
     """Severity -> alerts."""
     source, where, params = _source(db, f)
-    sql = f"select a.severity, count(*) {_sql(source, where)} group by a.severity"
+    sql = f"select a.severity, count(*) {_sql(source, where)} group by a.severity order by a.severity"
     return {str(r[0]): int(r[1]) for r in db.execute(sql, params)}
 
 
@@ -266,7 +266,7 @@ def by_ticker_and_topic(db: sqlite_utils.Database, f: AlertFilter) -> list[tuple
 def counts_by_ticker(db: sqlite_utils.Database, f: AlertFilter) -> dict[str, int]:
     """Ticker -> alerts."""
     source, where, params = _source(db, f)
-    sql = f"select a.ticker, count(*) {_sql(source, where)} group by a.ticker"
+    sql = f"select a.ticker, count(*) {_sql(source, where)} group by a.ticker order by a.ticker"
     return {str(r[0]): int(r[1]) for r in db.execute(sql, params)}
 
 
