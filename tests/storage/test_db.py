@@ -30,6 +30,22 @@ def test_both_back_ends_have_the_same_tables_columns_and_indexes(pg_url, tmp_pat
     for table in pg.table_names():
         lite_columns = [r[1] for r in lite.execute(f"select * from pragma_table_xinfo('{table}')")]
         assert pg.columns_of(table) == lite_columns, table  # type: ignore[attr-defined]
+        lite_pk = [
+            r[1]
+            for r in sorted(lite.execute(f"select * from pragma_table_info('{table}')"), key=lambda r: r[5])
+            if r[5]
+        ]
+        assert pg.primary_key(table) == lite_pk, table  # type: ignore[attr-defined]
+        lite_not_null = {r[1] for r in lite.execute(f"select * from pragma_table_info('{table}')") if r[3]}
+        pg_not_null = {
+            r[0]
+            for r in pg.execute(
+                "select column_name from information_schema.columns "
+                "where table_name = ? and is_nullable = 'NO'",
+                [table],
+            )
+        }
+        assert pg_not_null - set(lite_pk) - {"rowid"} == lite_not_null - set(lite_pk), table
         lite_indexes = {tuple(i.columns) for i in lite.table(table).indexes if i.origin != "pk"}
         pg_indexes = {tuple(i.columns) for i in pg.table(table).indexes if i.origin != "pk"}
         # PostgreSQL's own additions: rowid's index, and the search index (an expression: no columns)

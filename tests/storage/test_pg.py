@@ -165,3 +165,47 @@ def test_search_queries_find_the_same_alerts(db, text: str, expected: set[str]) 
     }
     found = {r["id"] for r in hist.search(db, to_fts_query(text), hist.AlertFilter(), limit=50)}
     assert found == {made[name].id for name in expected}
+
+
+@pytest.mark.parametrize(
+    ("fts_query", "expected"),
+    [
+        ('"sanctions" NOT "bribes"', {"sanctions"}),
+        ('("sanctions" OR "export") AND "report"', {"sanctions", "both"}),
+        ('"bribes" "report" NOT "sanctions"', {"bribes"}),
+        ('"export controls" OR "paid bribes"', {"export", "bribes"}),
+    ],
+)
+def test_fts5_operators_mean_the_same_on_both(db, fts_query: str, expected: set[str]) -> None:
+    """Queries in FTS5's own syntax (what storage.history.search takes) beyond what the search box
+    writes: NOT and brackets too."""
+    from storage import history as hist
+    from tests.historykit import add_alert
+
+    stories = {
+        "sanctions": "The company breached sanctions, the report says.",
+        "bribes": "The manager paid bribes, the report says.",
+        "both": "Sanctions and bribes, the report says.",
+        "export": "New export controls hit the firm.",
+    }
+    made = {
+        name: add_alert(db, title=f"Story {n}", summary=text, terms=(), topics=("fraud",))
+        for n, (name, text) in enumerate(stories.items())
+    }
+    found = {r["id"] for r in hist.search(db, fts_query, hist.AlertFilter(), limit=50)}
+    assert found == {made[name].id for name in expected}
+
+
+def test_a_write_waits_at_most_the_busy_timeout_for_a_lock_then_is_a_storage_fault(pg_url) -> None:
+    holder, waiter = open_db(pg_url), open_db(pg_url, busy_timeout=0.3)
+    holder.table("feeds").insert({"url": "https://a.example.com/feed", "added": "2026-01-01"})
+    try:
+        with holder.atomic():
+            holder.execute("update feeds set paused = 1")
+            with pytest.raises(sqlite3.OperationalError) as caught:
+                waiter.execute("update feeds set paused = 0")
+        assert "lock timeout" in str(faults.storage_fault(caught.value))
+        waiter.execute("update feeds set paused = 0")  # the connection works on once the lock is gone
+    finally:
+        holder.close()
+        waiter.close()
