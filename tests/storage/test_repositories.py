@@ -17,7 +17,7 @@ from tests.historykit import add_alert
 
 
 def test_the_outbox_claims_and_settles_each_attempt_once(db) -> None:
-    alert = add_alert(db, targets=("console", "slack:T/C"), state="pending")
+    alert = add_alert(db, created=ago(), targets=("console", "slack:T/C"), state="pending")
     assert not deliveries.enqueue(db, alert.id, "console", None, ago())
     due = deliveries.due(db, ago(hours=-1), exclude_targets=["slack:T/C"])
     assert [(r["alert_id"], r["target"]) for r in due] == [(alert.id, "console")]
@@ -44,9 +44,9 @@ def test_the_outbox_claims_and_settles_each_attempt_once(db) -> None:
 
 
 def test_linked_reports_and_their_updates(db) -> None:
-    story = add_alert(db, targets=("console", "slack:T/C"))
+    story = add_alert(db, created=ago(), targets=("console", "slack:T/C"))
     db.execute("update deliveries set state = 'failed' where target = 'slack:T/C'")
-    copy = add_alert(db, targets=())
+    copy = add_alert(db, created=ago(), targets=())
     args = dict(alert_id=story.id, article_id=copy.article_id, ticker="AMZN", source="Other Wire")
     text = dict(title="The same story", summary="Again.", link="https://other.example.com/1", published=None)
     report_id = reports.add(db, **args, **text, similarity=0.91234, created=ago())
@@ -165,9 +165,9 @@ def test_feed_health_and_schedule(db) -> None:
 
 def test_retention_keeps_what_is_still_on_its_way(db) -> None:
     now = datetime.now(UTC)
-    gone = add_alert(db, created=(now.replace(year=now.year - 2)).isoformat(timespec="seconds"))
+    gone = add_alert(db, created=ago(days=800))
     waiting = add_alert(db, created=gone.created, state="retrying")
-    fresh = add_alert(db)
+    fresh = add_alert(db, created=ago(hours=1))
     report = prune(db, 365, now)
     assert (report.alerts, report.articles) == (1, 1)
     left = {r["id"] for r in hist.select_alerts(db, hist.AlertFilter(), limit=None)}
