@@ -26,8 +26,9 @@ def test_the_outbox_claims_and_settles_each_attempt_once(db) -> None:
     assert not deliveries.claim(db, row["id"], "attempt-2", ago())  # no longer due
     assert [r["id"] for r in deliveries.in_sending(db)] == [row["id"]]
     assert not deliveries.finish_sent(db, row["id"], "attempt-2", ago(), "ts-1")  # a stale attempt
-    assert deliveries.finish_retry(db, row["id"], "attempt-1", ago(hours=-2), "429")
-    assert deliveries.next_retry(db, ago()) == ago(hours=-2)
+    retry_at = ago(hours=-2)
+    assert deliveries.finish_retry(db, row["id"], "attempt-1", retry_at, "429")
+    assert deliveries.next_retry(db, ago()) == retry_at
     assert deliveries.claim(db, row["id"], "attempt-3", ago())
     assert deliveries.finish_sent(db, row["id"], "attempt-3", ago(), "ts-1")
     assert deliveries.counts_by_state(db) == {"sent": 1, "pending": 1}
@@ -151,15 +152,16 @@ def test_feed_health_and_schedule(db) -> None:
     feed_store.add(db, url, ago(hours=2))
     feed_store.add(db, other, ago(hours=1))
     assert [f["url"] for f in feed_store.due(db, ago())] == [url, other]  # never polled: due at once
+    next_poll = ago(hours=-1)
     feed_store.record_success(db, url, ago(), status=200, etag="e", last_modified=None, title="A",
-                              new_items=4, next_poll=ago(hours=-1))  # fmt: skip
+                              new_items=4, next_poll=next_poll)  # fmt: skip
     assert feed_store.record_failure(db, other, ago(), status=500, error="boom") == 1
     assert feed_store.pause(db, other, ago(), "5 failures") and not feed_store.pause(db, other, ago(), "x")
     assert feed_store.counts_by_health(db) == {"paused": 1, "failing": 0, "ok": 1, "new": 0}
     assert feed_store.next_due(db) == ""  # the paused feed has no next poll yet
     assert feed_store.resume(db, other)
     feed_store.schedule(db, other, ago(hours=-3))
-    assert feed_store.next_due(db) == ago(hours=-1)
+    assert feed_store.next_due(db) == next_poll
     assert feed_store.operator_feeds_not_owned_by(db, "slack:T1/") == 2
 
 
