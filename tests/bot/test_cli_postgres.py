@@ -18,7 +18,10 @@ from tests.feedkit import Item, recent_pub, rss, seed_item
 
 ROOT = Path(__file__).resolve().parents[2]
 _STAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?(\+00:00|Z)?")
-_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2} [A-Z][a-z]{2}( \d{4})?\b|\b\d{1,2}:\d{2}\b")
+_DAY = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2} [A-Z][a-z]{2}( \d{4})?\b|\b\d{1,2}:\d{2}\b"
+    r"|\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b"  # a run on each side of midnight names other days
+)
 _AGO = re.compile(r"\b\d+ ?(s|m|h|d|min|mins|minutes?|hours?|days?|seconds?) ago\b")
 _TEMP = re.compile(r"/tmp/\S+")
 
