@@ -323,18 +323,36 @@ def _drop_inside_other_names(hits: list[tuple[list[_Entry], int, int]]) -> None:
     the longest mention and explains the shorter one.)"""
     if len(hits) < 2 or all(a[2] <= b[1] for a, b in pairwise(hits)):
         return  # nothing overlaps (most articles)
+    # A name can only lie inside a name that overlaps it: only runs of overlapping hits (by start)
+    # are compared with each other, so a dense article costs no more than a sparse one per name.
+    order = sorted(range(len(hits)), key=lambda i: hits[i][1])
+    dropped: set[int] = set()
+    run = [order[0]]
+    reach = hits[order[0]][2]
+    for i in [*order[1:], -1]:
+        if i >= 0 and hits[i][1] < reach:
+            run.append(i)
+            reach = max(reach, hits[i][2])
+            continue
+        if len(run) > 1:
+            dropped.update(_inside_other_names([hits[j] for j in run], run))
+        if i >= 0:
+            run, reach = [i], hits[i][2]
+    if dropped:
+        hits[:] = [hit for i, hit in enumerate(hits) if i not in dropped]
+
+
+def _inside_other_names(hits: list[tuple[list[_Entry], int, int]], ids: list[int]) -> list[int]:
+    """The ids of the hits (one run of overlapping ones) that lie inside another company's name."""
     spans = [(start, end, {e.ticker for e in entries}) for entries, start, end in hits]
-    keep = []
-    for hit in hits:
-        entries, start, end = hit
-        mine = {e.ticker for e in entries}
-        inside = any(
+    out = []
+    for hit_id, (start, end, mine) in zip(ids, spans, strict=True):
+        if any(
             s <= start and end <= e and (s, e) != (start, end) and not (owners & mine)
             for s, e, owners in spans
-        )
-        if not inside:
-            keep.append(hit)
-    hits[:] = keep
+        ):
+            out.append(hit_id)
+    return out
 
 
 def _demote_offstage(
