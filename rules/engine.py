@@ -314,11 +314,22 @@ class Matcher:
 
     def _scan_partners(self, doc: Doc, spans: Spans) -> None:
         """Scan for partner terms in the sentences where a topic rule can start (where they count)."""
-        ranges = sorted(
-            doc.sentence_bounds(start) for tid in self._topic_triggers & set(spans) for start, _ in spans[tid]
+        starts = doc.sentence_starts
+        where = bisect.bisect_right
+        # the sentences by index (many trigger words share one), then each run of neighbouring ones
+        # scanned as one piece
+        found = sorted(
+            {
+                where(starts, start) - 1
+                for tid in self._topic_triggers.intersection(spans)
+                for start, _ in spans[tid]
+            }
         )
+        last = len(starts) - 1
+        size = len(doc.text)
         merged: list[list[int]] = []
-        for lo, hi in ranges:
+        for i in found:
+            lo, hi = starts[i], starts[i + 1] if i < last else size
             if merged and lo <= merged[-1][1]:
                 merged[-1][1] = max(merged[-1][1], hi)
             else:
