@@ -279,14 +279,22 @@ class Matcher:
                 break
         out: list[RuleHit] = []
         fired = 0
+        scope, within, ordered = rule.scope, rule.within, rule.ordered
+        title_end, lead_end = doc.spans["title"][1], doc.spans["lead"][1]  # as Doc.field_at
+        bounded = bool(others or nones)
+        starts = doc.sentence_starts if bounded else []
+        last, size = len(starts) - 1, len(doc.text)
+        bounds = (0, 0)
         for hit_start, hit_end in first:
-            fld = doc.field_at(hit_start)
-            if fld not in rule.scope:
+            fld = "title" if hit_start <= title_end else "lead" if hit_start <= lead_end else "body"
+            if fld not in scope:
                 continue
             span = (hit_start, hit_end)
-            bounds = doc.sentence_bounds(hit_start) if (others or nones) else (0, 0)
+            if bounded:  # as Doc.sentence_bounds
+                i = bisect.bisect_right(starts, hit_start) - 1
+                bounds = (starts[i], starts[i + 1] if i < last else size)
             if others:
-                near = _close_to(rule.within, doc, hit_start, hit_end, bounds, others, rule.ordered)
+                near = _close_to(within, doc, hit_start, hit_end, bounds, others, ordered)
                 if near is None:
                     continue
                 span = near
@@ -401,12 +409,19 @@ class Matcher:
         tagged = [t for t in a.topics if t.tagged]
         topic_ids = tuple(t.spec.id for t in tagged)
         evidence: list[Evidence] = []
+        sentence = a.doc.sentence
         for t in tagged:
-            per_rule: dict[str, int] = defaultdict(int)
+            per_rule: dict[str, int] = {}
+            topic = t.spec.id
             for rh in t.hits:
-                if rh.cancelled_by is None and per_rule[rh.rule.id] < MAX_EVIDENCE_PER_RULE:
-                    per_rule[rh.rule.id] += 1
-                    evidence.append(Evidence(rh.rule.qualified_id, rh.text, rh.sentence, rh.field, t.spec.id))
+                if rh.cancelled_by is None:
+                    shown = per_rule.get(rh.rule.id, 0)
+                    if shown < MAX_EVIDENCE_PER_RULE:
+                        per_rule[rh.rule.id] = shown + 1
+                        evidence.append(
+                            Evidence(rh.rule.qualified_id, rh.text, sentence(rh.start), rh.field, topic)
+                        )
+        shared = tuple(evidence)  # every match of the article carries the same topic evidence
         money = self.severity.penalty_amount(a.doc) if tagged else 0.0
         severity = (
             self.severity.grade([self._topic_of[t] for t in topic_ids], a.stage, money) if tagged else "low"
@@ -427,7 +442,7 @@ class Matcher:
                     severity,
                     a.stage,
                     a.denied,
-                    tuple(evidence),
+                    shared,
                     cev,
                     salience,
                     self.companies.listings(ticker),
@@ -494,6 +509,7 @@ def _close_to(
     when a group has none there. `others` are sorted spans."""
     first_start, last_end = start, end
     span_start, span_end = start, end
+    low = doc.low
     for group in others:
         best: tuple[int, int] | None = None
         best_dist = 1 << 30
@@ -509,8 +525,9 @@ def _close_to(
             i += 1
             if within is None:
                 dist = abs(other_start - first_start)
-            else:
-                dist = doc.words_between(min(end, other_end), max(first_start, other_start))
+            else:  # as Doc.words_between
+                a, b = min(end, other_end), max(first_start, other_start)
+                dist = len(low[a:b].split() if a <= b else low[b:a].split())
                 if dist > within:
                     continue
             if dist < best_dist:

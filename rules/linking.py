@@ -236,14 +236,17 @@ def link_companies(
     # an exchange named in a listing symbol ('(NASDAQ: AMZN)') is where the shares trade, not a company
     symbol_spans = [(match.start(), match.end()) for _, match in symbols]
     market = collision_spans.get(MARKET, [])
+    title_end, lead_end = doc.spans["title"][1], doc.spans["lead"][1]  # as Doc.field_at
     for entries, start, end in hits:
+        if head is not None:
+            entries = [e for e in entries if e.ticker in head]
+            if not entries:
+                continue
         text = text_of[start:end]
-        field = doc.field_at(start)
+        field = "title" if start <= title_end else "lead" if start <= lead_end else "body"
         in_symbol = bool(symbol_spans) and any(s <= start < e for s, e in symbol_spans)
         in_market = bool(market) and any(s <= start < e or s < end <= e for s, e in market)
         for entry in entries:
-            if head is not None and entry.ticker not in head:
-                continue
             m = Mention(entry.ticker, entry.kind, text, start, end, field)
             if field not in caseless and not _case_ok(entry.original, text, entry.kind):
                 m.valid, m.reason = False, "wrong case"
@@ -256,7 +259,6 @@ def link_companies(
             ):
                 m.valid, m.reason = False, "inside a collision phrase"
             mentions[entry.ticker].append(m)
-    title_end = doc.spans["title"][1]
     title_owners: set[str | None] = set()
     for owner, match in symbols:
         if match.start() < title_end:
