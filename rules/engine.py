@@ -456,8 +456,8 @@ class Matcher:
 
     def match_doc(self, doc: Doc) -> list[Match]:
         spans, names = self._scan(doc)
-        if not names and "$" not in doc.text and ":" not in doc.text:
-            return []  # no watched company is named and no symbol is written: nothing can match
+        if _nobody_in_head(doc, names):
+            return []
         return self._analyse(doc, spans, names, decide_only=True).matches
 
     def match_text(self, title: str, lead: str = "", body: str = "") -> list[Match]:
@@ -476,10 +476,19 @@ class Matcher:
         spans, names = self._collect(doc, hits)
         if not any(tid in self._topic_triggers for tid in spans):
             return []
-        if not names and "$" not in doc.text and ":" not in doc.text:
+        if _nobody_in_head(doc, names):
             return []
         analysis = self._analyse(doc, spans, names, decide_only=True, risk_only=True)
         return [m for m in analysis.matches if m.topics]
+
+
+def _nobody_in_head(doc: Doc, names: list[tuple[str, int, int]]) -> bool:
+    """No name starts in the headline or lead and no symbol is written anywhere: no company can be
+    linked (a company named only in the body never is), so there is nothing to decide."""
+    if "$" in doc.text or ":" in doc.text:
+        return False
+    head_end = doc.spans["lead"][1]
+    return not any(start <= head_end for _, start, _ in names)
 
 
 def _terms_of(compiled: _CompiledRule) -> set[int]:

@@ -132,6 +132,15 @@ class CompanyIndex:
         # market phrases collide for every company ('Nasdaq Composite', 'S&P 500', 'Dow Jones')
         for phrase in (words or LinkingWords.default()).market:
             self._collisions[normalise_term(phrase)].add(MARKET)
+        # the keys that are only a name (no collision phrase, no other sense, not only ambiguous names),
+        # by far the most of them: such a hit is a candidate mention with nothing else to check
+        self._plain: dict[str, list[_Entry]] = {
+            key: entries
+            for key, entries in self._entries.items()
+            if key not in self._collisions
+            and key not in self._other_sense
+            and not all(e.kind == "ambiguous" for e in entries)
+        }
 
     def listings(self, ticker: str) -> tuple[str, ...]:
         """The watched listings of `ticker`'s issuer, the one reported first."""
@@ -206,8 +215,12 @@ def link_companies(
     text_of = doc.text
     # a field written all in lower case ("meta fined €91m by irish regulator") says nothing by case
     caseless = {f for f, (a, b) in doc.spans.items() if b > a and not _has_capital(text_of[a:b])}
-    key_info, known = index.key_info, index._info
+    key_info, known, plain = index.key_info, index._info, index._plain
     for key, start, end in names:
+        only_a_name = plain.get(key)
+        if only_a_name is not None:
+            hits.append((only_a_name, start, end))
+            continue
         entries, collides, senses, all_ambiguous = known.get(key) or key_info(key)
         for ticker in collides:
             collision_spans[ticker].append((start, end))
@@ -239,9 +252,13 @@ def link_companies(
     title_end, lead_end = doc.spans["title"][1], doc.spans["lead"][1]  # as Doc.field_at
     for entries, start, end in hits:
         if head is not None:
-            entries = [e for e in entries if e.ticker in head]
-            if not entries:
-                continue
+            if len(entries) == 1:  # most names belong to one company
+                if entries[0].ticker not in head:
+                    continue
+            else:
+                entries = [e for e in entries if e.ticker in head]
+                if not entries:
+                    continue
         text = text_of[start:end]
         field = "title" if start <= title_end else "lead" if start <= lead_end else "body"
         in_symbol = bool(symbol_spans) and any(s <= start < e for s, e in symbol_spans)
