@@ -388,8 +388,9 @@ class Matcher:
                     enough = 1 if decide_only else MAX_HITS_PER_RULE
                     hits = self._eval_rule(compiled, doc, spans, present, enough)
                     by_cls[compiled.rule.cls].extend(hits)
+        starts, where = doc.sentence_starts, bisect.bisect_right  # as Doc.sentence_index
         risk_sentences = {
-            doc.sentence_index(rh.start) for t in tagged for rh in t.hits if rh.cancelled_by is None
+            where(starts, rh.start) - 1 for t in tagged for rh in t.hits if rh.cancelled_by is None
         }
         mentions, linked, rejected = link_companies(
             self.companies, doc, names, risk_sentences, self._words, decide_only=decide_only
@@ -501,7 +502,7 @@ def _occurrences(terms: frozenset[int], spans: Spans, present: set[int]) -> list
     found = terms & present
     if len(found) == 1:
         return spans[next(iter(found))]  # one term: its spans are in text order already
-    return sorted({span for tid in found for span in spans[tid]})
+    return sorted(set().union(*[spans[tid] for tid in found]))
 
 
 def _close_to(

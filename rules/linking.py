@@ -202,8 +202,9 @@ def link_companies(
 ) -> tuple[dict[str, list[Mention]], dict[str, float], dict[str, str]]:
     """Mentions per ticker, the linked tickers with their salience, and why the others were not linked.
 
-    `names` are (normalised key, start, end) hits of the automaton; `risk_sentences` the indices of
-    sentences where topic rules fired (a company named there is more likely the subject). With
+    `names` are (normalised key, start, end) hits of the automaton, in its order (by end);
+    `risk_sentences` the indices of sentences where topic rules fired (a company named there is more
+    likely the subject). With
     `decide_only`, salience stops adding up once it clears every threshold a decision compares it with
     (faster; same decisions).
     """
@@ -339,38 +340,36 @@ def _one_listing_per_issuer(index: CompanyIndex, linked: dict[str, float], rejec
 def _drop_inside_other_names(hits: list[tuple[list[_Entry], int, int]]) -> None:
     """'Southern' inside 'Norfolk Southern', 'Discover' inside 'Discover Financial': a name inside a
     longer name of another company is part of that name. (Within one company, `_drop_nested` keeps
-    the longest mention and explains the shorter one.)"""
-    if len(hits) < 2 or all(a[2] <= b[1] for a, b in pairwise(hits)):
-        return  # nothing overlaps (most articles)
-    # A name can only lie inside a name that overlaps it: only runs of overlapping hits (by start)
-    # are compared with each other, so a dense article costs no more than a sparse one per name.
-    order = sorted(range(len(hits)), key=lambda i: hits[i][1])
-    dropped: set[int] = set()
-    run = [order[0]]
-    reach = hits[order[0]][2]
-    for i in [*order[1:], -1]:
-        if i >= 0 and hits[i][1] < reach:
-            run.append(i)
-            reach = max(reach, hits[i][2])
-            continue
-        if len(run) > 1:
-            dropped.update(_inside_other_names([hits[j] for j in run], run))
-        if i >= 0:
-            run, reach = [i], hits[i][2]
+    the longest mention and explains the shorter one.) `hits` are in the order of their ends."""
+    # A name can only lie inside a name that overlaps it, so only runs of overlapping names are
+    # compared with each other. Walking back from the last end, a name joins the run on its right
+    # when it ends after the run's first start (the run covers one stretch of text).
+    dropped: list[int] = []
+    i = len(hits) - 1
+    while i > 0:
+        first_start = hits[i][1]
+        j = i - 1
+        while j >= 0 and hits[j][2] > first_start:
+            first_start = min(first_start, hits[j][1])
+            j -= 1
+        if j < i - 1:
+            dropped += _inside_other_names(hits, range(j + 1, i + 1))
+        i = j
     if dropped:
-        hits[:] = [hit for i, hit in enumerate(hits) if i not in dropped]
+        gone = set(dropped)
+        hits[:] = [hit for k, hit in enumerate(hits) if k not in gone]
 
 
-def _inside_other_names(hits: list[tuple[list[_Entry], int, int]], ids: list[int]) -> list[int]:
-    """The ids of the hits (one run of overlapping ones) that lie inside another company's name."""
-    spans = [(start, end, {e.ticker for e in entries}) for entries, start, end in hits]
+def _inside_other_names(hits: list[tuple[list[_Entry], int, int]], run: range) -> list[int]:
+    """The indices of the hits in `run` (overlapping ones) that lie inside another company's name."""
+    spans = [(hits[k][1], hits[k][2], {e.ticker for e in hits[k][0]}) for k in run]
     out = []
-    for hit_id, (start, end, mine) in zip(ids, spans, strict=True):
+    for k, (start, end, mine) in zip(run, spans, strict=True):
         if any(
             s <= start and end <= e and (s, e) != (start, end) and not (owners & mine)
             for s, e, owners in spans
         ):
-            out.append(hit_id)
+            out.append(k)
     return out
 
 
