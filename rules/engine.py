@@ -279,14 +279,22 @@ class Matcher:
                 break
         out: list[RuleHit] = []
         fired = 0
+        scope, within, ordered = rule.scope, rule.within, rule.ordered
+        title_end, lead_end = doc.spans["title"][1], doc.spans["lead"][1]  # as Doc.field_at
+        bounded = bool(others or nones)
+        starts = doc.sentence_starts if bounded else []
+        last, size = len(starts) - 1, len(doc.text)
+        bounds = (0, 0)
         for hit_start, hit_end in first:
-            fld = doc.field_at(hit_start)
-            if fld not in rule.scope:
+            fld = "title" if hit_start <= title_end else "lead" if hit_start <= lead_end else "body"
+            if fld not in scope:
                 continue
             span = (hit_start, hit_end)
-            bounds = doc.sentence_bounds(hit_start) if (others or nones) else (0, 0)
+            if bounded:  # as Doc.sentence_bounds
+                i = bisect.bisect_right(starts, hit_start) - 1
+                bounds = (starts[i], starts[i + 1] if i < last else size)
             if others:
-                near = _close_to(rule.within, doc, hit_start, hit_end, bounds, others, rule.ordered)
+                near = _close_to(within, doc, hit_start, hit_end, bounds, others, ordered)
                 if near is None:
                     continue
                 span = near
@@ -314,11 +322,22 @@ class Matcher:
 
     def _scan_partners(self, doc: Doc, spans: Spans) -> None:
         """Scan for partner terms in the sentences where a topic rule can start (where they count)."""
-        ranges = sorted(
-            doc.sentence_bounds(start) for tid in self._topic_triggers & set(spans) for start, _ in spans[tid]
+        starts = doc.sentence_starts
+        where = bisect.bisect_right
+        # the sentences by index (many trigger words share one), then each run of neighbouring ones
+        # scanned as one piece
+        found = sorted(
+            {
+                where(starts, start) - 1
+                for tid in self._topic_triggers.intersection(spans)
+                for start, _ in spans[tid]
+            }
         )
+        last = len(starts) - 1
+        size = len(doc.text)
         merged: list[list[int]] = []
-        for lo, hi in ranges:
+        for i in found:
+            lo, hi = starts[i], starts[i + 1] if i < last else size
             if merged and lo <= merged[-1][1]:
                 merged[-1][1] = max(merged[-1][1], hi)
             else:
@@ -369,8 +388,9 @@ class Matcher:
                     enough = 1 if decide_only else MAX_HITS_PER_RULE
                     hits = self._eval_rule(compiled, doc, spans, present, enough)
                     by_cls[compiled.rule.cls].extend(hits)
+        starts, where = doc.sentence_starts, bisect.bisect_right  # as Doc.sentence_index
         risk_sentences = {
-            doc.sentence_index(rh.start) for t in tagged for rh in t.hits if rh.cancelled_by is None
+            where(starts, rh.start) - 1 for t in tagged for rh in t.hits if rh.cancelled_by is None
         }
         mentions, linked, rejected = link_companies(
             self.companies, doc, names, risk_sentences, self._words, decide_only=decide_only
@@ -390,12 +410,19 @@ class Matcher:
         tagged = [t for t in a.topics if t.tagged]
         topic_ids = tuple(t.spec.id for t in tagged)
         evidence: list[Evidence] = []
+        sentence = a.doc.sentence
         for t in tagged:
-            per_rule: dict[str, int] = defaultdict(int)
+            per_rule: dict[str, int] = {}
+            topic = t.spec.id
             for rh in t.hits:
-                if rh.cancelled_by is None and per_rule[rh.rule.id] < MAX_EVIDENCE_PER_RULE:
-                    per_rule[rh.rule.id] += 1
-                    evidence.append(Evidence(rh.rule.qualified_id, rh.text, rh.sentence, rh.field, t.spec.id))
+                if rh.cancelled_by is None:
+                    shown = per_rule.get(rh.rule.id, 0)
+                    if shown < MAX_EVIDENCE_PER_RULE:
+                        per_rule[rh.rule.id] = shown + 1
+                        evidence.append(
+                            Evidence(rh.rule.qualified_id, rh.text, sentence(rh.start), rh.field, topic)
+                        )
+        shared = tuple(evidence)  # every match of the article carries the same topic evidence
         money = self.severity.penalty_amount(a.doc) if tagged else 0.0
         severity = (
             self.severity.grade([self._topic_of[t] for t in topic_ids], a.stage, money) if tagged else "low"
@@ -416,7 +443,7 @@ class Matcher:
                     severity,
                     a.stage,
                     a.denied,
-                    tuple(evidence),
+                    shared,
                     cev,
                     salience,
                     self.companies.listings(ticker),
@@ -430,8 +457,8 @@ class Matcher:
 
     def match_doc(self, doc: Doc) -> list[Match]:
         spans, names = self._scan(doc)
-        if not names and "$" not in doc.text and ":" not in doc.text:
-            return []  # no watched company is named and no symbol is written: nothing can match
+        if _nobody_in_head(doc, names):
+            return []
         return self._analyse(doc, spans, names, decide_only=True).matches
 
     def match_text(self, title: str, lead: str = "", body: str = "") -> list[Match]:
@@ -450,10 +477,19 @@ class Matcher:
         spans, names = self._collect(doc, hits)
         if not any(tid in self._topic_triggers for tid in spans):
             return []
-        if not names and "$" not in doc.text and ":" not in doc.text:
+        if _nobody_in_head(doc, names):
             return []
         analysis = self._analyse(doc, spans, names, decide_only=True, risk_only=True)
         return [m for m in analysis.matches if m.topics]
+
+
+def _nobody_in_head(doc: Doc, names: list[tuple[str, int, int]]) -> bool:
+    """No name starts in the headline or lead and no symbol is written anywhere: no company can be
+    linked (a company named only in the body never is), so there is nothing to decide."""
+    if "$" in doc.text or ":" in doc.text:
+        return False
+    head_end = doc.spans["lead"][1]
+    return not any(start <= head_end for _, start, _ in names)
 
 
 def _terms_of(compiled: _CompiledRule) -> set[int]:
@@ -466,7 +502,7 @@ def _occurrences(terms: frozenset[int], spans: Spans, present: set[int]) -> list
     found = terms & present
     if len(found) == 1:
         return spans[next(iter(found))]  # one term: its spans are in text order already
-    return sorted({span for tid in found for span in spans[tid]})
+    return sorted(set().union(*[spans[tid] for tid in found]))
 
 
 def _close_to(
@@ -483,6 +519,7 @@ def _close_to(
     when a group has none there. `others` are sorted spans."""
     first_start, last_end = start, end
     span_start, span_end = start, end
+    low = doc.low
     for group in others:
         best: tuple[int, int] | None = None
         best_dist = 1 << 30
@@ -498,8 +535,9 @@ def _close_to(
             i += 1
             if within is None:
                 dist = abs(other_start - first_start)
-            else:
-                dist = doc.words_between(min(end, other_end), max(first_start, other_start))
+            else:  # as Doc.words_between
+                a, b = min(end, other_end), max(first_start, other_start)
+                dist = len(low[a:b].split() if a <= b else low[b:a].split())
                 if dist > within:
                     continue
             if dist < best_dist:

@@ -145,6 +145,15 @@ class CompanyIndex:
         # market phrases collide for every company ('Nasdaq Composite', 'S&P 500', 'Dow Jones')
         for phrase in (words or LinkingWords.default()).market:
             self._collisions[normalise_term(phrase)].add(MARKET)
+        # the keys that are only a name (no collision phrase, no other sense, not only ambiguous names),
+        # by far the most of them: such a hit is a candidate mention with nothing else to check
+        self._plain: dict[str, list[_Entry]] = {
+            key: entries
+            for key, entries in self._entries.items()
+            if key not in self._collisions
+            and key not in self._other_sense
+            and not all(e.kind == "ambiguous" for e in entries)
+        }
 
     def listings(self, ticker: str) -> tuple[str, ...]:
         """The watched listings of `ticker`'s issuer, the one reported first."""
@@ -206,8 +215,9 @@ def link_companies(
 ) -> tuple[dict[str, list[Mention]], dict[str, float], dict[str, str]]:
     """Mentions per ticker, the linked tickers with their salience, and why the others were not linked.
 
-    `names` are (normalised key, start, end) hits of the automaton; `risk_sentences` the indices of
-    sentences where topic rules fired (a company named there is more likely the subject). With
+    `names` are (normalised key, start, end) hits of the automaton, in its order (by end);
+    `risk_sentences` the indices of sentences where topic rules fired (a company named there is more
+    likely the subject). With
     `decide_only`, salience stops adding up once it clears every threshold a decision compares it with
     (faster; same decisions).
     """
@@ -219,8 +229,12 @@ def link_companies(
     text_of = doc.text
     # a field written all in lower case ("meta fined €91m by irish regulator") says nothing by case
     caseless = {f for f, (a, b) in doc.spans.items() if b > a and not _has_capital(text_of[a:b])}
-    key_info, known = index.key_info, index._info
+    key_info, known, plain = index.key_info, index._info, index._plain
     for key, start, end in names:
+        only_a_name = plain.get(key)
+        if only_a_name is not None:
+            hits.append((only_a_name, start, end))
+            continue
         entries, collides, senses, all_ambiguous = known.get(key) or key_info(key)
         for ticker in collides:
             collision_spans[ticker].append((start, end))
@@ -249,14 +263,21 @@ def link_companies(
     # an exchange named in a listing symbol ('(NASDAQ: AMZN)') is where the shares trade, not a company
     symbol_spans = [(match.start(), match.end()) for _, match in symbols]
     market = collision_spans.get(MARKET, [])
+    title_end, lead_end = doc.spans["title"][1], doc.spans["lead"][1]  # as Doc.field_at
     for entries, start, end in hits:
+        if head is not None:
+            if len(entries) == 1:  # most names belong to one company
+                if entries[0].ticker not in head:
+                    continue
+            else:
+                entries = [e for e in entries if e.ticker in head]
+                if not entries:
+                    continue
         text = text_of[start:end]
-        field = doc.field_at(start)
+        field = "title" if start <= title_end else "lead" if start <= lead_end else "body"
         in_symbol = bool(symbol_spans) and any(s <= start < e for s, e in symbol_spans)
         in_market = bool(market) and any(s <= start < e or s < end <= e for s, e in market)
         for entry in entries:
-            if head is not None and entry.ticker not in head:
-                continue
             m = Mention(entry.ticker, entry.kind, text, start, end, field)
             if field not in caseless and not _case_ok(entry.original, text, entry.kind):
                 m.valid, m.reason = False, "wrong case"
@@ -271,7 +292,6 @@ def link_companies(
             elif words.term_after and _names_a_term(doc.low, end, words):
                 m.valid, m.reason = False, "part of a term named after it"
             mentions[entry.ticker].append(m)
-    title_end = doc.spans["title"][1]
     title_owners: set[str | None] = set()
     first_title_symbol = _first_title_symbol(symbols, title_end)
     for owner, match in symbols:
@@ -340,21 +360,37 @@ def _one_listing_per_issuer(index: CompanyIndex, linked: dict[str, float], rejec
 def _drop_inside_other_names(hits: list[tuple[list[_Entry], int, int]]) -> None:
     """'Southern' inside 'Norfolk Southern', 'Discover' inside 'Discover Financial': a name inside a
     longer name of another company is part of that name. (Within one company, `_drop_nested` keeps
-    the longest mention and explains the shorter one.)"""
-    if len(hits) < 2 or all(a[2] <= b[1] for a, b in pairwise(hits)):
-        return  # nothing overlaps (most articles)
-    spans = [(start, end, {e.ticker for e in entries}) for entries, start, end in hits]
-    keep = []
-    for hit in hits:
-        entries, start, end = hit
-        mine = {e.ticker for e in entries}
-        inside = any(
+    the longest mention and explains the shorter one.) `hits` are in the order of their ends."""
+    # A name can only lie inside a name that overlaps it, so only runs of overlapping names are
+    # compared with each other. Walking back from the last end, a name joins the run on its right
+    # when it ends after the run's first start (the run covers one stretch of text).
+    dropped: list[int] = []
+    i = len(hits) - 1
+    while i > 0:
+        first_start = hits[i][1]
+        j = i - 1
+        while j >= 0 and hits[j][2] > first_start:
+            first_start = min(first_start, hits[j][1])
+            j -= 1
+        if j < i - 1:
+            dropped += _inside_other_names(hits, range(j + 1, i + 1))
+        i = j
+    if dropped:
+        gone = set(dropped)
+        hits[:] = [hit for k, hit in enumerate(hits) if k not in gone]
+
+
+def _inside_other_names(hits: list[tuple[list[_Entry], int, int]], run: range) -> list[int]:
+    """The indices of the hits in `run` (overlapping ones) that lie inside another company's name."""
+    spans = [(hits[k][1], hits[k][2], {e.ticker for e in hits[k][0]}) for k in run]
+    out = []
+    for k, (start, end, mine) in zip(run, spans, strict=True):
+        if any(
             s <= start and end <= e and (s, e) != (start, end) and not (owners & mine)
             for s, e, owners in spans
-        )
-        if not inside:
-            keep.append(hit)
-    hits[:] = keep
+        ):
+            out.append(k)
+    return out
 
 
 def _demote_offstage(
