@@ -131,6 +131,50 @@ class HostGate:
                 self._last.pop(key, None)
 
 
+class WriteBatch:
+    """Writes of one kind gathered into one database call: while one call runs, the writes that
+    arrive meanwhile wait for the next, so a burst of them (the 304s of a round) costs a few calls
+    and transactions instead of one each. `fn(db, rows)` stores a list of rows; each `add` returns
+    (or raises) when the call holding its row has."""
+
+    def __init__(self, store: DbRunner, fn: Callable[[sqlite_utils.Database, list[Any]], None]) -> None:
+        self.store = store
+        self.fn = fn
+        self._pending: list[tuple[Any, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def add(self, row: Any) -> None:
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        self._pending.append((row, done))
+        if self._writer is None:
+            self._writer = loop.create_task(self._write())
+        await done
+
+    async def _write(self) -> None:
+        batch: list[tuple[Any, asyncio.Future[None]]] = []
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                try:
+                    await self.store.run(self.fn, [row for row, _ in batch])
+                except Exception as exc:  # each feed in the batch handles it as its own write's failure
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_exception(exc)
+                    continue
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+        except asyncio.CancelledError:  # the loop is closing: nobody waits forever for this batch
+            for _, done in [*batch, *self._pending]:
+                done.cancel()
+            self._pending = []
+            raise
+        finally:
+            self._writer = None
+
+
 @dataclass
 class FeedOutcome:
     """What polling one feed did."""
@@ -181,6 +225,7 @@ class FeedPoller:
         self.storage = storage or StorageHealth(now)
         self._raised: dict[str, int] = {}  # polls that raised in a row, per feed
         self._held: dict[str, datetime] = {}  # not before then, whatever the database says
+        self._not_modified = WriteBatch(self.store, feed_store.record_not_modified_many)
 
     # --- one feed -----------------------------------------------------------------------------------
 
@@ -222,6 +267,8 @@ class FeedPoller:
             self.on_fetched(row["url"], result)
         if result.error:
             return await self._record_failure(row, result)
+        if _unchanged(row, result):
+            return await self._unchanged(row, result)
         matched = None if result.not_modified else await self._match(result.articles)
         outcome = await self.store.run(self._succeeded, row, result, matched, fetched_at)
         if outcome.processed and outcome.processed.alerts and self.settings.llm_api_key:
@@ -230,6 +277,16 @@ class FeedPoller:
         if queued and self.on_alerts is not None:
             self.on_alerts()
         return outcome
+
+    async def _unchanged(self, row: dict[str, Any], result: SourceResult) -> FeedOutcome:
+        """A 304 on a healthy feed: its times are updated (one UPDATE, no transaction, validators
+        untouched), batched with the other 304s that arrive while the database thread is busy."""
+        url = row["url"]
+        now = self.now()
+        self.metrics.polls.labels("not_modified").inc()
+        next_poll = _iso(next_slot(url, self.interval(row), now))
+        await self._not_modified.add((url, _iso(now), result.status, next_poll))
+        return FeedOutcome(url, not_modified=True)
 
     async def _llm_summaries(self, alerts: list[Alert]) -> None:
         """Optional abstractive summaries, stored before the delivery loop is woken for the alerts."""
@@ -256,16 +313,6 @@ class FeedPoller:
         now = self.now()
         outcome = FeedOutcome(url, not_modified=result.not_modified)
         self.metrics.polls.labels("not_modified" if result.not_modified else "ok").inc()
-        if matched is None and _unchanged(row, result):
-            # 304 on a healthy feed: one UPDATE of the times (no transaction, validators untouched)
-            feed_store.record_not_modified(
-                db,
-                url,
-                _iso(now),
-                status=result.status,
-                next_poll=_iso(next_slot(url, self.interval(row), now)),
-            )
-            return outcome
         with db.atomic():  # the feed's new articles and its validators: one commit, or none of it
             if matched is not None:
                 outcome.processed = store_matched(
