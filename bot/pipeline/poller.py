@@ -48,9 +48,10 @@ from bot.core.storage_health import StorageHealth
 from bot.pipeline.alerts import Alert
 from bot.pipeline.cpu import CpuPool
 from bot.pipeline.directory import listed_companies
-from bot.pipeline.process import ProcessReport, new_articles, store_matched
+from bot.pipeline.process import ProcessReport, store_matched
 from feeds.fetch import is_url, new_session
 from feeds.models import Article, FetchState
+from feeds.parse import ParsedFeed
 from feeds.sources import SourceResult, read_source
 from rules.directory import ListedCompany
 from rules.models import Match
@@ -129,6 +130,14 @@ class HostGate:
             if self._last.get(key, 0.0) < cutoff:
                 self._locks.pop(key, None)
                 self._last.pop(key, None)
+
+
+class _StoreRaised(Exception):
+    """A database call made while reading a feed raised `exc`."""
+
+    def __init__(self, exc: Exception) -> None:
+        super().__init__(str(exc))
+        self.exc = exc
 
 
 class WriteBatch:
@@ -232,8 +241,21 @@ class FeedPoller:
     def interval(self, row: dict[str, Any]) -> int:
         return max(int(row.get("poll_seconds") or self.settings.poll_seconds), MIN_INTERVAL)
 
-    async def _fetch(self, row: dict[str, Any]) -> SourceResult:
+    async def _fetch(self, row: dict[str, Any]) -> tuple[SourceResult, list[tuple[Article, list[Match]]]]:
+        """The feed read, and each article it gave with its matches (parsed and matched in one trip
+        to a worker; the articles stored already are left out only when storing)."""
         url = row["url"]
+        matched: list[tuple[Article, list[Match]]] = []
+
+        async def parse_and_match(body: bytes, source: str, at: datetime) -> ParsedFeed:
+            try:
+                watched, listed = await self.store.run(_watched)
+            except Exception as exc:  # a storage fault, not the feed's: the poll raises it (_guarded)
+                raise _StoreRaised(exc) from exc
+            parsed, matches = await self.cpu.parse_and_match(body, source, at, watched, listed)
+            matched[:] = zip(parsed.articles, matches, strict=True)
+            return parsed
+
         if self._session is None and is_url(url):
             self._session = new_session(  # one session (and its kept-alive connections) for every poll
                 limit=max(self.settings.poll_concurrency, 1) * 2,
@@ -251,17 +273,19 @@ class FeedPoller:
                     session=self._session,
                     timeout=self.settings.fetch_timeout,
                     now=self.now,
-                    parse=self.cpu.parse,
+                    parse=parse_and_match,
                 )
+            except _StoreRaised as raised:
+                raise raised.exc from None
             except Exception as exc:  # read_source reports problems itself; never trust that fully
                 log.exception("reading %s raised", url)
                 result = SourceResult(url, state=state, error=f"{type(exc).__name__}: {exc}"[:200])
             self.metrics.fetch_seconds.observe(time.monotonic() - started)
-        return result
+        return result, matched
 
     async def poll_feed(self, row: dict[str, Any]) -> FeedOutcome:
         """Fetch one feed, store what is new, update its health and schedule its next poll."""
-        result = await self._fetch(row)
+        result, articles_matched = await self._fetch(row)
         fetched_at = time.monotonic()
         if self.on_fetched is not None:
             self.on_fetched(row["url"], result)
@@ -269,7 +293,7 @@ class FeedPoller:
             return await self._record_failure(row, result)
         if _unchanged(row, result):
             return await self._unchanged(row, result)
-        matched = None if result.not_modified else await self._match(result.articles)
+        matched = None if result.not_modified else articles_matched
         outcome = await self.store.run(self._succeeded, row, result, matched, fetched_at)
         if outcome.processed and outcome.processed.alerts and self.settings.llm_api_key:
             await self._llm_summaries(outcome.processed.alerts)
@@ -295,11 +319,6 @@ class FeedPoller:
         client = client_from_settings(self.settings)
         if client is not None:
             await apply_llm_summaries(self.db, alerts, client, timeout=self.settings.llm_timeout)
-
-    async def _match(self, articles: list[Article]) -> list[tuple[Article, list[Match]]]:
-        """The articles not stored yet, each with its matches against what is watched now."""
-        fresh, watched, listed = await self.store.run(_fresh_and_watched, articles)
-        return list(zip(fresh, await self.cpu.match(watched, fresh, listed), strict=True))
 
     def _succeeded(
         self,
@@ -492,13 +511,11 @@ def _unchanged(row: dict[str, Any], result: SourceResult) -> bool:
     )
 
 
-def _fresh_and_watched(
-    db: sqlite_utils.Database, articles: list[Article]
-) -> tuple[list[Article], dict[str, list[str]], tuple[ListedCompany, ...]]:
-    """The articles not stored yet, the watched tickers with their extra names, and the stored listed
-    companies among them (`riskwire directory update`) that the matcher's directory adds."""
+def _watched(db: sqlite_utils.Database) -> tuple[dict[str, list[str]], tuple[ListedCompany, ...]]:
+    """The watched tickers with their extra names, and the stored listed companies among them
+    (`riskwire directory update`) that the matcher's directory adds."""
     watched = subscriptions.watched(db)
-    return new_articles(db, articles), watched, listed_companies(db, watched)
+    return watched, listed_companies(db, watched)
 
 
 def _tell_owners(db: sqlite_utils.Database, url: str, kind: str, text: str, now: datetime) -> None:
