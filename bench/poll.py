@@ -486,10 +486,11 @@ def main() -> int:
         f"fetch-to-post median {median * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms ({by_round})"
     )
     workers = ours["workers_mb"]
+    each = " + ".join(f"{w:.0f}" for w in workers) or "none"
     print(
         f"peak memory: {ours['peak_mb']:.0f} MB max RSS of the Riskwire process, "
-        f"{sum(workers):.0f} MB its {len(workers)} worker processes "
-        f"({' + '.join(f'{w:.0f}' for w in workers) or 'none'}), {ours['peak_mb'] + sum(workers):.0f} MB in all"
+        f"{sum(workers):.0f} MB its {len(workers)} worker processes ({each}), "
+        f"{ours['peak_mb'] + sum(workers):.0f} MB in all"
     )
     naive_median = statistics.median(base["latency"]) if base["latency"] else float("nan")
     print(

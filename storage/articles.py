@@ -38,9 +38,7 @@ def article_row(article: Article, fetched: str) -> dict[str, Any]:
 
 
 _COLUMNS = ("id", "link", "title", "summary", "content", "published", "source", "feed_url", "guid", "fetched")
-_INSERT = (
-    f"insert or ignore into articles ({', '.join(_COLUMNS)}) values ({', '.join('?' * len(_COLUMNS))})"
-)
+_INSERT = f"insert or ignore into articles ({', '.join(_COLUMNS)}) values ({', '.join('?' * len(_COLUMNS))})"
 
 
 def save_articles(db: sqlite_utils.Database, articles: Iterable[Article], fetched: str) -> None:
