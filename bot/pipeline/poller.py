@@ -292,7 +292,7 @@ class FeedPoller:
         if result.error:
             return await self._record_failure(row, result)
         if _unchanged(row, result):
-            return await self._unchanged(row, result)
+            return await self._record_unchanged(row, result)
         matched = None if result.not_modified else articles_matched
         outcome = await self.store.run(self._succeeded, row, result, matched, fetched_at)
         if outcome.processed and outcome.processed.alerts and self.settings.llm_api_key:
@@ -302,7 +302,7 @@ class FeedPoller:
             self.on_alerts()
         return outcome
 
-    async def _unchanged(self, row: dict[str, Any], result: SourceResult) -> FeedOutcome:
+    async def _record_unchanged(self, row: dict[str, Any], result: SourceResult) -> FeedOutcome:
         """A 304 on a healthy feed: its times are updated (one UPDATE, no transaction, validators
         untouched), batched with the other 304s that arrive while the database thread is busy."""
         url = row["url"]
