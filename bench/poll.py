@@ -10,8 +10,10 @@ one-request-per-host politeness applies per feed as it would to real feeds on di
 Round 1: every feed answers 200 with `--items` items (one feed in five carries a risk story about one
 of 16 watched companies; each company has its own chat channel). Round 2: 90% of feeds answer 304,
 10% have one new risk item. Printed: feeds/second and items/second per round, peak memory (max RSS
-of this process, which runs Riskwire; the servers are another process), and the median time from a
-feed's fetch completing to its alert reaching the fake chat API.
+of this process, which runs Riskwire, and the peak RSS of each of its parse-and-match worker processes;
+the servers are another process), and the median time from a feed's fetch completing to its alert
+reaching the fake chat API. The poller is wired as `riskwire run` wires it: its database thread and
+its pool of worker processes (one per core).
 
 Round 3: nothing changed, every feed answers 304.
 
@@ -209,6 +211,21 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def workers_peak_mb(cpu: Any) -> list[float]:
+    """Peak RSS (VmHWM) of each of the pool's worker processes, in MB (Linux; empty elsewhere)."""
+    executor = getattr(cpu, "_executor", None)
+    out = []
+    for pid in list(getattr(executor, "_processes", None) or {}):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                out.append(int(line.split()[1]) / 1024)
+    return out
+
+
 def prepare_db(path: Path, port: int, feeds: int) -> Any:
     from bot.delivery.targets import parse_target
     from bot.usecases import service
@@ -266,12 +283,17 @@ async def service_run(port: int, feeds: int, folder: Path) -> dict[str, Any]:
     from bot.core.settings import Settings
     from bot.delivery.outbox import Outbox
     from bot.delivery.worker import DeliveryWorker
+    from bot.pipeline.cpu import CpuPool
     from bot.pipeline.poller import FeedPoller
     from storage import feeds as feed_store
+    from storage.thread import runner_for
 
     base = f"http://127.0.0.1:{port}"
     db = prepare_db(folder / "service.db", port, feeds)
     settings = Settings(db_path=str(folder / "service.db"), allow_private_feeds=True)
+    # as run_service wires them: the database thread and the parse-and-match worker processes
+    store = runner_for(db, settings.db_path, busy_timeout=settings.db_busy_timeout)
+    cpu = CpuPool(settings.feed_workers)
     connector = aiohttp.TCPConnector(resolver=LocalResolver(), limit=64, limit_per_host=2)
     fetched: dict[str, float] = {}
     rounds: list[tuple[dict[str, float], set[str]]] = []
@@ -286,6 +308,8 @@ async def service_run(port: int, feeds: int, folder: Path) -> dict[str, Any]:
             metrics=metrics,
             on_alerts=worker.kick,
             on_fetched=lambda url, _result: fetched.__setitem__(url, time.time()),  # this round's dict
+            store=store,
+            cpu=cpu,
         )
         worker.start()
         for n, round_no in enumerate((1, 2, 2), 1):  # round 3: the feeds of round 2 again, all 304
@@ -314,6 +338,9 @@ async def service_run(port: int, feeds: int, folder: Path) -> dict[str, Any]:
                 }
             )
         await worker.stop(10)
+        results["workers_mb"] = workers_peak_mb(cpu)
+        await cpu.close()
+        await store.close()
         every = await get_posts(chat, base)
         posts = [p for p in every if not str(p[0]).startswith("update:")]
     results["all_posts"] = len(every)
@@ -458,7 +485,13 @@ def main() -> int:
         f"alerts posted: {ours['posts']} ({ours['doubled']} doubled); "
         f"fetch-to-post median {median * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms ({by_round})"
     )
-    print(f"peak memory (max RSS of the Riskwire process): {ours['peak_mb']:.0f} MB")
+    workers = ours["workers_mb"]
+    each = " + ".join(f"{w:.0f}" for w in workers) or "none"
+    print(
+        f"peak memory: {ours['peak_mb']:.0f} MB max RSS of the Riskwire process, "
+        f"{sum(workers):.0f} MB its {len(workers)} worker processes ({each}), "
+        f"{ours['peak_mb'] + sum(workers):.0f} MB in all"
+    )
     naive_median = statistics.median(base["latency"]) if base["latency"] else float("nan")
     print(
         f"naive baseline (sequential fetch+process, then deliver): round 1 {base['seconds']:.2f} s, "

@@ -180,6 +180,21 @@ def record_not_modified(
     )
 
 
+def record_not_modified_many(db: sqlite_utils.Database, rows: list[tuple[str, str, int, str | None]]) -> None:
+    """`record_not_modified` for each (url, at, status, next_poll): one statement for one feed, one
+    transaction for several."""
+    if len(rows) == 1:
+        url, at, status, next_poll = rows[0]
+        record_not_modified(db, url, at, status=status, next_poll=next_poll)
+        return
+    with db.atomic():
+        db.conn.executemany(
+            "update feeds set last_fetch = ?, last_success = ?, last_status = ?, "
+            "next_poll = coalesce(?, next_poll) where url = ?",
+            [(at, at, status, next_poll, url) for url, at, status, next_poll in rows],
+        )
+
+
 def record_failure(
     db: sqlite_utils.Database, url: str, at: str, *, status: int, error: str, next_poll: str | None = None
 ) -> int:

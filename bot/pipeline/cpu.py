@@ -53,6 +53,14 @@ def match_articles(
     return [matcher.risk_matches(article) for article in articles]
 
 
+def parse_and_match(
+    body: bytes, source: str, now: datetime, watched: Watched, listed: Sequence[ListedCompany] = ()
+) -> tuple[ParsedFeed, list[list[Match]]]:
+    """`parse_body`, then `match_articles` on every article parsed: one trip to a worker per feed."""
+    parsed = parse_body(body, source, now)
+    return parsed, match_articles(watched, parsed.articles, listed)
+
+
 def default_workers() -> int:
     """One worker per core this process may use."""
     try:
@@ -116,6 +124,18 @@ class CpuPool:
             return []
         plain = {ticker: list(names) for ticker, names in watched.items()}
         return await self._run(match_articles, plain, list(articles), tuple(listed))
+
+    async def parse_and_match(
+        self,
+        body: bytes,
+        source: str,
+        now: datetime,
+        watched: Watched,
+        listed: Sequence[ListedCompany] = (),
+    ) -> tuple[ParsedFeed, list[list[Match]]]:
+        """`parse_and_match` in a worker."""
+        plain = {ticker: list(names) for ticker, names in watched.items()}
+        return await self._run(parse_and_match, body, source, now, plain, tuple(listed))
 
     def _discard(self) -> None:
         executor, self._executor = self._executor, None

@@ -48,9 +48,10 @@ from bot.core.storage_health import StorageHealth
 from bot.pipeline.alerts import Alert
 from bot.pipeline.cpu import CpuPool
 from bot.pipeline.directory import listed_companies
-from bot.pipeline.process import ProcessReport, new_articles, store_matched
+from bot.pipeline.process import ProcessReport, store_matched
 from feeds.fetch import is_url, new_session
 from feeds.models import Article, FetchState
+from feeds.parse import ParsedFeed
 from feeds.sources import SourceResult, read_source
 from rules.directory import ListedCompany
 from rules.models import Match
@@ -131,6 +132,58 @@ class HostGate:
                 self._last.pop(key, None)
 
 
+class _StoreRaised(Exception):
+    """A database call made while reading a feed raised `exc`."""
+
+    def __init__(self, exc: Exception) -> None:
+        super().__init__(str(exc))
+        self.exc = exc
+
+
+class WriteBatch:
+    """Writes of one kind gathered into one database call: while one call runs, the writes that
+    arrive meanwhile wait for the next, so a burst of them (the 304s of a round) costs a few calls
+    and transactions instead of one each. `fn(db, rows)` stores a list of rows; each `add` returns
+    (or raises) when the call holding its row has."""
+
+    def __init__(self, store: DbRunner, fn: Callable[[sqlite_utils.Database, list[Any]], None]) -> None:
+        self.store = store
+        self.fn = fn
+        self._pending: list[tuple[Any, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def add(self, row: Any) -> None:
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        self._pending.append((row, done))
+        if self._writer is None:
+            self._writer = loop.create_task(self._write())
+        await done
+
+    async def _write(self) -> None:
+        batch: list[tuple[Any, asyncio.Future[None]]] = []
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                try:
+                    await self.store.run(self.fn, [row for row, _ in batch])
+                except Exception as exc:  # each feed in the batch handles it as its own write's failure
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_exception(exc)
+                    continue
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+        except asyncio.CancelledError:  # the loop is closing: nobody waits forever for this batch
+            for _, done in [*batch, *self._pending]:
+                done.cancel()
+            self._pending = []
+            raise
+        finally:
+            self._writer = None
+
+
 @dataclass
 class FeedOutcome:
     """What polling one feed did."""
@@ -181,14 +234,28 @@ class FeedPoller:
         self.storage = storage or StorageHealth(now)
         self._raised: dict[str, int] = {}  # polls that raised in a row, per feed
         self._held: dict[str, datetime] = {}  # not before then, whatever the database says
+        self._not_modified = WriteBatch(self.store, feed_store.record_not_modified_many)
 
     # --- one feed -----------------------------------------------------------------------------------
 
     def interval(self, row: dict[str, Any]) -> int:
         return max(int(row.get("poll_seconds") or self.settings.poll_seconds), MIN_INTERVAL)
 
-    async def _fetch(self, row: dict[str, Any]) -> SourceResult:
+    async def _fetch(self, row: dict[str, Any]) -> tuple[SourceResult, list[tuple[Article, list[Match]]]]:
+        """The feed read, and each article it gave with its matches (parsed and matched in one trip
+        to a worker; the articles stored already are left out only when storing)."""
         url = row["url"]
+        matched: list[tuple[Article, list[Match]]] = []
+
+        async def parse_and_match(body: bytes, source: str, at: datetime) -> ParsedFeed:
+            try:
+                watched, listed = await self.store.run(_watched)
+            except Exception as exc:  # a storage fault, not the feed's: the poll raises it (_guarded)
+                raise _StoreRaised(exc) from exc
+            parsed, matches = await self.cpu.parse_and_match(body, source, at, watched, listed)
+            matched[:] = zip(parsed.articles, matches, strict=True)
+            return parsed
+
         if self._session is None and is_url(url):
             self._session = new_session(  # one session (and its kept-alive connections) for every poll
                 limit=max(self.settings.poll_concurrency, 1) * 2,
@@ -206,23 +273,27 @@ class FeedPoller:
                     session=self._session,
                     timeout=self.settings.fetch_timeout,
                     now=self.now,
-                    parse=self.cpu.parse,
+                    parse=parse_and_match,
                 )
+            except _StoreRaised as raised:
+                raise raised.exc from None
             except Exception as exc:  # read_source reports problems itself; never trust that fully
                 log.exception("reading %s raised", url)
                 result = SourceResult(url, state=state, error=f"{type(exc).__name__}: {exc}"[:200])
             self.metrics.fetch_seconds.observe(time.monotonic() - started)
-        return result
+        return result, matched
 
     async def poll_feed(self, row: dict[str, Any]) -> FeedOutcome:
         """Fetch one feed, store what is new, update its health and schedule its next poll."""
-        result = await self._fetch(row)
+        result, articles_matched = await self._fetch(row)
         fetched_at = time.monotonic()
         if self.on_fetched is not None:
             self.on_fetched(row["url"], result)
         if result.error:
             return await self._record_failure(row, result)
-        matched = None if result.not_modified else await self._match(result.articles)
+        if _unchanged(row, result):
+            return await self._record_unchanged(row, result)
+        matched = None if result.not_modified else articles_matched
         outcome = await self.store.run(self._succeeded, row, result, matched, fetched_at)
         if outcome.processed and outcome.processed.alerts and self.settings.llm_api_key:
             await self._llm_summaries(outcome.processed.alerts)
@@ -231,6 +302,16 @@ class FeedPoller:
             self.on_alerts()
         return outcome
 
+    async def _record_unchanged(self, row: dict[str, Any], result: SourceResult) -> FeedOutcome:
+        """A 304 on a healthy feed: its times are updated (one UPDATE, no transaction, validators
+        untouched), batched with the other 304s that arrive while the database thread is busy."""
+        url = row["url"]
+        now = self.now()
+        self.metrics.polls.labels("not_modified").inc()
+        next_poll = _iso(next_slot(url, self.interval(row), now))
+        await self._not_modified.add((url, _iso(now), result.status, next_poll))
+        return FeedOutcome(url, not_modified=True)
+
     async def _llm_summaries(self, alerts: list[Alert]) -> None:
         """Optional abstractive summaries, stored before the delivery loop is woken for the alerts."""
         from bot.pipeline.llm_summary import apply_llm_summaries, client_from_settings
@@ -238,11 +319,6 @@ class FeedPoller:
         client = client_from_settings(self.settings)
         if client is not None:
             await apply_llm_summaries(self.db, alerts, client, timeout=self.settings.llm_timeout)
-
-    async def _match(self, articles: list[Article]) -> list[tuple[Article, list[Match]]]:
-        """The articles not stored yet, each with its matches against what is watched now."""
-        fresh, watched, listed = await self.store.run(_fresh_and_watched, articles)
-        return list(zip(fresh, await self.cpu.match(watched, fresh, listed), strict=True))
 
     def _succeeded(
         self,
@@ -256,16 +332,6 @@ class FeedPoller:
         now = self.now()
         outcome = FeedOutcome(url, not_modified=result.not_modified)
         self.metrics.polls.labels("not_modified" if result.not_modified else "ok").inc()
-        if matched is None and _unchanged(row, result):
-            # 304 on a healthy feed: one UPDATE of the times (no transaction, validators untouched)
-            feed_store.record_not_modified(
-                db,
-                url,
-                _iso(now),
-                status=result.status,
-                next_poll=_iso(next_slot(url, self.interval(row), now)),
-            )
-            return outcome
         with db.atomic():  # the feed's new articles and its validators: one commit, or none of it
             if matched is not None:
                 outcome.processed = store_matched(
@@ -445,13 +511,11 @@ def _unchanged(row: dict[str, Any], result: SourceResult) -> bool:
     )
 
 
-def _fresh_and_watched(
-    db: sqlite_utils.Database, articles: list[Article]
-) -> tuple[list[Article], dict[str, list[str]], tuple[ListedCompany, ...]]:
-    """The articles not stored yet, the watched tickers with their extra names, and the stored listed
-    companies among them (`riskwire directory update`) that the matcher's directory adds."""
+def _watched(db: sqlite_utils.Database) -> tuple[dict[str, list[str]], tuple[ListedCompany, ...]]:
+    """The watched tickers with their extra names, and the stored listed companies among them
+    (`riskwire directory update`) that the matcher's directory adds."""
     watched = subscriptions.watched(db)
-    return new_articles(db, articles), watched, listed_companies(db, watched)
+    return watched, listed_companies(db, watched)
 
 
 def _tell_owners(db: sqlite_utils.Database, url: str, kind: str, text: str, now: datetime) -> None:
