@@ -9,6 +9,7 @@ import sqlite_utils
 
 from feeds.models import Article
 from storage.alerts import happened
+from storage.db import executemany
 
 
 def seen_ids(db: sqlite_utils.Database, ids: Iterable[str]) -> set[str]:
@@ -46,7 +47,7 @@ def save_articles(db: sqlite_utils.Database, articles: Iterable[Article], fetche
     # one prepared statement for the batch: a feed's items cost one C loop, not a query built per chunk
     rows = [tuple(article_row(a, fetched).values()) for a in articles]
     if rows:
-        db.conn.executemany(_INSERT, rows)
+        executemany(db, _INSERT, rows)
 
 
 def get_article(db: sqlite_utils.Database, article_id: str) -> dict[str, Any] | None:

@@ -10,9 +10,10 @@ import pkgutil
 import re
 import sqlite3
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -31,6 +32,10 @@ class Database(sqlite_utils.Database):
     risk a deadlock. Taken up front, the lock is waited for up to the busy timeout, as promised."""
 
     dialect = "sqlite"  # storage.pg.PgDatabase says "postgresql"; SQL that differs branches on it
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement once per row of parameters (one prepared statement, one C loop)."""
+        self.conn.executemany(sql, rows)
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[Database]:
@@ -226,6 +231,15 @@ def file_name(db: sqlite_utils.Database) -> str | None:
         return shown(db.url)  # type: ignore[attr-defined]
     row = db.execute("pragma database_list").fetchone()
     return row[2] if row else None
+
+
+def executemany(db: sqlite_utils.Database, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    """Run one statement (in SQLite's words) once per row of parameters, on either back end."""
+    run = getattr(db, "executemany", None)
+    if run is None:  # a plain sqlite-utils Database, not one open_db made
+        db.conn.executemany(sql, rows)
+    else:
+        run(sql, rows)
 
 
 def now_iso() -> str:

@@ -6,6 +6,8 @@ from typing import Any
 
 import sqlite_utils
 
+from storage.db import executemany
+
 OPERATOR = "operator"  # the owner of feeds added from the command line, config, starter list or OPML
 
 
@@ -188,7 +190,8 @@ def record_not_modified_many(db: sqlite_utils.Database, rows: list[tuple[str, st
         record_not_modified(db, url, at, status=status, next_poll=next_poll)
         return
     with db.atomic():
-        db.conn.executemany(
+        executemany(
+            db,
             "update feeds set last_fetch = ?, last_success = ?, last_status = ?, "
             "next_poll = coalesce(?, next_poll) where url = ?",
             [(at, at, status, next_poll, url) for url, at, status, next_poll in rows],

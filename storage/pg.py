@@ -254,6 +254,16 @@ class PgDatabase:
             self._forget_schema()
         return PgCursor(cursor, lastrowid, rows=not returning)
 
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement written in SQLite's words once per row of parameters (one prepared statement)."""
+        if self.conn.broken and not self.in_transaction:
+            self.conn = self._connect()
+        try:
+            with self.conn.cursor() as cursor:
+                cursor.executemany(translate(sql), [list(r) for r in rows])
+        except psycopg.Error as exc:
+            raise _wrap(exc) from exc
+
     def _returning_for(self, sql: str) -> str | None:
         """The identity column to hand back as `lastrowid` after an INSERT (None: nothing to hand back)."""
         m = _INSERT_INTO.match(sql)
