@@ -85,3 +85,8 @@ def first_fetches(db: sqlite_utils.Database) -> dict[str, str]:
     stored articles tell)."""
     cursor = db.execute("select feed_url, min(fetched) from articles group by feed_url order by feed_url")
     return {str(url or ""): str(first) for url, first in cursor.fetchall()}
+
+
+def count(db: sqlite_utils.Database) -> int:
+    """How many articles are stored."""
+    return int(db.execute("select count(*) from articles").fetchone()[0])
