@@ -3,7 +3,8 @@ report's sources, an anonymous insider, a tip to the company's ethics line, agre
 waive whistleblower awards or say they never went to a regulator, staff pushed out after challenging
 their employer, a former employee's suit; records handed to police, people tracked down for
 immigration agents, cameras trained on the company's own drivers; Helms-Burton suits and payments over
-dealings with an embargoed country. Each with the trap next to it. Also the names and roles these
+dealings with an embargoed country, export-enforcement lists and Magnitsky designations, facial
+analysis of shoppers. Each with the trap next to it. Also the names and roles these
 stories turn on (a unit's parent under its former name, a delivery fleet's owner, a property owner
 sharing a car brand's name)."""
 
@@ -34,22 +35,25 @@ def portfolio() -> Matcher:
 OBLIQUE = [
     ("whistleblower", "Insurer's shares halve after short seller cites former agents alleging fraud"),
     ("whistleblower", "Report drew on interviews with former employees of the lender's card unit"),
-    ("whistleblower", "An anonymous staff member on the project told a newspaper that patients were not informed"),
+    ("whistleblower", "An anonymous staff member on the project told a paper patients were not informed"),
     ("whistleblower", "Probe began after an anonymous tip to the company's ethics helpline"),
-    ("whistleblower", "Property firm pays SEC over releases that said staff had not filed complaints with regulators"),
-    ("whistleblower", "Asset manager fined for separation agreements that made departing staff waive SEC award rights"),
-    ("whistleblower", "Former sustainability chief says she was fired after challenging the fund group's claims"),
+    ("whistleblower", "Property firm pays SEC over releases saying staff had not filed complaints"),
+    ("whistleblower", "Fund firm fined for separation agreements that made staff waive SEC award rights"),
+    ("whistleblower", "Former sustainability chief says she was fired after challenging the fund's claims"),
     ("whistleblower", "Manager says he was fired for resisting improper demands from the board"),
     ("whistleblower", "Drugmaker to pay $900 million to settle former employee's kickback suit"),
     ("whistleblower", "Search company employee raises alarm over access to millions of patient records"),
-    ("whistleblower", "A retired intelligence analyst testified that the bank gave agents a list of customers"),
+    ("whistleblower", "A retired intelligence analyst testified the bank gave agents a list of customers"),
     ("surveillance", "Pharmacy chains hand prescription records to police without a warrant, lawmakers find"),
     ("surveillance", "Lawmakers press bank over claims it combed customers' card data for the FBI"),
-    ("surveillance", "Immigration agents used utility records from a credit bureau's exchange to track down immigrants"),
+    ("surveillance", "Immigration agents used utility records from a credit bureau to track down immigrants"),
     ("surveillance", "Delivery drivers must consent to AI cameras that record them, or lose their jobs"),
     ("sanctions", "Family sues travel site under the Helms-Burton Act over bookings at a seized hotel"),
     ("sanctions", "Home-rental site pays $91,172 over Cuba stays that lacked required documentation"),
     ("sanctions", "Treasury penalises chemicals maker over shipments to Cuba hidden under a code name"),
+    ("sanctions", "Commerce adds the freight forwarder to the Denied Persons List"),
+    ("sanctions", "Global Magnitsky designations hit the mining group's chairman"),
+    ("surveillance", "Mall owner used facial analysis software to estimate shoppers' age without consent"),
 ]
 
 TRAPS = [
@@ -65,6 +69,7 @@ TRAPS = [
     ("surveillance", "Dashcam cameras recorded the crash as drivers swerved on the icy road"),
     ("surveillance", "Camera maker's sales rise as workers return to offices"),
     ("sanctions", "Family pays ransom to free hostage held in Syria"),
+    ("surveillance", "Phone maker's facial analysis feature unlocks the phone in the dark"),
 ]
 
 
