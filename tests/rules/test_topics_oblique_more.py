@@ -1,12 +1,12 @@
 """Topics told obliquely in financial, health-care, energy and real-estate news: former staff as a
-report's sources, an anonymous insider, a tip to the company's ethics line, agreements that make staff
-waive whistleblower awards or say they never went to a regulator, staff pushed out after challenging
-their employer, a former employee's suit; records handed to police, people tracked down for
-immigration agents, cameras trained on the company's own drivers; Helms-Burton suits and payments over
-dealings with an embargoed country, export-enforcement lists and Magnitsky designations, facial
-analysis of shoppers. Each with the trap next to it. Also the names and roles these
-stories turn on (a unit's parent under its former name, a delivery fleet's owner, a property owner
-sharing a car brand's name)."""
+report's sources, an anonymous insider, a tip to the company's ethics line or to a regulator,
+agreements that make staff waive whistleblower awards or say they never went to a regulator, staff
+pushed out after challenging their employer, a former employee's suit; records handed to police, people
+tracked down for immigration agents, cameras trained on the company's own drivers; Helms-Burton suits
+and payments over dealings with an embargoed country, export-enforcement lists and Magnitsky
+designations, facial analysis of shoppers. Each with the trap next to it. Also the names and roles
+these stories turn on (a unit's parent under its former name, a delivery fleet's owner, a property
+owner sharing a car brand's name)."""
 
 from __future__ import annotations
 
@@ -44,6 +44,8 @@ OBLIQUE = [
     ("whistleblower", "Drugmaker to pay $900 million to settle former employee's kickback suit"),
     ("whistleblower", "Search company employee raises alarm over access to millions of patient records"),
     ("whistleblower", "A retired intelligence analyst testified the bank gave agents a list of customers"),
+    ("whistleblower", "An employee tipped off the SEC about the inflated loan values"),
+    ("whistleblower", "Loan officer's complaint to the CFPB said the bank opened accounts"),
     ("surveillance", "Pharmacy chains hand prescription records to police without a warrant, lawmakers find"),
     ("surveillance", "Lawmakers press bank over claims it combed customers' card data for the FBI"),
     ("surveillance", "Immigration agents used utility records from a credit bureau to track down immigrants"),
@@ -64,6 +66,7 @@ TRAPS = [
     ("whistleblower", "Chief executive fired after a challenging year for the retailer"),
     ("whistleblower", "Nurses raise the alarm over staffing shortages at the hospital chain"),
     ("whistleblower", "Former employee's suit over unpaid overtime is dismissed"),
+    ("whistleblower", "Analysts tipped the stock to rise after the SEC approved the fund"),
     ("surveillance", "Police released footage of the robbery at the store on Monday"),
     ("surveillance", "Courier tracks down lost parcels with a new scanning system"),
     ("surveillance", "Dashcam cameras recorded the crash as drivers swerved on the icy road"),
