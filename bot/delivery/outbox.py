@@ -234,6 +234,7 @@ class Outbox:
     lanes: dict[str, asyncio.Task[None]] = field(default_factory=dict)  # target key -> its lane
     worker: Worker | None = None  # with several workers on the database: send only under a channel lease
     tokens: dict[str, int] = field(default_factory=dict)  # target key -> the channel lease's token held
+    refused: bool = False  # the last pass found due rows in a channel another worker held
     _gate: asyncio.Semaphore | None = None
     _gate_loop: asyncio.AbstractEventLoop | None = None
 
@@ -262,12 +263,15 @@ class Outbox:
         stops waiting for lanes still sending once the event is set (they go on, see the module
         docstring)."""
         report = DeliveryReport()
+        self.refused = False
         await self._recover(report, "deliveries")
         await self._recover(report, "report_deliveries")
         stamp = _iso(self.now())
         busy = [t for t in list(self.cooling) if self._cool(t)] + list(self.lanes)
         if self.worker is not None:  # cooling down, or another worker's queue
-            busy += cluster.busy_channels(self.db, self.worker.id, self.now())
+            others = cluster.busy_channels(self.db, self.worker.id, self.now())
+            self.refused = self.refused or bool(others)
+            busy += others
         due = deliveries.due(self.db, stamp, self.limit, exclude_targets=busy)
         await self._fan(due, report, self._send_alert, interrupt)
         report_store.skip_orphaned(self.db)
@@ -323,6 +327,7 @@ class Outbox:
         )
         if token is None:
             report.waiting += len(queue)
+            self.refused = True
             return False
         self.tokens[target] = token
         self.worker.took(target)
@@ -682,4 +687,6 @@ def wait_seconds(db: sqlite_utils.Database, now: datetime, outbox: Outbox | None
         cool = outbox.next_cooldown_end()
         if cool:
             wait = min(wait, cool)
+        if outbox.worker is not None and outbox.refused:  # look again before its owner's lease can end
+            wait = min(wait, outbox.worker.lease_seconds / 3)
     return max(wait, 0.0)

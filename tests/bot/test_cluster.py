@@ -1,0 +1,241 @@
+"""Three `riskwire run` workers on one database split the work through it: every feed is fetched by
+one worker at a time, once per interval, one request in flight per host across them all; every
+(alert, channel) is posted exactly once although the worker posting is killed with -9 in the middle
+of the burst (after Slack stored a post, before the worker heard the answer) and restarted; a digest
+due while they run is sent once. The same test runs on each database the `db_location` fixture gives.
+"""
+
+from __future__ import annotations
+
+import itertools
+import signal
+import sqlite3
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from bot.delivery.targets import parse_target
+from bot.usecases import service
+from bot.usecases.digest import parse_schedule, set_digest
+from storage import feeds as feed_store
+from storage.db import open_db
+from tests.clock import ago
+from tests.fakes.fake_slack import FakeSlack
+from tests.fakes.feed_server import FeedServer, Hit
+from tests.feedkit import rss
+from tests.historykit import add_alert
+from tests.servicekit import COMPANIES, risk_item, service_env, start_service, wait_for
+
+CHANNELS = ("slack:T1/C1", "slack:T1/C2", "slack:T1/C3")
+FEEDS = 4
+PER_FEED = 3
+HOST_GAP = 0.3
+INTERVAL = 30  # the shortest poll interval there is (bot.pipeline.poller.MIN_INTERVAL)
+WORKER_ENV = {
+    "RISKWIRE_LEASE_SECONDS": "3",
+    "RISKWIRE_HEARTBEAT_SECONDS": "0.5",
+    "RISKWIRE_DIGEST_SECONDS": "2",
+}
+
+
+@pytest.fixture(params=["sqlite"])
+def db_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where the workers' database lives: an SQLite file (WAL, BEGIN IMMEDIATE) shared by them."""
+    return str(tmp_path / "cluster.db")
+
+
+def agent(n: int) -> str:
+    return f"riskwire-test-worker/{n}"
+
+
+def query(location: str, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    with sqlite3.connect(location, timeout=30) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+class Workers:
+    """`riskwire run` processes on one database, each with its own log."""
+
+    def __init__(self, env: dict[str, str], folder: Path) -> None:
+        self.env = env
+        self.folder = folder
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self) -> subprocess.Popen[bytes]:
+        """Start one more worker; its feed requests say which it is (User-Agent `agent(n)`)."""
+        n = len(self.procs)
+        env = {**self.env, "RISKWIRE_USER_AGENT": agent(n)}
+        proc = start_service(env, self.folder / f"worker-{n}.log")
+        self.procs.append(proc)
+        return proc
+
+    def alive(self) -> bool:
+        return all(p.poll() is None for p in self.procs)
+
+    def by_pid(self, pid: int) -> subprocess.Popen[bytes]:
+        return next(p for p in self.procs if p.pid == pid)
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.folder.glob("worker-*.log")))
+
+    def stop_all(self) -> list[int | None]:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGCONT)
+                proc.send_signal(signal.SIGTERM)
+        codes = []
+        for proc in self.procs:
+            try:
+                codes.append(proc.wait(30))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                codes.append(None)
+        return codes
+
+
+@pytest.fixture
+def cluster_setup(tmp_path: Path, db_location: str) -> Iterator[tuple[FeedServer, FakeSlack, Workers]]:
+    feeds = FeedServer().start()
+    slack = FakeSlack(delay=0.1, hold_at=8).start()
+    tickers = list(COMPANIES)[: FEEDS * PER_FEED]
+    db = open_db(db_location)
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    for n in range(FEEDS):
+        items = [risk_item(t) for t in tickers[n * PER_FEED : (n + 1) * PER_FEED]]
+        if n < 2:
+            items.append(risk_item("KO", 9))  # one article in two feeds: stored once, alerted once
+        url = feeds.serve(f"/feed-{n}.xml", rss(items), delay=0.1)
+        feed_store.add(db, url, stamp, poll_seconds=INTERVAL)
+    for channel in CHANNELS:
+        service.watch(db, service.Scope(parse_target(channel)), [*tickers, "KO"])
+    make_digest_due(db)
+    db.close()
+    config = tmp_path / "riskwire.toml"
+    config.write_text(
+        f'host_gap = {HOST_GAP}\nfeed_workers = 0\nfrontends = ["tests.fakes.slack_notifier:frontend"]\n',
+        encoding="utf-8",
+    )
+    env = service_env(Path(db_location), config, slack, **WORKER_ENV)
+    workers = Workers(env, tmp_path)
+    try:
+        yield feeds, slack, workers
+    finally:
+        workers.stop_all()
+        slack.stop()
+        feeds.stop()
+
+
+def sending_pid(location: str) -> int | None:
+    """The pid of the worker whose attempt holds a delivery `sending` (host:pid:random:attempt)."""
+    rows = query(location, "select attempt_id from deliveries where state = 'sending'")
+    for (attempt,) in rows:
+        parts = str(attempt).split(":")
+        if len(parts) == 4 and parts[1].isdigit():
+            return int(parts[1])
+    return None
+
+
+def make_digest_due(db: sqlite_utils.Database) -> str:
+    """C1's daily digest, due now (its slot this very minute) with an alert of two hours ago in its
+    window; returns that alert's id."""
+    earlier = add_alert(db, ticker="PFE", company="Pfizer", created=ago(hours=2), targets=(CHANNELS[0],))
+    now = datetime.now(UTC)
+    set_digest(db, service.Scope(parse_target(CHANNELS[0])), parse_schedule(f"daily {now:%H:%M} UTC"), now)
+    db.execute(
+        "update digests set next_slot = ?, window_start = ? where target = ?",
+        [
+            now.replace(second=0, microsecond=0).isoformat(timespec="seconds"),
+            (now - timedelta(days=1)).isoformat(timespec="seconds"),
+            CHANNELS[0],
+        ],
+    )
+    return earlier.id
+
+
+def check_fetches(hits: list[Hit], killed: str, killed_at: float) -> None:
+    """One request at a time to the feed host, `host_gap` apart, and each feed once per interval: a
+    feed is fetched again sooner only when the worker killed at `killed_at` (User-Agent `killed`)
+    fetched it and died before recording the fetch, so that another took it over."""
+    ordered = sorted(hits, key=lambda h: h.started)
+    for before, after in itertools.pairwise(ordered):
+        assert after.started >= before.at, (before, after)  # never two in flight
+        assert after.started - before.at >= HOST_GAP * 0.8, (before, after)
+    per_feed: dict[str, list[Hit]] = {}
+    for hit in ordered:
+        per_feed.setdefault(hit.path, []).append(hit)
+    assert len(per_feed) == FEEDS
+    for path, feed_hits in per_feed.items():
+        for before, after in itertools.pairwise(feed_hits):
+            if after.started - before.started >= INTERVAL / 2 - 1:
+                continue  # its next slot, not sooner
+            lost = before.headers.get("User-Agent") == killed and before.at <= killed_at
+            assert lost, (path, before, after)
+
+
+def test_three_workers_kill_9_mid_burst_each_alert_posted_once_each_feed_polled_once(
+    cluster_setup: tuple[FeedServer, FakeSlack, Workers], db_location: str
+) -> None:
+    feeds, slack, workers = cluster_setup
+    for _ in range(3):
+        workers.start()
+    assert wait_for(lambda: slack.reached.is_set() or not workers.alive(), 40), workers.logs()
+    assert slack.reached.is_set(), workers.logs()
+    # the hard case: Slack stored the post, the worker that sent it has not heard back; kill it
+    assert wait_for(lambda: sending_pid(db_location) is not None, 10), workers.logs()
+    pid = sending_pid(db_location)
+    assert pid is not None
+    victim = workers.by_pid(pid)
+    victim.kill()
+    victim.wait(10)
+    killed_at = time.monotonic()
+    slack.release()
+    workers.start()  # the killed worker comes back
+
+    total = (FEEDS * PER_FEED + 1) * len(CHANNELS) + 1  # and the digest's earlier alert, sent before
+
+    def settled() -> bool:
+        states = dict(query(db_location, "select state, count(*) from deliveries group by state"))
+        digest = query(db_location, "select count(*) from digest_runs where state = 'sent'")
+        return states == {"sent": total} and digest[0][0] == 1
+
+    assert wait_for(settled, 45, step=0.2), (
+        query(db_location, "select state, count(*) from deliveries group by state"),
+        query(db_location, "select * from digests"),
+        query(db_location, "select * from digest_runs"),
+        query(db_location, "select * from job_runs"),
+        workers.logs()[-4000:],
+    )
+    codes = workers.stop_all()
+    assert codes.count(0) == 3 and codes.count(-signal.SIGKILL) == 1, codes
+
+    posts = slack.snapshot()
+    alerts = [p for p in posts if p.payload.get("alert_id")]
+    digests = [p for p in posts if (p.metadata or {}).get("event_type") == "riskwire_digest"]
+    posted = Counter((p.channel, p.payload["alert_id"]) for p in alerts)
+    rows = query(
+        db_location,
+        "select d.alert_id, d.target, d.message_ref from deliveries d join alerts a on a.id = d.alert_id "
+        "where a.ticker != 'PFE'",  # the digest's earlier alert, not part of the burst
+    )
+    assert set(posted) == {(parse_target(str(t)).channel, a) for a, t, _ in rows}
+    assert [key for key, n in posted.items() if n != 1] == []  # none doubled, none lost
+    held = posts[slack.hold_at - 1]
+    refs = {(parse_target(str(t)).channel, a): ref for a, t, ref in rows}
+    assert refs[(held.channel, held.payload["alert_id"])] == held.ts  # found again, not posted again
+    assert len(digests) == 1 and digests[0].channel == "C1"
+    assert query(db_location, "select count(*) from articles where link like '%ko-sanctions-9'") == [(1,)]
+    assert query(db_location, "select count(*) from alerts where ticker = 'KO'") == [(1,)]
+    check_fetches(list(feeds.hits), agent(workers.procs.index(victim)), killed_at)
+    # work was shared: more than one worker sent, and the leases were given back at the stop
+    senders = {
+        str(a).split(":")[1]
+        for (a,) in query(db_location, "select attempt_id from deliveries where attempt_id is not null")
+    }
+    assert len(senders) >= 2, senders
+    assert query(db_location, "select count(*) from channels where owner is not null") == [(0,)]
