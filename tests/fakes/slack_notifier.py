@@ -4,7 +4,8 @@ It follows the outbox's recovery protocol (bot/delivery/base.py): every message 
 {event_type, event_payload: {alert_id, delivery_id[, report_id]}} (a digest's: {slot}), and
 `find_sent` looks for it with conversations.history(include_all_metadata=True).
 `frontend(settings, db)` plugs it into `riskwire run` through the `frontends` setting, so a
-subprocess test can run the real command against tests/fakes/fake_slack.py. (The Slack front-end's own notifier is built elsewhere.)
+subprocess test can run the real command against tests/fakes/fake_slack.py. (The Slack
+front-end's own notifier is built elsewhere.)
 """
 
 from __future__ import annotations
