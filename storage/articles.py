@@ -37,11 +37,21 @@ def article_row(article: Article, fetched: str) -> dict[str, Any]:
     }
 
 
-def save_articles(db: sqlite_utils.Database, articles: Iterable[Article], fetched: str) -> None:
-    """Store articles; an id already stored is left as it was."""
-    rows = [article_row(a, fetched) for a in articles]
-    if rows:
-        db.table("articles").insert_all(rows, ignore=True)
+def save_articles(db: sqlite_utils.Database, articles: Iterable[Article], fetched: str) -> set[str]:
+    """Store articles; an id already stored is left as it was. Returns the ids this call stored: when
+    two workers store one article at once, exactly one of them gets its id back (the unique key
+    decides, not an earlier read), and only that one goes on to its alerts."""
+    stored: set[str] = set()
+    for article in articles:
+        row = article_row(article, fetched)
+        cursor = db.execute(
+            f"insert into articles ({', '.join(row)}) values ({', '.join('?' * len(row))}) "
+            "on conflict (id) do nothing",
+            list(row.values()),
+        )
+        if cursor.rowcount > 0:
+            stored.add(article.id)
+    return stored
 
 
 def get_article(db: sqlite_utils.Database, article_id: str) -> dict[str, Any] | None:

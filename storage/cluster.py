@@ -273,6 +273,20 @@ def lease_holder(db: sqlite_utils.Database, name: str, now: datetime) -> str | N
     return str(row[0]) if row is not None and row[0] is not None else None
 
 
+# --- stories ---------------------------------------------------------------------------------------
+
+
+def lock_stories(db: sqlite_utils.Database, tickers: set[str]) -> None:
+    """Inside a transaction: hold the story lock of each ticker until it ends, so two workers never
+    both find no story for two copies of one event and start two. SQLite needs nothing: a write
+    transaction (BEGIN IMMEDIATE) is the only one. On PostgreSQL, a transaction-scoped advisory lock
+    per ticker, taken in sorted order so that two batches never wait for each other in a circle."""
+    if dialect(db) != "postgresql":
+        return
+    for ticker in sorted(tickers):
+        db.execute("select pg_advisory_xact_lock(hashtext(?))", [f"riskwire story {ticker}"])
+
+
 # --- jobs that run once per period -------------------------------------------------------------------
 
 
