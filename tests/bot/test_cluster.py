@@ -178,48 +178,48 @@ def check_fetches(hits: list[Hit], killed: str, killed_at: float) -> None:
             assert lost, (path, before, after)
 
 
-def test_three_workers_kill_9_mid_burst_each_alert_posted_once_each_feed_polled_once(
-    cluster_setup: tuple[FeedServer, FakeSlack, Workers], db_location: str
-) -> None:
-    feeds, slack, workers = cluster_setup
+TOTAL = (FEEDS * PER_FEED + 1) * len(CHANNELS) + 1  # the burst, and the digest's earlier alert
+
+
+def settled(location: str) -> bool:
+    """Every delivery sent and the digest too."""
+    states = dict(query(location, "select state, count(*) from deliveries group by state"))
+    digest = query(location, "select count(*) from digest_runs where state = 'sent'")
+    return states == {"sent": TOTAL} and digest[0][0] == 1
+
+
+def explain(location: str, workers: Workers) -> tuple[object, ...]:
+    return (
+        query(location, "select state, count(*) from deliveries group by state"),
+        query(location, "select * from digest_runs"),
+        query(location, "select * from channels"),
+        workers.logs()[-4000:],
+    )
+
+
+def start_three_until_a_post_is_held(
+    slack: FakeSlack, workers: Workers, location: str
+) -> subprocess.Popen[bytes]:
+    """Three workers, until Slack stored post `hold_at` and holds its answer back: returns the
+    worker that sent it (its delivery is `sending`)."""
     for _ in range(3):
         workers.start()
     assert wait_for(lambda: slack.reached.is_set() or not workers.alive(), 40), workers.logs()
     assert slack.reached.is_set(), workers.logs()
-    # the hard case: Slack stored the post, the worker that sent it has not heard back; kill it
-    assert wait_for(lambda: sending_pid(db_location) is not None, 10), workers.logs()
-    pid = sending_pid(db_location)
+    assert wait_for(lambda: sending_pid(location) is not None, 10), workers.logs()
+    pid = sending_pid(location)
     assert pid is not None
-    victim = workers.by_pid(pid)
-    victim.kill()
-    victim.wait(10)
-    killed_at = time.monotonic()
-    slack.release()
-    workers.start()  # the killed worker comes back
+    return workers.by_pid(pid)
 
-    total = (FEEDS * PER_FEED + 1) * len(CHANNELS) + 1  # and the digest's earlier alert, sent before
 
-    def settled() -> bool:
-        states = dict(query(db_location, "select state, count(*) from deliveries group by state"))
-        digest = query(db_location, "select count(*) from digest_runs where state = 'sent'")
-        return states == {"sent": total} and digest[0][0] == 1
-
-    assert wait_for(settled, 45, step=0.2), (
-        query(db_location, "select state, count(*) from deliveries group by state"),
-        query(db_location, "select * from digests"),
-        query(db_location, "select * from digest_runs"),
-        query(db_location, "select * from job_runs"),
-        workers.logs()[-4000:],
-    )
-    codes = workers.stop_all()
-    assert codes.count(0) == 3 and codes.count(-signal.SIGKILL) == 1, codes
-
+def check_posted_once(slack: FakeSlack, location: str) -> None:
+    """Each (alert, channel) posted once, the held post recorded (not posted again), one digest."""
     posts = slack.snapshot()
     alerts = [p for p in posts if p.payload.get("alert_id")]
     digests = [p for p in posts if (p.metadata or {}).get("event_type") == "riskwire_digest"]
     posted = Counter((p.channel, p.payload["alert_id"]) for p in alerts)
     rows = query(
-        db_location,
+        location,
         "select d.alert_id, d.target, d.message_ref from deliveries d join alerts a on a.id = d.alert_id "
         "where a.ticker != 'PFE'",  # the digest's earlier alert, not part of the burst
     )
@@ -229,8 +229,26 @@ def test_three_workers_kill_9_mid_burst_each_alert_posted_once_each_feed_polled_
     refs = {(parse_target(str(t)).channel, a): ref for a, t, ref in rows}
     assert refs[(held.channel, held.payload["alert_id"])] == held.ts  # found again, not posted again
     assert len(digests) == 1 and digests[0].channel == "C1"
-    assert query(db_location, "select count(*) from articles where link like '%ko-sanctions-9'") == [(1,)]
-    assert query(db_location, "select count(*) from alerts where ticker = 'KO'") == [(1,)]
+    assert query(location, "select count(*) from articles where link like '%ko-sanctions-9'") == [(1,)]
+    assert query(location, "select count(*) from alerts where ticker = 'KO'") == [(1,)]
+
+
+def test_three_workers_kill_9_mid_burst_each_alert_posted_once_each_feed_polled_once(
+    cluster_setup: tuple[FeedServer, FakeSlack, Workers], db_location: str
+) -> None:
+    feeds, slack, workers = cluster_setup
+    # the hard case: Slack stored the post, the worker that sent it has not heard back; kill it
+    victim = start_three_until_a_post_is_held(slack, workers, db_location)
+    victim.kill()
+    victim.wait(10)
+    killed_at = time.monotonic()
+    slack.release()
+    workers.start()  # the killed worker comes back
+
+    assert wait_for(lambda: settled(db_location), 45, step=0.2), explain(db_location, workers)
+    codes = workers.stop_all()
+    assert codes.count(0) == 3 and codes.count(-signal.SIGKILL) == 1, codes
+    check_posted_once(slack, db_location)
     check_fetches(list(feeds.hits), agent(workers.procs.index(victim)), killed_at)
     # work was shared: more than one worker sent, and the leases were given back at the stop
     senders = {
@@ -239,3 +257,22 @@ def test_three_workers_kill_9_mid_burst_each_alert_posted_once_each_feed_polled_
     }
     assert len(senders) >= 2, senders
     assert query(db_location, "select count(*) from channels where owner is not null") == [(0,)]
+
+
+def test_a_worker_paused_past_its_lease_posts_nothing_the_others_took_over(
+    cluster_setup: tuple[FeedServer, FakeSlack, Workers], db_location: str
+) -> None:
+    _feeds, slack, workers = cluster_setup
+    paused = start_three_until_a_post_is_held(slack, workers, db_location)
+    paused.send_signal(signal.SIGSTOP)  # mid-send: Slack has the post, the worker waits for the answer
+    slack.release()
+    # the others take its channel over once its lease runs out, find the held post, send the rest
+    assert wait_for(lambda: settled(db_location), 45, step=0.2), explain(db_location, workers)
+    before = len(slack.snapshot())
+    paused.send_signal(signal.SIGCONT)  # it hears the old answer, and holds no lease any more
+    time.sleep(3)  # a few heartbeats of its own: it learns it holds nothing
+    assert len(slack.snapshot()) == before  # it posted nothing more
+    assert workers.alive()
+    assert workers.stop_all() == [0, 0, 0]
+    check_posted_once(slack, db_location)
+    assert settled(db_location)
