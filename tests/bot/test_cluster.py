@@ -1,21 +1,26 @@
 """Three `riskwire run` workers on one database split the work through it: every feed is fetched by
 one worker at a time, once per interval, one request in flight per host across them all; every
 (alert, channel) is posted exactly once although the worker posting is killed with -9 in the middle
-of the burst (after Slack stored a post, before the worker heard the answer) and restarted; a digest
-due while they run is sent once. The same test runs on each database the `db_location` fixture gives.
+of the burst (after Slack stored a post, before the worker heard the answer) and restarted, or
+stopped (SIGSTOP) past its lease and resumed; a digest due while they run is sent once; one worker
+at a time holds the Discord gateway, and another takes it over when it dies. The same tests run on
+each database the `db_location` fixture gives.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 import sqlite_utils
@@ -26,12 +31,14 @@ from bot.usecases.digest import parse_schedule, set_digest
 from storage import feeds as feed_store
 from storage.db import open_db
 from tests.clock import ago
+from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.fake_slack import FakeSlack
 from tests.fakes.feed_server import FeedServer, Hit
 from tests.feedkit import rss
 from tests.historykit import add_alert
 from tests.servicekit import COMPANIES, risk_item, service_env, start_service, wait_for
 
+T = TypeVar("T")
 CHANNELS = ("slack:T1/C1", "slack:T1/C2", "slack:T1/C3")
 FEEDS = 4
 PER_FEED = 3
@@ -276,3 +283,77 @@ def test_a_worker_paused_past_its_lease_posts_nothing_the_others_took_over(
     assert workers.stop_all() == [0, 0, 0]
     check_posted_once(slack, db_location)
     assert settled(db_location)
+
+
+class DiscordInThread:
+    """The fake Discord API and gateway (tests/fakes/discord_api.py) on its own loop in a thread, so
+    that worker processes can reach it while the test reads it."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.fake: FakeDiscord = self.call(FakeDiscord().start())
+
+    def call(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(10)
+
+    async def _count(self) -> tuple[int, int]:
+        return self.fake.connected, len(self.fake.requests("GET", "/gateway/bot"))
+
+    def counts(self) -> tuple[int, int]:
+        """(gateway connections open, logins that asked for the gateway)."""
+        return self.call(self._count())
+
+    def stop(self) -> None:
+        self.call(self.fake.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+def gateway_holder(location: str) -> int | None:
+    """The pid of the worker holding the gateway lease (None when nobody does)."""
+    rows = query(location, "select owner from leases where name = 'gateway' and owner is not null")
+    return int(str(rows[0][0]).split(":")[1]) if rows else None
+
+
+def test_one_worker_runs_the_discord_gateway_and_another_takes_over_when_it_dies(
+    tmp_path: Path, db_location: str
+) -> None:
+    discord = DiscordInThread()
+    open_db(db_location).close()
+    config = tmp_path / "riskwire.toml"
+    config.write_text("feed_workers = 0\n", encoding="utf-8")
+    env = service_env(
+        Path(db_location),
+        config,
+        DISCORD_TOKEN=discord.fake.token,
+        DISCORD_API_URL=discord.fake.api_url,
+        **WORKER_ENV,
+    )
+    workers = Workers(env, tmp_path)
+    try:
+        for _ in range(3):
+            workers.start()
+        assert wait_for(lambda: "Riskwire running" in workers.logs() and discord.counts() == (1, 1), 40), (
+            discord.counts(),
+            workers.logs(),
+        )
+        assert wait_for(lambda: workers.logs().count("Riskwire running") == 3, 30), workers.logs()
+        time.sleep(2)  # several heartbeats: still one connection
+        assert discord.counts() == (1, 1)
+        assert workers.logs().count("Gateway (Discord, Slack Socket Mode): in another worker") == 2
+        leader = gateway_holder(db_location)
+        assert leader is not None
+        workers.by_pid(leader).kill()
+        workers.by_pid(leader).wait(10)
+        # its lease runs out (3 s) and a live worker connects: within two lease times
+        assert wait_for(lambda: discord.counts() == (1, 2), 6 + 5), (discord.counts(), workers.logs())
+        assert gateway_holder(db_location) not in (None, leader)
+        time.sleep(1.5)
+        assert discord.counts() == (1, 2)
+        codes = workers.stop_all()
+        assert sorted(codes, key=str) == sorted([0, 0, -signal.SIGKILL], key=str), codes
+    finally:
+        workers.stop_all()
+        discord.stop()
