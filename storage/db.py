@@ -154,6 +154,17 @@ def scratch_copy(
             scratch.close()
 
 
+def ping(db: sqlite_utils.Database) -> None:
+    """Ask the database the smallest question; raises when it cannot answer."""
+    db.execute("select 1").fetchone()
+
+
+def file_name(db: sqlite_utils.Database) -> str | None:
+    """The file the database was opened from ("" for one in memory); None when SQLite names none."""
+    row = db.execute("pragma database_list").fetchone()
+    return row[2] if row else None
+
+
 def now_iso() -> str:
     """The current UTC time as ISO 8601, the format every timestamp column uses."""
     return datetime.now(UTC).isoformat(timespec="seconds")

@@ -80,8 +80,29 @@ def mark_failed(db: sqlite_utils.Database, delivery_id: int, error: str) -> None
     )
 
 
+def mark_unroutable(db: sqlite_utils.Database, row_id: int, error: str, *, table: str = "deliveries") -> None:
+    """Fail an outbox row whose target cannot be read (not counted as an attempt: nothing was sent)."""
+    db.execute(f"update {_table(table)} set state = 'failed', last_error = ? where id = ?", [error, row_id])
+
+
 def for_alert(db: sqlite_utils.Database, alert_id: str) -> list[dict[str, Any]]:
     return list(db.table("deliveries").rows_where("alert_id = ?", [alert_id], order_by="id"))
+
+
+def delivery_log(db: sqlite_utils.Database, alert_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every delivery of each of `alert_ids` (target, state, attempts, created, sent, last_error,
+    message_ref), oldest first, by alert id (for audit exports)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    cursor = db.execute(
+        "select alert_id, target, state, attempts, created, sent, last_error, message_ref from deliveries "
+        f"where alert_id in ({','.join('?' * len(alert_ids))}) order by id",
+        alert_ids,
+    )
+    cols = [c[0] for c in cursor.description]
+    for row in cursor.fetchall():
+        item = dict(zip(cols, row, strict=True))
+        out.setdefault(item.pop("alert_id"), []).append(item)
+    return out
 
 
 def for_story(db: sqlite_utils.Database, story_id: str) -> list[dict[str, Any]]:

@@ -42,6 +42,19 @@ def due(db: sqlite_utils.Database, now: str) -> list[dict[str, Any]]:
     )
 
 
+def claim(
+    db: sqlite_utils.Database, target: str, next_slot: str, retry_at: str | None, lease_until: str
+) -> bool:
+    """Take the target's digest due at `next_slot` until `lease_until`: a compare-and-set on its
+    `retry_at` as it was read, so a second runner never sends the same digest; False when another
+    runner changed it first."""
+    cursor = db.execute(
+        "update digests set retry_at = ? where target = ? and next_slot = ? and retry_at is ?",
+        [lease_until, target, next_slot, retry_at],
+    )
+    return cursor.rowcount > 0
+
+
 def update(db: sqlite_utils.Database, target: str, values: dict[str, Any]) -> None:
     db.table("digests").update(target, values)
 

@@ -12,6 +12,7 @@ that sees everything answer in milliseconds over a million alerts.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -23,6 +24,9 @@ from storage.alerts import decode
 ALL_TARGETS = "*"  # review_state key: the latest action in any target
 CLOSED = ("reviewed", "false_positive")
 SPARSE_MAX = 5000  # a target with at most this many deliveries is read starting from them
+
+# raised by `search` when the database rejects a full-text query
+QueryRejected = sqlite3.OperationalError
 
 
 @dataclass(frozen=True)
@@ -277,7 +281,7 @@ def search(
 ) -> list[dict[str, Any]]:
     """Decoded alert rows matching an FTS5 query (already made safe) and `f`, newest stored first.
 
-    Raises sqlite3.OperationalError when SQLite rejects the query.
+    Raises QueryRejected when SQLite rejects the query.
     """
     if f.ticker:
         # the ticker narrows inside the index, so a common word does not walk every alert

@@ -100,6 +100,15 @@ def skip_orphaned(db: sqlite_utils.Database) -> int:
     return cursor.rowcount
 
 
+def skip_update(db: sqlite_utils.Database, row_id: int, reason: str) -> None:
+    """Skip a story update still waiting to be sent (it cannot be posted), with the reason."""
+    db.execute(
+        "update report_deliveries set state = 'skipped', last_error = ? where id = ? "
+        "and state in ('pending', 'retrying')",
+        [reason, row_id],
+    )
+
+
 def due_updates(db: sqlite_utils.Database, now: str, limit: int = 100) -> list[dict[str, Any]]:
     """Updates ready to send: their story alert was posted in that target (its message_ref comes along)."""
     return _rows(

@@ -427,9 +427,7 @@ class Outbox:
         try:
             return parse_target(row["target"])
         except TargetError as exc:
-            self.db.execute(
-                f"update {table} set state = 'failed', last_error = ? where id = ?", [str(exc), row["id"]]
-            )
+            deliveries.mark_unroutable(self.db, row["id"], str(exc), table=table)
             report.failed += 1
             return None
 
@@ -485,11 +483,7 @@ class Outbox:
         linked = report_store.get(self.db, row["report_id"])
         if send_update is None or stored is None or linked is None:
             reason = "this platform does not post story updates" if send_update is None else "story gone"
-            self.db.execute(
-                "update report_deliveries set state = 'skipped', last_error = ? where id = ? "
-                "and state in ('pending', 'retrying')",
-                [reason, row["id"]],
-            )
+            report_store.skip_update(self.db, row["id"], reason)
             report.updates_skipped += 1
             return True
         alert, copy = Alert.from_row(stored), Report.from_row(linked)

@@ -9,16 +9,16 @@ refers to (through a foreign key this module does not know) is kept.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlite_utils
 
+from storage import retention as store
+
 log = logging.getLogger(__name__)
 
 BATCH = 500
-_UNFINISHED = "('pending', 'sending', 'retrying')"
 
 
 @dataclass
@@ -29,18 +29,6 @@ class PruneReport:
     kept: int = 0  # old alerts kept because something else still refers to them
 
 
-def _delete_alerts(db: sqlite_utils.Database, ids: list[str]) -> None:
-    marks = ",".join("?" * len(ids))
-    for sql in (
-        f"delete from report_deliveries where alert_id in ({marks})",
-        f"delete from reports where alert_id in ({marks})",
-        f"delete from deliveries where alert_id in ({marks})",
-        f"delete from reviews where alert_id in ({marks})",
-        f"delete from alerts where id in ({marks})",
-    ):
-        db.execute(sql, ids)
-
-
 def prune(db: sqlite_utils.Database, retention_days: int, now: datetime) -> PruneReport:
     """Delete what is older than `retention_days` (0 keeps everything); see the module docstring."""
     report = PruneReport()
@@ -49,42 +37,26 @@ def prune(db: sqlite_utils.Database, retention_days: int, now: datetime) -> Prun
     cutoff = (now - timedelta(days=retention_days)).isoformat(timespec="seconds")
     skip: set[str] = set()
     while True:
-        # an alert's story happened no later than it was fetched, so `happened < cutoff` adds nothing
-        # to `created < cutoff` but lets the read walk the happened index
-        rows = db.execute(
-            "select id from alerts where happened < ? and created < ? and not exists (select 1 from "
-            f"deliveries d where d.alert_id = alerts.id and d.state in {_UNFINISHED}) and not exists "
-            f"(select 1 from report_deliveries r where r.alert_id = alerts.id and r.state in {_UNFINISHED}) "
-            "order by happened limit ?",
-            [cutoff, cutoff, BATCH + len(skip)],
-        ).fetchall()
-        ids = [r[0] for r in rows if r[0] not in skip]
+        ids = [i for i in store.prunable_alerts(db, cutoff, BATCH + len(skip)) if i not in skip]
         if not ids:
             break
         try:
             with db.atomic():
-                _delete_alerts(db, ids)
+                store.delete_alerts(db, ids)
             report.alerts += len(ids)
-        except sqlite3.IntegrityError:
+        except store.StillReferenced:
             for alert_id in ids:  # one by one, keeping those something else refers to
                 try:
                     with db.atomic():
-                        _delete_alerts(db, [alert_id])
+                        store.delete_alerts(db, [alert_id])
                     report.alerts += 1
-                except sqlite3.IntegrityError:
+                except store.StillReferenced:
                     skip.add(alert_id)
                     report.kept += 1
     try:
         with db.atomic():
-            cursor = db.execute(
-                "delete from articles where fetched < ? and not exists (select 1 from alerts a where "
-                "a.article_id = articles.id) and not exists (select 1 from reports r where "
-                "r.article_id = articles.id)",
-                [cutoff],
-            )
-            report.articles = cursor.rowcount
-    except sqlite3.IntegrityError as exc:
+            report.articles = store.delete_unreferenced_articles(db, cutoff)
+    except store.StillReferenced as exc:
         log.warning("old articles kept: %s", exc)
-    cursor = db.execute("delete from notices where created < ? and state in ('sent', 'failed')", [cutoff])
-    report.notices = cursor.rowcount
+    report.notices = store.delete_final_notices(db, cutoff)
     return report

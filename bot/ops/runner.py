@@ -47,7 +47,7 @@ from bot.pipeline.poller import FeedPoller
 from bot.pipeline.polling import sync_config_feeds
 from storage import deliveries
 from storage import feeds as feed_store
-from storage.db import open_db
+from storage.db import open_db, ping
 from storage.thread import runner_for
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def _now() -> datetime:
 
 def database_state(db: sqlite_utils.Database) -> dict[str, Any]:
     """The database part of /healthz: deliveries and feeds, counted (raises when the database fails)."""
-    db.execute("select 1").fetchone()
+    ping(db)
     return {"deliveries": deliveries.counts_by_state(db), "feeds": feed_store.counts_by_health(db)}
 
 

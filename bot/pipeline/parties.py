@@ -19,14 +19,15 @@ from rules.models import SEVERITIES
 from rules.sanctions.models import ListedEntry, PartyMatch
 from rules.sanctions.screen import SanctionsIndex
 from storage import sanctions as store
+from storage.db import file_name
 
 _cache: dict[str, tuple[object, SanctionsIndex]] = {}
 _lock = Lock()
 
 
 def _db_key(db: sqlite_utils.Database) -> str:
-    row = db.execute("pragma database_list").fetchone()
-    return str(row[2] if row else id(db)) or str(id(db))
+    name = file_name(db)
+    return str(name if name is not None else id(db)) or str(id(db))
 
 
 def load_index(db: sqlite_utils.Database) -> SanctionsIndex:

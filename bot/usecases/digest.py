@@ -427,11 +427,7 @@ async def run_due_digests(
     report = DigestReport()
     for row in _due(db, now):
         # claim it (compare-and-set on retry_at), so a second runner never sends the same digest
-        claimed = db.execute(
-            "update digests set retry_at = ? where target = ? and next_slot = ? and retry_at is ?",
-            [_iso(now + LEASE), row["target"], row["next_slot"], row["retry_at"]],
-        ).rowcount
-        if not claimed:
+        if not store.claim(db, row["target"], row["next_slot"], row["retry_at"], _iso(now + LEASE)):
             continue
         try:
             # an attempt's start time is `now` moved on by the time this pass has taken so far

@@ -25,8 +25,8 @@ from typing import Any, TextIO
 import sqlite_utils
 
 from bot.delivery.targets import TargetError, parse_target
+from storage import deliveries, reviews
 from storage import history as hist
-from storage import reviews
 
 FIELDS = [
     "id",
@@ -81,25 +81,21 @@ def shown_target(key: str | None) -> str | None:
 
 
 def _deliveries(db: sqlite_utils.Database, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {}
-    cursor = db.execute(
-        "select alert_id, target, state, attempts, created, sent, last_error, message_ref from deliveries "
-        f"where alert_id in ({','.join('?' * len(ids))}) order by id",
-        ids,
-    )
-    for alert_id, target, state, attempts, created, sent, error, ref in cursor.fetchall():
-        out.setdefault(alert_id, []).append(
+    return {
+        alert_id: [
             {
-                "target": shown_target(target),
-                "state": state,
-                "attempts": attempts,
-                "queued": created,
-                "sent": sent,
-                "last_error": error,
-                "message_ref": ref,
+                "target": shown_target(d["target"]),
+                "state": d["state"],
+                "attempts": d["attempts"],
+                "queued": d["created"],
+                "sent": d["sent"],
+                "last_error": d["last_error"],
+                "message_ref": d["message_ref"],
             }
-        )
-    return out
+            for d in sent
+        ]
+        for alert_id, sent in deliveries.delivery_log(db, ids).items()
+    }
 
 
 def _record(row: dict[str, Any], sent: list[dict[str, Any]], log: list[dict[str, Any]]) -> dict[str, Any]:

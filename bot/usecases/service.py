@@ -8,7 +8,6 @@ writes never leave that scope, so one workspace or server never sees or changes 
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -543,7 +542,7 @@ def search(
     f = alert_filter(scope, ticker=known_ticker(db, scope, ticker) if ticker else None)
     try:
         rows = hist.search(db, query, f, limit=limit, offset=offset)
-    except sqlite3.OperationalError as exc:
+    except hist.QueryRejected as exc:
         raise ServiceError(
             f"Cannot search for {text[:60]!r}: {exc}. Try plain words or a quoted phrase."
         ) from None

@@ -62,6 +62,22 @@ def test_prune_forgets_old_final_rows_and_keeps_the_rest(db) -> None:
     assert prune(db, 0, NOW).alerts == 0  # 0 keeps everything
 
 
+def test_prune_keeps_what_a_table_it_does_not_know_still_refers_to(db, caplog) -> None:  # type: ignore[no-untyped-def]
+    for name in ("old-free", "old-pinned"):
+        alert(db, name, OLD)
+    db["articles"].insert({"id": "old-cited", "title": "t", "fetched": OLD})
+    db.execute(
+        "create table pins (alert_id text references alerts(id), article_id text references articles(id))"
+    )
+    db.execute("insert into pins values ('old-pinned', 'old-cited')")
+
+    done = prune(db, 365, NOW)
+    assert done.alerts == 1 and done.kept == 1  # the batch failed, then one by one
+    assert {r["id"] for r in db["alerts"].rows} == {"old-pinned"}
+    assert done.articles == 0 and "old articles kept" in caplog.text  # one delete for all articles
+    assert db["articles"].count == 3
+
+
 async def test_a_registered_job_runs_on_the_service_scheduler(tmp_path: Path) -> None:
     seen: list[ServiceContext] = []
     stop = asyncio.Event()
