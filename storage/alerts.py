@@ -160,9 +160,9 @@ def insert_alert(db: sqlite_utils.Database, alert: dict[str, Any]) -> bool:
     """Store an alert; returns False when an alert with that id already exists (nothing changes).
     One statement, so two workers storing one alert at once store it once."""
     row = encode(alert)
+    columns = ", ".join(f'"{c}"' for c in row)  # quoted the standard way (SQLite and PostgreSQL)
     cursor = db.execute(
-        f"insert into alerts ({', '.join(f'[{c}]' for c in row)}) values ({', '.join('?' * len(row))}) "
-        "on conflict (id) do nothing",
+        f"insert into alerts ({columns}) values ({', '.join('?' * len(row))}) on conflict (id) do nothing",
         list(row.values()),
     )
     return cursor.rowcount > 0

@@ -45,7 +45,7 @@ from bot.ops.retention import prune
 from bot.pipeline.cpu import CpuPool
 from bot.pipeline.poller import FeedPoller
 from bot.pipeline.polling import sync_config_feeds
-from storage import deliveries
+from storage import cluster, deliveries
 from storage import feeds as feed_store
 from storage.db import open_db, ping
 from storage.thread import runner_for
@@ -56,6 +56,7 @@ POLL_TICK_SECONDS = 5
 DELIVER_EVERY_SECONDS = 10
 PRUNE_EVERY_HOURS = 6
 SHUTDOWN_GRACE = 10.0
+JOB_RUNS_KEPT = timedelta(days=2)  # the once-per-period records of jobs (storage.cluster.job_runs)
 JOB_FIRST_RUN = 2.0  # seconds after the start: an interval job's first run (then every interval)
 HEALTH_BUSY_TIMEOUT = 5.0  # the health read runs off the loop; /healthz itself waits at most DB_WAIT
 
@@ -207,6 +208,7 @@ async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> 
     async def prune_job() -> None:
         if not await member.once("prune", PRUNE_EVERY_HOURS * 3600):
             return  # another worker prunes this period
+        await cluster_db.run(cluster.prune_job_runs, _now() - JOB_RUNS_KEPT)
         done = prune(db, settings.retention_days, _now())
         if done.alerts or done.articles:
             log.info("retention: pruned %d alerts and %d articles", done.alerts, done.articles)

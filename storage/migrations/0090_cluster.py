@@ -13,29 +13,41 @@
 - `job_runs`: one row per (job, period): only the worker that inserted it runs that period's job.
 
 Every column is text or integer, timestamps ISO 8601 UTC text with milliseconds, so the same
-statements run on SQLite and PostgreSQL.
+statements run on SQLite and PostgreSQL (where text compares byte-wise, as in SQLite).
 """
 
 from __future__ import annotations
 
 import sqlite_utils
 
-TABLES = (
-    "create table workers (id text primary key, host text not null, pid integer not null, "
-    "started text not null, heartbeat text not null)",
-    "create table hosts (host text primary key, busy_owner text, busy_until text, next_allowed text)",
-    "create table channels (target text primary key, owner text, token integer not null default 0, "
-    "lease_until text, cool_until text)",
-    "create table leases (name text primary key, owner text, token integer not null default 0, "
-    "lease_until text)",
-    "create table job_runs (job text not null, period text not null, worker text not null, "
-    "started text not null, primary key (job, period))",
-    "alter table feeds add column lease_owner text",
-    "alter table feeds add column lease_until text",
-    "create index feeds_lease_owner on feeds (lease_owner)",
-)
-
 
 def up(db: sqlite_utils.Database) -> None:
-    for statement in TABLES:
-        db.execute(statement)
+    db.table("workers").create(
+        {"id": str, "host": str, "pid": int, "started": str, "heartbeat": str},
+        pk="id",
+        not_null={"host", "pid", "started", "heartbeat"},
+    )
+    db.table("hosts").create(
+        {"host": str, "busy_owner": str, "busy_until": str, "next_allowed": str}, pk="host"
+    )
+    db.table("channels").create(
+        {"target": str, "owner": str, "token": int, "lease_until": str, "cool_until": str},
+        pk="target",
+        not_null={"token"},
+        defaults={"token": 0},
+    )
+    db.table("leases").create(
+        {"name": str, "owner": str, "token": int, "lease_until": str},
+        pk="name",
+        not_null={"token"},
+        defaults={"token": 0},
+    )
+    db.table("job_runs").create(
+        {"job": str, "period": str, "worker": str, "started": str},
+        pk=("job", "period"),
+        not_null={"worker", "started"},
+    )
+    feeds = db.table("feeds")
+    feeds.add_column("lease_owner", str)
+    feeds.add_column("lease_until", str)
+    feeds.create_index(["lease_owner"])

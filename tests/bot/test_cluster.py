@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import signal
-import sqlite3
 import subprocess
 import threading
 import time
@@ -51,10 +50,16 @@ WORKER_ENV = {
 }
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", "postgresql"])
 def db_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Where the workers' database lives: an SQLite file (WAL, BEGIN IMMEDIATE) shared by them."""
-    return str(tmp_path / "cluster.db")
+    """Where the workers' database lives: an SQLite file (WAL, BEGIN IMMEDIATE) shared by them, or a
+    fresh database on the test run's PostgreSQL server (skipped where the suite has none)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "cluster.db")
+    try:
+        return str(request.getfixturevalue("pg_url"))
+    except pytest.FixtureLookupError:
+        pytest.skip("no PostgreSQL back end in this tree")
 
 
 def agent(n: int) -> str:
@@ -62,8 +67,12 @@ def agent(n: int) -> str:
 
 
 def query(location: str, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-    with sqlite3.connect(location, timeout=30) as conn:
-        return conn.execute(sql, params).fetchall()
+    """Run one statement on the workers' database with a connection of its own."""
+    db = open_db(location)
+    try:
+        return [tuple(row) for row in db.execute(sql, list(params)).fetchall()]
+    finally:
+        db.close()
 
 
 class Workers:
@@ -128,7 +137,7 @@ def cluster_setup(tmp_path: Path, db_location: str) -> Iterator[tuple[FeedServer
         f'host_gap = {HOST_GAP}\nfeed_workers = 0\nfrontends = ["tests.fakes.slack_notifier:frontend"]\n',
         encoding="utf-8",
     )
-    env = service_env(Path(db_location), config, slack, **WORKER_ENV)
+    env = service_env(tmp_path / "unused.db", config, slack, RISKWIRE_DB=db_location, **WORKER_ENV)
     workers = Workers(env, tmp_path)
     try:
         yield feeds, slack, workers
@@ -325,8 +334,9 @@ def test_one_worker_runs_the_discord_gateway_and_another_takes_over_when_it_dies
     config = tmp_path / "riskwire.toml"
     config.write_text("feed_workers = 0\n", encoding="utf-8")
     env = service_env(
-        Path(db_location),
+        tmp_path / "unused.db",
         config,
+        RISKWIRE_DB=db_location,
         DISCORD_TOKEN=discord.fake.token,
         DISCORD_API_URL=discord.fake.api_url,
         **WORKER_ENV,
