@@ -55,7 +55,7 @@ class Membership:
         self.held: dict[str, set[str]] = {}
         self.beats = 0
         self._elections: list[Election] = []
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def join(self) -> None:
         await self.store.run(cluster.join, self.worker.id, socket.gethostname(), os.getpid(), self.now())
@@ -64,10 +64,18 @@ class Membership:
         self._elections.append(election)
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="heartbeat")
+        """Heartbeat from now on, in a task of its own: a slow election (a gateway logging in) never
+        holds a heartbeat back."""
+        loop = asyncio.get_running_loop()
+        self._tasks.append(loop.create_task(self._every(self.beat, "heartbeat"), name="heartbeat"))
+
+    def start_elections(self) -> None:
+        """Stand in the elections every heartbeat interval from now on."""
+        loop = asyncio.get_running_loop()
+        self._tasks.append(loop.create_task(self._every(self.elections, "election"), name="elections"))
 
     async def beat(self) -> None:
-        """One heartbeat: renew what this worker holds, forget long-dead workers, run elections."""
+        """One heartbeat: renew what this worker holds, forget long-dead workers."""
         started = self.worker.clock()
         now = self.now()
         self.held = await self.store.run(cluster.heartbeat, self.worker.id, now, self.worker.until(now))
@@ -75,18 +83,21 @@ class Membership:
         self.beats += 1
         if self.beats % 60 == 1:
             await self.store.run(cluster.forget_dead, self.worker.dead_before(now) - FORGET_AFTER)
+
+    async def elections(self) -> None:
+        """Take each elected role that is free (or keep it), or let it go when it was lost."""
         for election in self._elections:
             await election.run(self)
 
-    async def _run(self) -> None:
+    async def _every(self, step: Callable[[], Awaitable[None]], what: str) -> None:
         while True:
             began = time.monotonic()
             try:
-                await self.beat()
+                await step()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the database is away: leases run out; try again at the next beat
-                log.exception("heartbeat failed")
+            except Exception:  # the database is away: leases run out; try again next time
+                log.exception("%s failed", what)
             await asyncio.sleep(max(self.worker.heartbeat_seconds - (time.monotonic() - began), 0.05))
 
     async def once(self, job: str, every: float) -> bool:
@@ -98,9 +109,9 @@ class Membership:
 
     async def leave(self) -> None:
         """Stop heartbeating, end elected roles and free every lease at once (a clean stop)."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         for election in self._elections:
             with contextlib.suppress(Exception):
                 await election.resign()

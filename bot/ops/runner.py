@@ -161,6 +161,7 @@ async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> 
     )
     member = Membership(cluster_db, worker, _now)
     await member.join()
+    member.start()  # heartbeats from here on: what this worker takes is renewed while it starts
     frontends = load_frontends(settings, db)
     everywhere = [f for f in frontends if not getattr(f, "elected", False)]
     # posting needs only credentials; a front-end that is on brings its own notifier
@@ -172,7 +173,8 @@ async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> 
     gateway = _gateway(settings, db, notifiers, base, frontends) if len(everywhere) < len(frontends) else None
     if gateway is not None:
         member.elect(gateway.election)
-    await member.beat()  # one worker alone takes every lease here, the gateway's too
+    await member.elections()  # one worker alone takes every lease, the gateway's too
+    member.start_elections()
     for line in startup_lines(settings, frontends, notifiers):
         print(line, flush=True)
     if gateway is not None and not gateway.election.leading:
@@ -238,7 +240,6 @@ async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> 
     health: HealthServer | None = None
     health_db = runner_for(db, settings.db_path, busy_timeout=HEALTH_BUSY_TIMEOUT)
     database = LastKnown(lambda: health_db.run(database_state))
-    member.start()
     delivery.start()
     scheduler.start()
     try:

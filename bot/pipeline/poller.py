@@ -455,7 +455,18 @@ class FeedPoller:
         started."""
         started = 0
         now = self.now()
-        for row in await self._due(now):
+        try:
+            due = await self._due(now)
+        except Exception as exc:  # the database is locked too long, or failing: try at the next tick
+            cause = storage_fault(exc)
+            if cause is None:
+                raise
+            self.storage.failed(cause, "claiming due feeds")
+            self.metrics.errors.labels("storage").inc()
+            return 0
+        if self.worker is not None:
+            self.storage.wrote()  # the claim is a write, and it went through
+        for row in due:
             url = row["url"]
             if url in self._in_flight or self._held.get(url, now) > now:
                 if self.worker is not None and url not in self._in_flight:
