@@ -72,7 +72,11 @@ def database_state(db: sqlite_utils.Database) -> dict[str, Any]:
 
 
 async def _status(
-    database: LastKnown, scheduler: AsyncIOScheduler, last_tick: list[float], storage: StorageHealth
+    database: LastKnown,
+    scheduler: AsyncIOScheduler,
+    last_tick: list[float],
+    storage: StorageHealth,
+    member: Membership,
 ) -> dict[str, Any]:
     """The /healthz body: ok when the database answers and takes writes, and the poll job ran recently."""
     counts = await database()
@@ -83,6 +87,8 @@ async def _status(
         **storage.status(),
         "scheduler": "running" if scheduler.running else "stopped",
         "seconds_since_poll_tick": round(since_tick, 1) if since_tick is not None else None,
+        "worker": member.worker.id,  # and the elected roles it holds (several workers on one database)
+        "holds": sorted(member.held.get("leases", set())),
         **counts,
     }
 
@@ -247,7 +253,7 @@ async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> 
             health = HealthServer(
                 settings.health_host,
                 settings.health_port,
-                lambda: _status(database, scheduler, last_tick, poller.storage),
+                lambda: _status(database, scheduler, last_tick, poller.storage, member),
                 metrics,
             )
             port = await health.start()

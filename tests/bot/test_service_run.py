@@ -157,6 +157,7 @@ def test_health_and_metrics_endpoint_then_sigterm(tmp_path: Path, feed_server) -
         status, body = get("/healthz")
         health = json.loads(body)
         assert status == 200 and health["ok"] and health["deliveries"] == {"sent": 1}
+        assert health["worker"].split(":")[1] == str(proc.pid) and health["holds"] == []
         assert health["feeds"]["ok"] == 1
         status, text = get("/metrics")
         assert status == 200
