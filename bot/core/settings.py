@@ -83,6 +83,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "RISKWIRE_LEASE_SECONDS": ("lease_seconds", "float"),
     "RISKWIRE_HEARTBEAT_SECONDS": ("heartbeat_seconds", "float"),
     "RISKWIRE_DIGEST_SECONDS": ("digest_seconds", "int"),
+    "RISKWIRE_SEND_TIMEOUT": ("send_timeout", "float"),
 }
 
 
@@ -140,6 +141,9 @@ class Settings:
     lease_seconds: float = 30.0
     heartbeat_seconds: float = 5.0
     digest_seconds: int = 60  # how often the service looks for digests that are due
+    # seconds a post may take; past it its outcome is unknown (asked of the platform later), and a
+    # silent worker's unfinished post is taken over only once it is this old
+    send_timeout: float = 60.0
 
     def sanctions_url(self, list_id: str) -> str:
         """Where the official list `list_id` ('us-csl', 'uk', 'eu', 'un') is downloaded from."""
@@ -264,6 +268,7 @@ _TOML_KEYS: dict[str, str] = {
     "lease_seconds": "float",
     "heartbeat_seconds": "float",
     "digest_seconds": "int",
+    "send_timeout": "float",
 }
 
 

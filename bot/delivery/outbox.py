@@ -142,16 +142,20 @@ def _pid_alive(pid: int) -> bool:
 
 
 def interrupted(
-    row: dict[str, Any], now: datetime, lease: float = SENDING_LEASE, live: set[str] | None = None
+    row: dict[str, Any],
+    now: datetime,
+    lease: float = SENDING_LEASE,
+    live: set[str] | None = None,
+    send_timeout: float | None = None,
 ) -> bool:
     """True when a `sending` row's attempt is certainly over (see the module docstring). With `live`
     (the worker ids whose heartbeat is recent, several workers sharing the database), an attempt
-    whose worker is not among them is over too."""
+    whose worker is not among them is over too once it is older than a send may take: a worker
+    whose heartbeat is only late (a long lock, a busy machine) has then ended its send, and the
+    platform can say whether it posted."""
     attempt = row.get("attempt_id") or ""
     if attempt in _IN_FLIGHT:
         return False
-    if live is not None and Worker.of_attempt(attempt) not in live:
-        return True
     parts = attempt.split(":")
     if len(parts) == 4:
         host, pid, boot, _ = parts
@@ -167,7 +171,11 @@ def interrupted(
         begun = datetime.fromisoformat(started)
     except ValueError:
         return True
-    return (now - begun).total_seconds() > lease
+    age = (now - begun).total_seconds()
+    waited = SEND_TIMEOUT if send_timeout is None else send_timeout
+    if live is not None and Worker.of_attempt(attempt) not in live and age > waited:
+        return True
+    return age > lease
 
 
 class Unresolved(RuntimeError):
@@ -175,21 +183,26 @@ class Unresolved(RuntimeError):
 
 
 async def attempt_send(
-    ref: DeliveryRef, notifier: Any, call: Callable[[], Awaitable[SendResult]], metrics: Metrics = NULL
+    ref: DeliveryRef,
+    notifier: Any,
+    call: Callable[[], Awaitable[SendResult]],
+    metrics: Metrics = NULL,
+    timeout: float | None = None,
 ) -> SendResult | None:
     """Run one send under its attempt (in flight, and `current_delivery` while it runs); None when
     its outcome is unknown: it timed out and the platform can be asked later (`find_sent`)."""
+    timeout = SEND_TIMEOUT if timeout is None else timeout
     _IN_FLIGHT.add(ref.attempt_id)
     token = current_delivery.set(ref)
     try:
-        result: SendResult = await asyncio.wait_for(call(), SEND_TIMEOUT)
+        result: SendResult = await asyncio.wait_for(call(), timeout)
         return result
     except TimeoutError:
         metrics.errors.labels("delivery").inc()
         if getattr(notifier, "find_sent", None) is not None:
             log.warning("%s %s to %s timed out; the platform will be asked", ref.kind, ref.id, ref.target)
             return None
-        return SendResult.retry(f"timed out after {SEND_TIMEOUT:g}s")
+        return SendResult.retry(f"timed out after {timeout:g}s")
     except Exception as exc:  # a notifier bug must not stop the other sends
         log.exception("%s %s to %s raised", ref.kind, ref.id, ref.target)
         metrics.errors.labels("delivery").inc()
@@ -235,6 +248,9 @@ class Outbox:
     worker: Worker | None = None  # with several workers on the database: send only under a channel lease
     tokens: dict[str, int] = field(default_factory=dict)  # target key -> the channel lease's token held
     refused: bool = False  # the last pass found due rows in a channel another worker held
+    send_timeout: float | None = (
+        None  # seconds a post may take (None: SEND_TIMEOUT) before its outcome is unknown
+    )
     _gate: asyncio.Semaphore | None = None
     _gate_loop: asyncio.AbstractEventLoop | None = None
 
@@ -463,7 +479,9 @@ class Outbox:
             deliveries.unsent(self.db, row["id"], attempt)
             return False
         ref = DeliveryRef(row["id"], alert.id, target, attempt, _iso(self.now()))
-        result = await attempt_send(ref, notifier, lambda: notifier.send(alert, target), self.metrics)
+        result = await attempt_send(
+            ref, notifier, lambda: notifier.send(alert, target), self.metrics, self.send_timeout
+        )
         if result is None:
             report.unresolved += 1
             return True
@@ -502,7 +520,11 @@ class Outbox:
             row["id"], alert.id, target, attempt, _iso(self.now()), report_id=copy.id, parent_ref=parent_ref
         )
         result = await attempt_send(
-            ref, notifier, lambda: send_update(alert, copy, target, parent_ref), self.metrics
+            ref,
+            notifier,
+            lambda: send_update(alert, copy, target, parent_ref),
+            self.metrics,
+            self.send_timeout,
         )
         if result is None:
             report.unresolved += 1
@@ -558,7 +580,9 @@ class Outbox:
         if self.worker is not None:
             live = cluster.live_workers(self.db, self.worker.dead_before(now)) | {self.worker.id}
         for row in deliveries.in_sending(self.db, table=table):
-            if row["target"] in self.lanes or not interrupted(row, now, live=live):
+            if row["target"] in self.lanes or not interrupted(
+                row, now, live=live, send_timeout=self.send_timeout
+            ):
                 continue
             try:
                 target = parse_target(row["target"])

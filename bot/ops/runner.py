@@ -196,7 +196,7 @@ async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> 
             loop.add_signal_handler(sig, stop.set)
 
     metrics = Metrics(db)
-    outbox = Outbox(db, notifiers, metrics=metrics, worker=worker)
+    outbox = Outbox(db, notifiers, metrics=metrics, worker=worker, send_timeout=settings.send_timeout)
     delivery = DeliveryWorker(outbox, DELIVER_EVERY_SECONDS)
     store = runner_for(db, settings.db_path, busy_timeout=settings.db_busy_timeout)
     cpu = CpuPool(settings.feed_workers)

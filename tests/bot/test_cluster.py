@@ -46,6 +46,7 @@ INTERVAL = 30  # the shortest poll interval there is (bot.pipeline.poller.MIN_IN
 WORKER_ENV = {
     "RISKWIRE_LEASE_SECONDS": "3",
     "RISKWIRE_HEARTBEAT_SECONDS": "0.5",
+    "RISKWIRE_SEND_TIMEOUT": "4",
     "RISKWIRE_DIGEST_SECONDS": "2",
 }
 
