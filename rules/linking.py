@@ -20,6 +20,7 @@ from functools import cache
 from importlib import resources
 from itertools import pairwise
 
+from rules.directory import ORDINARY_WORD_ZIPF, word_zipf
 from rules.models import Company
 from rules.text import Doc, normalise_term
 
@@ -56,6 +57,14 @@ class LinkingWords:
     market: tuple[str, ...] = ()
     # capitalised words that are not first names, before an ambiguous name ("on Monday Shell said")
     not_first_names: frozenset[str] = frozenset()
+    # right after any name, a term named after it ('Chevron doctrine'): never the company
+    term_after: frozenset[str] = frozenset()
+    # right after a name joined by a hyphen, it only qualifies something else ('Boeing-built')
+    modifier_after_hyphen: frozenset[str] = frozenset()
+    # verbs of handing data over: 'shared ... with Meta' makes Meta the recipient, in passing
+    handing_over: frozenset[str] = frozenset()
+    # a unit's name after these is the object of a deal ('to buy Aerojet Rocketdyne')
+    acquiring: frozenset[tuple[str, ...]] = frozenset()
 
     @classmethod
     @cache
@@ -71,6 +80,10 @@ class LinkingWords:
             frozenset(normalise_term(p) for p in data.get("other_sense_before", [])),
             tuple(data.get("market", [])),
             frozenset(w.lower() for w in data.get("not_first_names", [])),
+            frozenset(normalise_term(w) for w in data.get("term_after", [])),
+            frozenset(normalise_term(w) for w in data.get("modifier_after_hyphen", [])),
+            frozenset(normalise_term(w) for w in data.get("handing_over", [])),
+            frozenset(tuple(normalise_term(p).split()) for p in data.get("acquiring", [])),
         )
 
 
@@ -255,9 +268,12 @@ def link_companies(
                 s <= start < e or s < end <= e for s, e in collision_spans[entry.ticker]
             ):
                 m.valid, m.reason = False, "inside a collision phrase"
+            elif words.term_after and _names_a_term(doc.low, end, words):
+                m.valid, m.reason = False, "part of a term named after it"
             mentions[entry.ticker].append(m)
     title_end = doc.spans["title"][1]
     title_owners: set[str | None] = set()
+    first_title_symbol = _first_title_symbol(symbols, title_end)
     for owner, match in symbols:
         if match.start() < title_end:
             title_owners.add(owner)
@@ -268,10 +284,13 @@ def link_companies(
             )
     linked: dict[str, float] = {}
     rejected: dict[str, str] = {}
+    named = _name_spans(mentions)
     for ticker, found in mentions.items():
         found.sort(key=lambda m: m.start)
         _drop_nested(found)
-        _confirm_ambiguous(found, doc, ticker in other_sense, words)
+        if words.acquiring:
+            _drop_acquired_units(found, doc, index.company(ticker).name, words)
+        _confirm_ambiguous(found, doc, ticker in other_sense, words, named)
         valid = [m for m in found if m.valid]
         if not valid:
             rejected[ticker] = "; ".join(sorted({f"{m.text!r} {m.reason}" for m in found}))
@@ -286,6 +305,7 @@ def link_companies(
             # the highest bar a decision compares with: an offstage company must clear the higher one
             stop_at=_DECISION_BAR if decide_only else None,
             title_weight=_TITLE / 2 if foreign_symbol else _TITLE,
+            subordinate=_after_other_symbol(valid, ticker, first_title_symbol, doc),
         )
         in_title = [m for m in valid if m.field == "title" and m.kind != "symbol"]
         if in_title and score < _OFFSTAGE_THRESHOLD and all(m.reason == "passing" for m in in_title):
@@ -382,7 +402,45 @@ def _other_sense_here(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     gap = doc.text[max(0, m.start - 3) : m.start]
     if len(before[0]) == 1 and gap.endswith(". ") and gap[0].isupper():
         return True
-    return m.field != "title" and _after_first_name(doc.text, m.start, words)
+    if m.field == "title" and _sentence_case_title(doc) and _after_rare_opening_word(doc, m, words):
+        return True
+    return (m.field != "title" or _sentence_case_title(doc)) and _after_first_name(doc.text, m.start, words)
+
+
+def _after_rare_opening_word(doc: Doc, m: Mention, words: LinkingWords) -> bool:
+    """'Bayeux Tapestry to be loaned...': a sentence-case headline opening with a capitalised word
+    rarer than any ordinary word (a place or a person) right before the name: a proper name it
+    belongs to, such as an artwork's or a person's."""
+    a = doc.spans["title"][0]
+    opening = doc.text[a : m.start].split()
+    if len(opening) != 1:
+        return False
+    word = opening[0]
+    if (
+        not (word.isalpha() and word[0].isupper() and not word.isupper())
+        or word.lower() in words.not_first_names
+    ):
+        return False
+    return word_zipf(word) < ORDINARY_WORD_ZIPF
+
+
+_SHORT_FUNCTION_WORDS = frozenset(
+    [
+        "with", "from", "into", "over", "onto", "upon", "than", "that", "after", "about", "under", "among",
+        "before", "against", "between", "through", "during", "without", "within", "amid", "since", "until",
+    ]
+)  # fmt: skip
+
+
+def _sentence_case_title(doc: Doc) -> bool:
+    """A headline written in sentence case ('Bulls trade Lonzo Ball to Cavaliers') capitalises only
+    names, so a capitalised word right before an ambiguous name reads as in running text. Title case
+    capitalises every word of four letters or more, except some prepositions."""
+    a, b = doc.spans["title"]
+    title_words = doc.text[a:b].split()[1:]
+    return any(
+        len(w) >= 4 and w.isalpha() and w.islower() and w not in _SHORT_FUNCTION_WORDS for w in title_words
+    )
 
 
 def _after_first_name(text: str, start: int, words: LinkingWords) -> bool:
@@ -401,7 +459,35 @@ def _after_first_name(text: str, start: int, words: LinkingWords) -> bool:
 _PREVIOUS_WORD = re.compile(r"(\w*)[ ,]*\s([A-Z][a-z]+) $")
 
 
-def _confirm_ambiguous(found: list[Mention], doc: Doc, other_sense: bool, words: LinkingWords) -> None:
+def _name_spans(mentions: dict[str, list[Mention]]) -> list[tuple[int, int]]:
+    """Where companies are named by a name that is not an ordinary word (for `_listed_with_names`)."""
+    return sorted(
+        (m.start, m.end) for found in mentions.values() for m in found if m.valid and m.kind == "name"
+    )
+
+
+def _listed_with_names(m: Mention, text: str, named: list[tuple[int, int]]) -> bool:
+    """'Texas Instruments, Analog Devices and Microchip': an ordinary-word name listed with other
+    companies' names ('X, Y and Z', 'X or Y') is a company too."""
+    for start, end in named:
+        if 0 < m.start - end <= 6:
+            gap = text[end : m.start]
+        elif 0 < start - m.end <= 6:
+            gap = text[m.end : start]
+        else:
+            continue
+        if gap.strip(" ,") in ("", "and", "or", "&") and gap.strip():
+            return True
+    return False
+
+
+def _confirm_ambiguous(
+    found: list[Mention],
+    doc: Doc,
+    other_sense: bool,
+    words: LinkingWords,
+    named: list[tuple[int, int]] | None = None,
+) -> None:
     for m in found:
         if m.valid and m.kind == "ambiguous" and _other_sense_here(m, doc, words):
             m.valid, m.reason = False, "a collocation of the word's other sense"
@@ -421,6 +507,9 @@ def _confirm_ambiguous(found: list[Mention], doc: Doc, other_sense: bool, words:
         if (after and after[0] in words.context_after) or (before and before[0] in words.context_before):
             confirmed = True
             break
+        if named and _listed_with_names(m, doc.text, named):
+            confirmed = True
+            break
     if not confirmed:
         for m in candidates:
             m.valid, m.reason = False, "ambiguous name without confirming context"
@@ -433,7 +522,108 @@ def _passing(m: Mention, doc: Doc, words: LinkingWords) -> bool:
         return True
     before = tuple(low[max(0, m.start - 60) : m.start].rsplit(None, 3)[-3:])
     passing_before = words.passing_before
-    return before[-1:] in passing_before or before[-2:] in passing_before or before in passing_before
+    if before[-1:] in passing_before or before[-2:] in passing_before or before in passing_before:
+        return True
+    return _qualifies_another(m, doc, words) or _data_recipient(m, doc, words) or _side_clause(m, doc)
+
+
+_LIST_OPENERS = frozenset({("including",), ("includes",), ("such", "as"), ("among", "them")})
+
+
+def _named_among_targets(m: Mention, doc: Doc, risk_sentences: Collection[int], words: LinkingWords) -> bool:
+    """'China freezes assets of five defense contractors, including Northrop Grumman': in a sentence
+    where a risk rule fired, a company listed among the things acted on is one of the subjects, unless
+    the list is of rivals, customers or partners ('rivals including Google')."""
+    if not risk_sentences or doc.sentence_index(m.start) not in risk_sentences:
+        return False
+    before = doc.low[max(0, m.start - 80) : m.start].split()
+    for opener in _LIST_OPENERS:
+        n = len(opener)
+        if tuple(before[-n:]) == opener:
+            head = tuple(before[-n - 1 : -n])
+            return bool(head) and head not in words.passing_before and head[0] not in words.passing_after
+    return False
+
+
+def _side_clause(m: Mention, doc: Doc) -> bool:
+    """'Netflix launches an ad plan, with Microsoft selling the ads': a company in a trailing 'with X
+    doing Y' clause plays a side part in the main clause's story."""
+    if not doc.text[max(0, m.start - 8) : m.start].endswith(", with "):
+        return False
+    after = doc.low[m.end : m.end + 30].split()[:1]
+    return bool(after) and len(after[0]) > 4 and after[0].endswith("ing")
+
+
+def _qualifies_another(m: Mention, doc: Doc, words: LinkingWords) -> bool:
+    """'Boeing-built helicopters', 'the Boeing-Lockheed Martin joint venture': the name only describes
+    something else (a product it made, a venture it is a parent of), which is the story's subject."""
+    after = doc.low[m.end : m.end + 60].split()
+    if doc.text[m.end : m.end + 1] == "-" and after and after[0] in words.modifier_after_hyphen:
+        return True
+    return "joint venture" in " ".join(after[:5])
+
+
+def _data_recipient(m: Mention, doc: Doc, words: LinkingWords) -> bool:
+    """'shared customers' e-receipt details with Meta': the platform that received data from the
+    company the story is about is named in passing."""
+    before = doc.text[max(0, m.start - 120) : m.start]
+    cut = max(before.rfind(". "), before.rfind("; "), before.rfind("\n"))
+    before_words = normalise_term(before[cut + 1 :]).split()
+    if not before_words or before_words[-1] not in ("with", "to"):
+        return False
+    return any(w in words.handing_over for w in before_words[-9:-1])
+
+
+def _names_a_term(low: str, end: int, words: LinkingWords) -> bool:
+    """'the Chevron doctrine', 'Chevron deference': a term named after the company, not the company."""
+    after = low[end : end + 30].split()[:1]
+    return bool(after) and after[0] in words.term_after
+
+
+_TitleSymbol = tuple[int, int, str | None]
+
+
+def _first_title_symbol(
+    symbols: list[tuple[str | None, re.Match[str]]], title_end: int
+) -> _TitleSymbol | None:
+    """Where the headline's first listing symbol is and whose it is (None: a company not watched)."""
+    in_title = [(match.start(), match.end(), owner) for owner, match in symbols if match.start() < title_end]
+    return min(in_title) if in_title else None
+
+
+def _after_other_symbol(valid: list[Mention], ticker: str, first: _TitleSymbol | None, doc: Doc) -> bool:
+    """'Hexcel (NYSE: HXL) trims outlook as Boeing (NYSE: BA) strike...': the headline's first symbol
+    names its subject; a company the headline names only after it is that company's customer, rival or
+    partner: it comes after a word opening a side clause ('as', 'amid', 'that serves'). Joined as
+    co-subjects ('Robinhood (NASDAQ: HOOD) and AppLovin') or as the object of the headline's verb
+    ('Exxon (NYSE: XOM) to acquire ConocoPhillips'), it is a subject too."""
+    if first is None or first[2] == ticker:
+        return False
+    in_title = [m for m in valid if m.field == "title"]
+    if not in_title or any(m.start <= first[0] for m in in_title):
+        return False
+    gap = normalise_term(doc.text[first[1] : in_title[0].start]).split()
+    return not _SIDE_CLAUSE_OPENERS.isdisjoint(gap)
+
+
+_SIDE_CLAUSE_OPENERS = frozenset(
+    ["as", "amid", "after", "that", "which", "while", "because", "despite", "following", "though", "although"]
+)
+
+
+def _drop_acquired_units(found: list[Mention], doc: Doc, company_name: str, words: LinkingWords) -> None:
+    """'Lockheed Martin to buy rocket-engine maker Aerojet Rocketdyne': a unit's or brand's name (one
+    sharing no word with the company's own name) as the object of a purchase is the business being
+    bought, which a story of that deal does not place under the parent that owns it at another time."""
+    own = set(normalise_term(company_name).split())
+    for m in found:
+        if not m.valid or m.kind not in ("name", "ambiguous") or own & set(normalise_term(m.text).split()):
+            continue
+        before = doc.text[max(0, m.start - 80) : m.start]
+        cut = max(before.rfind(". "), before.rfind("; "), before.rfind("\n"))
+        recent = normalise_term(before[cut + 1 :]).split()[-5:]
+        if any(tuple(recent[i : i + n]) in words.acquiring for n in (1, 2, 3) for i in range(len(recent))):
+            m.valid, m.reason = False, "the object of an acquisition, not the parent's unit"
 
 
 def _is_lead_subject(m: Mention, doc: Doc) -> bool:
@@ -457,6 +647,7 @@ def salience(
     words: LinkingWords | None = None,
     stop_at: float | None = None,
     title_weight: float = _TITLE,
+    subordinate: bool = False,
 ) -> float:
     """How much the article is about the company: the headline and the lead's subject weigh most.
 
@@ -466,7 +657,9 @@ def salience(
     (NASDAQ: AMZN)') adds 1 unless that name was a passing mention; a symbol alone weighs like a name,
     at most 1 outside titles. A company named only in the body scores at most 1.5 (never linked).
     `title_weight` is lower when the headline carries another company's symbol ("Cirrus Logic (NASDAQ:
-    CRUS) ... as Apple reliance climbs": the symbol names the subject).
+    CRUS) ... as Apple reliance climbs": the symbol names the subject). With `subordinate`, the headline
+    names the company only after another company's symbol, whose story it is: its headline mention and
+    its own symbol there weigh like a passing mention.
     With `stop_at`, adding up stops once the score reaches it.
     """
     words = words or LinkingWords.default()
@@ -474,7 +667,7 @@ def salience(
     for m in valid:
         if m.field != "body":
             body_only = False
-            if m.kind == "symbol" and m.field == "title":
+            if m.kind == "symbol" and m.field == "title" and not subordinate:
                 title_weight = _TITLE  # its own symbol in the headline
     if body_only:
         # named only deep in the text: a company the story is about is named in its headline or lead
@@ -501,7 +694,10 @@ def salience(
             weight = _BODY if body <= 4 else 0.0
         if m.kind == "symbol" and m.field != "title":
             weight = min(weight, 1.0)
-        if weight and _passing(m, doc, words):
+        if weight and (
+            (subordinate and m.field == "title")
+            or (_passing(m, doc, words) and not _named_among_targets(m, doc, risk_sentences, words))
+        ):
             weight *= _PASSING_FACTOR
             m.reason = "passing"
         elif weight and risk_sentences and doc.sentence_index(m.start) in risk_sentences:

@@ -87,6 +87,7 @@ def _unpack_all(items: list[Any], title: str, summary: str) -> list[Any]:
 def decode(row: dict[str, Any]) -> dict[str, Any]:
     """A stored alert row with its JSON columns decoded (evidence items complete) and flags as booleans."""
     out = dict(row)
+    out.pop("rowid", None)  # PostgreSQL's stand-in for SQLite's rowid: not part of the alert
     for col in JSON_COLUMNS:
         value = out.get(col)
         out[col] = json.loads(value) if isinstance(value, str) and value else []

@@ -87,5 +87,5 @@ def in_stored_order(
 def first_fetches(db: sqlite_utils.Database) -> dict[str, str]:
     """Feed URL -> when the first of its stored articles was fetched (its first fetch, as far as the
     stored articles tell)."""
-    cursor = db.execute("select feed_url, min(fetched) from articles group by feed_url")
+    cursor = db.execute("select feed_url, min(fetched) from articles group by feed_url order by feed_url")
     return {str(url or ""): str(first) for url, first in cursor.fetchall()}

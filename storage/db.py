@@ -1,4 +1,5 @@
-"""Open the database: WAL mode, foreign keys, and every migration applied once, in order."""
+"""Open the database, SQLite (a file path) or PostgreSQL (a `postgresql://` URL), with every migration
+applied once, in order. SQLite runs in WAL mode with foreign keys on."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ class Database(sqlite_utils.Database):
     connection's write lock: SQLite refuses the upgrade at once ("database is locked") rather than
     risk a deadlock. Taken up front, the lock is waited for up to the busy timeout, as promised."""
 
+    dialect = "sqlite"  # storage.pg.PgDatabase says "postgresql"; SQL that differs branches on it
+
     @contextlib.contextmanager
     def atomic(self) -> Iterator[Database]:
         if self.conn.in_transaction:  # nested: sqlite-utils' savepoint
@@ -53,8 +56,23 @@ def _migration_modules() -> list[str]:
     return sorted(names)
 
 
+# the key of the PostgreSQL advisory lock migrations run under ("riskwire" in ASCII)
+MIGRATION_LOCK = 0x7269736B77697265
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply the migrations not yet recorded in `_migrations`; returns the names applied."""
+    """Apply the migrations not yet recorded in `_migrations`; returns the names applied.
+
+    A migration module's `up_postgres(db)`, where it has one, is PostgreSQL's form of its `up(db)`. On
+    PostgreSQL the whole run holds an advisory lock, so processes starting together migrate once."""
+    if getattr(db, "dialect", "sqlite") == "postgresql":
+        with db.advisory_lock(MIGRATION_LOCK):  # type: ignore[attr-defined]
+            return _apply_migrations(db)
+    return _apply_migrations(db)
+
+
+def _apply_migrations(db: sqlite_utils.Database) -> list[str]:
+    postgres = getattr(db, "dialect", "sqlite") == "postgresql"
     if "_migrations" not in db.table_names():
         db.table("_migrations").create({"name": str, "applied": str}, pk="name")
     done = {row["name"] for row in db.table("_migrations").rows}
@@ -63,14 +81,36 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
         if name in done:
             continue
         module = importlib.import_module(f"storage.migrations.{name}")
+        up = getattr(module, "up_postgres", module.up) if postgres else module.up
         with db.atomic():
-            module.up(db)
+            up(db)
             db.table("_migrations").insert({"name": name, "applied": datetime.now(UTC).isoformat()})
         applied.append(name)
     return applied
 
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_POSTGRES_URL = re.compile(r"^postgres(ql)?://", re.IGNORECASE)
+
+
+def is_postgres(location: str | Path) -> bool:
+    """Whether `location` names a PostgreSQL database (a postgresql:// or postgres:// URL)."""
+    return bool(_POSTGRES_URL.match(str(location)))
+
+
+def shown(location: str | Path) -> str:
+    """The database location as messages may show it: a URL's password hidden."""
+    if is_postgres(location):
+        from storage.pg import hide_password
+
+        return hide_password(str(location))
+    return str(location)
+
+
+def exists(location: str | Path) -> bool:
+    """Whether there is a database at `location` to read: a SQLite file that exists, or any
+    PostgreSQL URL (the server holds it; opening it creates the schema)."""
+    return is_postgres(location) or str(location) == ":memory:" or Path(location).is_file()
 
 
 def check_db_location(location: str | Path) -> None:
@@ -97,8 +137,11 @@ BUSY_TIMEOUT = 30.0  # seconds a connection waits for another's write lock befor
 
 
 def open_db(path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT) -> sqlite_utils.Database:
-    """Open the SQLite database at `path` (creating the file, never its folder), migrated to the
-    current schema. A write waits at most `busy_timeout` seconds for another connection's lock."""
+    """Open the database at `path`, migrated to the current schema: a SQLite file (created when
+    missing, never its folder) or a `postgresql://user:pass@host:port/dbname` URL. A write waits at
+    most `busy_timeout` seconds for another connection's lock."""
+    if is_postgres(path):
+        return _open_postgres(str(path), busy_timeout)
     check_db_location(path)
     path = Path(path)
     try:
@@ -115,6 +158,23 @@ def open_db(path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT) -> sqlite_u
     except sqlite3.DatabaseError as exc:
         raise StorageError(unwritable(path) or f"cannot open database {path}: {exc}") from exc
     return db
+
+
+def _open_postgres(url: str, busy_timeout: float) -> sqlite_utils.Database:
+    from storage.pg import PgDatabase, hide_password
+
+    try:
+        db = PgDatabase(url, busy_timeout=busy_timeout)
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(f"cannot open database {hide_password(url)}: {exc}") from exc
+    try:
+        migrate(db)  # type: ignore[arg-type]
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise StorageError(f"cannot migrate database {hide_password(url)}: {exc}") from exc
+    # PgDatabase offers the part of sqlite_utils.Database's interface that Riskwire uses; typed as
+    # that interface so that callers stay the same on both back ends
+    return db  # type: ignore[return-value]
 
 
 def unwritable(path: Path) -> str | None:
@@ -160,7 +220,10 @@ def ping(db: sqlite_utils.Database) -> None:
 
 
 def file_name(db: sqlite_utils.Database) -> str | None:
-    """The file the database was opened from ("" for one in memory); None when SQLite names none."""
+    """The file the database was opened from ("" for one in memory); None when SQLite names none.
+    For PostgreSQL, its URL (the password hidden)."""
+    if getattr(db, "dialect", "sqlite") == "postgresql":
+        return shown(db.url)  # type: ignore[attr-defined]
     row = db.execute("pragma database_list").fetchone()
     return row[2] if row else None
 

@@ -118,7 +118,8 @@ def for_story(db: sqlite_utils.Database, story_id: str) -> list[dict[str, Any]]:
 
 
 def counts_by_state(db: sqlite_utils.Database) -> dict[str, int]:
-    return {row[0]: row[1] for row in db.execute("select state, count(*) from deliveries group by state")}
+    cursor = db.execute("select state, count(*) from deliveries group by state order by state")
+    return {row[0]: row[1] for row in cursor}
 
 
 def _table(table: str) -> str:
@@ -228,7 +229,7 @@ def next_retry(db: sqlite_utils.Database, after: str) -> str | None:
     row = db.execute(
         "select min(t) from (select min(next_attempt) as t from deliveries where state = 'retrying' "
         "and next_attempt > ? union all select min(next_attempt) from report_deliveries "
-        "where state = 'retrying' and next_attempt > ?)",
+        "where state = 'retrying' and next_attempt > ?) as retrying",
         [after, after],
     ).fetchone()
     return row[0] if row else None

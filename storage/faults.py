@@ -1,5 +1,6 @@
 """Tell a failing database apart from a failing query: the disk is full, the file is read-only or
-cannot be read or written, or another process holds it locked for too long."""
+cannot be read or written, another process holds it locked for too long, or (PostgreSQL) the server
+cannot be reached or is shutting down."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ def storage_fault(exc: BaseException) -> str | None:
     take reads or writes now; None for anything else (a bug, bad data), which retrying cannot cure."""
     if not isinstance(exc, sqlite3.Error):
         return None
+    fault = getattr(exc, "storage_fault", None)  # set by storage.pg for the server's conditions
+    if fault:
+        return str(fault)
     name = getattr(exc, "sqlite_errorname", "") or ""
     if not name.startswith(_FAULTS):
         return None

@@ -232,8 +232,9 @@ def poll_soon(db: sqlite_utils.Database, url: str) -> None:
 def counts_by_health(db: sqlite_utils.Database) -> dict[str, int]:
     """How many feeds are ok, failing (not yet paused), paused, or never fetched."""
     row = db.execute(
-        "select sum(paused = 1), sum(paused = 0 and consecutive_failures > 0), "
-        "sum(paused = 0 and consecutive_failures = 0 and last_fetch is not null), "
-        "sum(paused = 0 and last_fetch is null) from feeds"
+        "select count(case when paused = 1 then 1 end), "
+        "count(case when paused = 0 and consecutive_failures > 0 then 1 end), "
+        "count(case when paused = 0 and consecutive_failures = 0 and last_fetch is not null then 1 end), "
+        "count(case when paused = 0 and last_fetch is null then 1 end) from feeds"
     ).fetchone()
     return {k: int(v or 0) for k, v in zip(("paused", "failing", "ok", "new"), row, strict=True)}

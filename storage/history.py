@@ -103,7 +103,8 @@ def _sparse(db: sqlite_utils.Database, f: AlertFilter) -> bool:
     if f.ticker:
         return False
     row = db.execute(
-        "select count(*) from (select 1 from deliveries where target = ? limit ?)", [f.target, SPARSE_MAX + 1]
+        "select count(*) from (select 1 from deliveries where target = ? limit ?) as few",
+        [f.target, SPARSE_MAX + 1],
     ).fetchone()
     return int(row[0]) <= SPARSE_MAX
 
@@ -133,15 +134,28 @@ def _source(db: sqlite_utils.Database, f: AlertFilter) -> tuple[str, list[str], 
             params.extend(outbox_params)
         return "alerts a", where, params
     if _sparse(db, f):
-        # CROSS JOIN fixes the loop order: the target's few deliveries first, then their alerts
+        # SQLite: CROSS JOIN fixes the loop order, the target's few deliveries first, then their alerts
+        # (PostgreSQL's planner chooses the order itself, and takes no ON after CROSS JOIN)
+        join = "join" if _postgres(db) else "cross join"
         return (
-            "deliveries d cross join alerts a on a.id = d.alert_id",
+            f"deliveries d {join} alerts a on a.id = d.alert_id",
             [f"d.target = ?{outbox}", *where],
             [f.target, *outbox_params, *params],
         )
     where.append(f"exists (select 1 from deliveries d where d.alert_id = a.id and d.target = ?{outbox})")
     params.extend([f.target, *outbox_params])
     return "alerts a", where, params
+
+
+def _postgres(db: sqlite_utils.Database) -> bool:
+    return getattr(db, "dialect", "sqlite") == "postgresql"
+
+
+def _topics(db: sqlite_utils.Database) -> str:
+    """A FROM item `t` with one row per topic id of alert `a` (its JSON list), in column `t.value`."""
+    if _postgres(db):
+        return "jsonb_array_elements_text(a.topics::jsonb) as t(value)"
+    return "json_each(a.topics) t"
 
 
 def _sql(source: str, where: Sequence[str]) -> str:
@@ -203,7 +217,7 @@ def counts_by_topic(db: sqlite_utils.Database, f: AlertFilter) -> dict[str, int]
     """Topic id -> alerts tagged with it (an alert with two topics counts under both), most first."""
     source, where, params = _source(db, f)
     sql = (
-        f"select t.value, count(*) as n {_sql(source + ', json_each(a.topics) t', where)} "
+        f"select t.value, count(*) as n {_sql(f'{source}, {_topics(db)}', where)} "
         "group by t.value order by n desc, t.value"
     )
     return {str(r[0]): int(r[1]) for r in db.execute(sql, params)}
@@ -212,15 +226,16 @@ def counts_by_topic(db: sqlite_utils.Database, f: AlertFilter) -> dict[str, int]
 def counts_by_severity(db: sqlite_utils.Database, f: AlertFilter) -> dict[str, int]:
     """Severity -> alerts."""
     source, where, params = _source(db, f)
-    sql = f"select a.severity, count(*) {_sql(source, where)} group by a.severity"
+    sql = f"select a.severity, count(*) {_sql(source, where)} group by a.severity order by a.severity"
     return {str(r[0]): int(r[1]) for r in db.execute(sql, params)}
 
 
 def daily_by_severity(db: sqlite_utils.Database, f: AlertFilter) -> list[tuple[str, str, int]]:
     """(UTC day as YYYY-MM-DD, severity, alerts) for every day and severity with alerts."""
     source, where, params = _source(db, f)
+    day = "left(a.happened, 10)" if _postgres(db) else "date(a.happened)"  # happened is a UTC stamp
     sql = (
-        f"select date(a.happened) as day, a.severity, count(*) {_sql(source, where)} "
+        f"select {day} as day, a.severity, count(*) {_sql(source, where)} "
         "group by day, a.severity order by day, a.severity"
     )
     return [(str(r[0]), str(r[1]), int(r[2])) for r in db.execute(sql, params)]
@@ -230,7 +245,7 @@ def by_ticker_and_severity(db: sqlite_utils.Database, f: AlertFilter) -> list[tu
     """(ticker, severity, alerts, follow-ups) for every ticker and severity with alerts. A follow-up is
     a report linked to a story that an earlier alert started (its story id is another alert's)."""
     source, where, params = _source(db, f)
-    follow_up = "sum(a.story_id is not null and a.story_id != a.id)"
+    follow_up = "count(case when a.story_id is not null and a.story_id != a.id then 1 end)"
     sql = (
         f"select a.ticker, a.severity, count(*), {follow_up} {_sql(source, where)} "
         "group by a.ticker, a.severity order by a.ticker, a.severity"
@@ -242,7 +257,7 @@ def by_ticker_and_topic(db: sqlite_utils.Database, f: AlertFilter) -> list[tuple
     """(ticker, topic, alerts tagged with it) for every pair with alerts."""
     source, where, params = _source(db, f)
     sql = (
-        f"select a.ticker, t.value, count(*) {_sql(source + ', json_each(a.topics) t', where)} "
+        f"select a.ticker, t.value, count(*) {_sql(f'{source}, {_topics(db)}', where)} "
         "group by a.ticker, t.value order by a.ticker, t.value"
     )
     return [(str(r[0]), str(r[1]), int(r[2])) for r in db.execute(sql, params)]
@@ -251,7 +266,7 @@ def by_ticker_and_topic(db: sqlite_utils.Database, f: AlertFilter) -> list[tuple
 def counts_by_ticker(db: sqlite_utils.Database, f: AlertFilter) -> dict[str, int]:
     """Ticker -> alerts."""
     source, where, params = _source(db, f)
-    sql = f"select a.ticker, count(*) {_sql(source, where)} group by a.ticker"
+    sql = f"select a.ticker, count(*) {_sql(source, where)} group by a.ticker order by a.ticker"
     return {str(r[0]): int(r[1]) for r in db.execute(sql, params)}
 
 
@@ -283,6 +298,8 @@ def search(
 
     Raises QueryRejected when SQLite rejects the query.
     """
+    if _postgres(db):
+        return _search_postgres(db, fts_query, f, limit=limit, offset=offset)
     if f.ticker:
         # the ticker narrows inside the index, so a common word does not walk every alert
         fts_query = f'({fts_query}) AND ticker:"{f.ticker.upper()}"'
@@ -299,6 +316,24 @@ def search(
         )
         args = [fts_query, *params, limit, offset]
     return [decode(r) for r in _rows(db.execute(sql, args))]
+
+
+# the indexed text of alert `a` on PostgreSQL (migration 0040's expression index)
+_ALERT_TEXT = "riskwire_alert_text(a.title, a.summary, a.company, a.ticker, a.terms)"
+
+
+def _search_postgres(
+    db: sqlite_utils.Database, fts_query: str, f: AlertFilter, *, limit: int, offset: int
+) -> list[dict[str, Any]]:
+    """`search` on PostgreSQL: the same query as a tsquery over the expression index; the ticker is a
+    plain condition. Newest stored first, as on SQLite (rowid is the order alerts were stored in)."""
+    from storage.pgsearch import to_tsquery_sql
+
+    tsquery, query_params = to_tsquery_sql(fts_query)
+    source, where, params = _source(db, f)
+    where = [*where, f"{_ALERT_TEXT} @@ {tsquery}"]
+    sql = f"select a.* {_sql(source, where)} order by a.rowid desc limit ? offset ?"
+    return [decode(r) for r in _rows(db.execute(sql, [*params, *query_params, limit, offset]))]
 
 
 def like_search(db: sqlite_utils.Database, terms: Sequence[str], limit: int = 20) -> list[dict[str, Any]]:
@@ -318,6 +353,8 @@ def rule_stats(db: sqlite_utils.Database, since: str | None = None) -> list[tupl
     """(rule id, alerts it fired on, of those marked false positive in any target), worst first; with
     `since`, only alerts whose story happened since then."""
     where = "where a.happened >= ?" if since else ""
+    if _postgres(db):
+        return _rule_stats_postgres(db, where, [since] if since else [])
     sql = (
         "select json_extract(e.value, '$.rule') as rule, count(distinct a.id) as fired, "
         "count(distinct case when exists (select 1 from review_state s where s.alert_id = a.id "
@@ -327,3 +364,20 @@ def rule_stats(db: sqlite_utils.Database, since: str | None = None) -> list[tupl
         "order by cast(fp as real) / fired desc, fired desc, rule"
     )
     return [(str(r[0]), int(r[1]), int(r[2])) for r in db.execute(sql, [since] if since else [])]
+
+
+def _rule_stats_postgres(
+    db: sqlite_utils.Database, where: str, params: list[Any]
+) -> list[tuple[str, int, int]]:
+    """`rule_stats` on PostgreSQL: jsonb for SQLite's JSON functions, and the ratio ordered from a
+    subquery (PostgreSQL orders by an output column only by its bare name)."""
+    sql = (
+        "select rule, fired, fp from (select e.value ->> 'rule' as rule, count(distinct a.id) as fired, "
+        "count(distinct case when exists (select 1 from review_state s where s.alert_id = a.id "
+        "and s.action = 'false_positive') then a.id end) as fp "
+        "from alerts a, jsonb_array_elements(case when left(ltrim(a.evidence), 1) = '[' "
+        f"then a.evidence::jsonb else '[]'::jsonb end) as e(value) {where} "
+        "group by 1) as stats where rule is not null "
+        "order by cast(fp as real) / fired desc, fired desc, rule"
+    )
+    return [(str(r[0]), int(r[1]), int(r[2])) for r in db.execute(sql, params)]

@@ -127,4 +127,5 @@ def updates_for(db: sqlite_utils.Database, report_id: int) -> list[dict[str, Any
 
 
 def counts_by_state(db: sqlite_utils.Database) -> dict[str, int]:
-    return {r[0]: r[1] for r in db.execute("select state, count(*) from report_deliveries group by state")}
+    cursor = db.execute("select state, count(*) from report_deliveries group by state order by state")
+    return {r[0]: r[1] for r in cursor}

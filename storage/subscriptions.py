@@ -93,7 +93,7 @@ def for_ticker(db: sqlite_utils.Database, ticker: str) -> list[dict[str, Any]]:
 def watched(db: sqlite_utils.Database) -> dict[str, list[str]]:
     """Every watched ticker with the extra names any subscription gave it."""
     out: dict[str, list[str]] = {}
-    for row in db.execute("select ticker, names from subscriptions"):
+    for row in db.execute("select ticker, names from subscriptions order by id"):
         names = out.setdefault(row[0], [])
         for n in json.loads(row[1]) if row[1] else []:
             if n not in names:
@@ -105,7 +105,7 @@ def names_by_target(db: sqlite_utils.Database, ticker: str) -> dict[str, list[st
     """The extra company names each target gave for `ticker` (targets that gave none are left out)."""
     out: dict[str, list[str]] = {}
     for target, names in db.execute(
-        "select target, names from subscriptions where ticker = ?", [ticker.upper()]
+        "select target, names from subscriptions where ticker = ? order by id", [ticker.upper()]
     ):
         given = json.loads(names) if names else []
         if given:

@@ -47,7 +47,7 @@ def risk_item(ticker: str, n: int = 0, hours_ago: float = 1.0) -> Item:
     )
 
 
-def service_env(db: Path, config: Path, slack: FakeSlack | None = None, **extra: str) -> dict[str, str]:
+def service_env(db: Path | str, config: Path, slack: FakeSlack | None = None, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "RISKWIRE_"))}
     env.update({"RISKWIRE_DB": str(db), "RISKWIRE_CONFIG": str(config), "RISKWIRE_ALLOW_PRIVATE_FEEDS": "1"})
     if slack is not None:

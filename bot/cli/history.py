@@ -21,7 +21,7 @@ from bot.pipeline.alerts import Alert
 from bot.rendering.progress import counted, progress_line
 from bot.usecases import service
 from rules.models import SEVERITIES
-from storage.db import open_db
+from storage.db import is_postgres, open_db
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -174,6 +174,11 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_browse(args: argparse.Namespace, settings: Settings) -> int:
     from bot.usecases.browse import INSTALL_HINT, datasette_installed, run_datasette, write_metadata
 
+    if is_postgres(settings.db_path):
+        raise service.ServiceError(
+            "riskwire browse works on a SQLite database only (Datasette reads SQLite files); "
+            "RISKWIRE_DB is a PostgreSQL URL"
+        )
     db_path = Path(settings.db_path)
     if not db_path.is_file():
         raise service.ServiceError(

@@ -168,7 +168,11 @@ class Settings:
         return cls(**values)
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))
+        from storage.db import shown as shown_location  # a database URL's password stays hidden
+
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["db_path"] = shown_location(self.db_path)
+        shown = ", ".join(f"{name}={value!r}" for name, value in values.items())
         return f"Settings({shown})"
 
     @property

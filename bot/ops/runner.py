@@ -47,7 +47,7 @@ from bot.pipeline.poller import FeedPoller
 from bot.pipeline.polling import sync_config_feeds
 from storage import cluster, deliveries
 from storage import feeds as feed_store
-from storage.db import open_db, ping
+from storage.db import open_db, ping, shown
 from storage.thread import runner_for
 
 log = logging.getLogger(__name__)
@@ -261,7 +261,7 @@ async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> 
                 f"Health and metrics on http://{settings.health_host}:{port}/healthz and /metrics", flush=True
             )
         print(
-            f"Riskwire running: database {settings.db_path}, polling every {settings.poll_seconds}s "
+            f"Riskwire running: database {shown(settings.db_path)}, polling every {settings.poll_seconds}s "
             "(Ctrl-C to stop)",
             flush=True,
         )

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 
 import sqlite_utils
 
 from rules.directory import CompanyDirectory, ListedCompany
 from storage import companies as store
+from storage.db import exists as database_exists
 from storage.db import open_db
 
 _cache: dict[tuple[tuple[str, str], ...], CompanyDirectory] = {}
@@ -38,7 +38,7 @@ def directory_for(db: sqlite_utils.Database) -> CompanyDirectory:
 def directory_at(db_path: str) -> CompanyDirectory:
     """`directory_for` the database at `db_path`; the built-in directory when there is no database
     there yet (commands that store nothing, like scan, never create one)."""
-    if str(db_path) != ":memory:" and not Path(db_path).is_file():
+    if not database_exists(db_path):
         return CompanyDirectory.default()
     db = open_db(db_path)
     try:

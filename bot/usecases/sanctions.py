@@ -30,6 +30,7 @@ from storage import alerts as alert_store
 from storage import deliveries
 from storage import reports as report_store
 from storage import sanctions as store
+from storage.db import exists as database_exists
 from storage.db import open_db
 
 LIST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
@@ -84,10 +85,9 @@ def import_list(db: sqlite_utils.Database, name: str, path: str | Path, now: str
 def lists_index(db_path: str) -> SanctionsIndex:
     """The loaded lists of the database at `db_path` as an index; empty when there is no database
     there yet (commands that store nothing, like scan and explain, never create one)."""
-    path = Path(db_path)
-    if str(db_path) != ":memory:" and not path.is_file():
+    if not database_exists(db_path):
         return SanctionsIndex([])
-    db = open_db(path)
+    db = open_db(db_path)
     try:
         return load_index(db)
     finally:

@@ -124,3 +124,12 @@ def up(db: sqlite_utils.Database) -> None:
     )
     db.table("reviews").create_index(["alert_id"])
     db.table("mutes").create({"target": str, "ticker": str, "until": str, "by": str}, pk=("target", "ticker"))
+
+
+def up_postgres(db: sqlite_utils.Database) -> None:
+    """The same tables; articles and alerts also get `rowid`, numbering rows in the order they were
+    stored, where SQLite code reads its implicit rowid (replays, search order)."""
+    up(db)
+    for table in ("articles", "alerts"):
+        db.execute(f"alter table {table} add column rowid bigint generated always as identity")
+        db.execute(f"create unique index {table}_rowid on {table} (rowid)")

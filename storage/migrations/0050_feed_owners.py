@@ -19,16 +19,29 @@ OPERATOR = "operator"
 _WORKSPACE = re.compile(r"(slack|discord):[A-Za-z0-9_\-]+/")
 
 
-def up(db: sqlite_utils.Database) -> None:
+def _create(db: sqlite_utils.Database, text: str) -> None:
     db.execute(
         "create table feed_owners ("
-        "url text not null references feeds(url) on delete cascade, "
-        "owner text not null, "
-        "target text not null, "
-        "added_by text, "
-        "added text not null, "
+        f"url {text} not null references feeds(url) on delete cascade, "
+        f"owner {text} not null, "
+        f"target {text} not null, "
+        f"added_by {text}, "
+        f"added {text} not null, "
         "primary key (url, owner))"
     )
+
+
+def up(db: sqlite_utils.Database) -> None:
+    _create(db, "text")
+    _fill(db)
+
+
+def up_postgres(db: sqlite_utils.Database) -> None:
+    _create(db, 'text collate "C"')  # compared byte-wise, as SQLite does
+    _fill(db)
+
+
+def _fill(db: sqlite_utils.Database) -> None:
     db.execute("create index feed_owners_owner on feed_owners (owner)")
     rows = db.execute("select url, owner_target, added_by, added from feeds").fetchall()
     for url, owner_target, added_by, added in rows:

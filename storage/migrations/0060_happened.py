@@ -26,8 +26,43 @@ HAPPENED_SQL = (
 )
 
 
+# PostgreSQL's form of the rule: a stored generated column through an immutable function (the text
+# is parsed with the time zone pinned to UTC, so a stamp without a zone is UTC, as in SQLite); a
+# `published` PostgreSQL cannot read counts as no date
+HAPPENED_FUNCTION = """
+create function riskwire_happened(published text, created text) returns text
+language plpgsql immutable parallel safe set timezone = 'UTC' as $$
+declare
+    stamp text;
+begin
+    if published ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' then
+        begin
+            stamp := to_char(published::timestamptz at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"');
+        exception when others then
+            stamp := null;
+        end;
+    end if;
+    return least(coalesce(stamp, created) collate "C", created collate "C");
+end
+$$
+"""
+
+
 def up(db: sqlite_utils.Database) -> None:
     db.execute(f"alter table alerts add column happened text generated always as ({HAPPENED_SQL}) virtual")
+    _indexes(db)
+
+
+def up_postgres(db: sqlite_utils.Database) -> None:
+    db.execute(HAPPENED_FUNCTION)
+    db.execute(
+        'alter table alerts add column happened text collate "C" '
+        "generated always as (riskwire_happened(published, created)) stored"
+    )
+    _indexes(db)
+
+
+def _indexes(db: sqlite_utils.Database) -> None:
     # plain SQL: sqlite-utils does not list generated columns among a table's columns
     db.execute("create index idx_alerts_ticker_happened on alerts (ticker, happened)")
     db.execute("create index idx_alerts_happened on alerts (happened)")

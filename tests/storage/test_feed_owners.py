@@ -1,9 +1,7 @@
-"""Feed owners on a real SQLite file: the migration that gives existing feeds their owner, and what
-adding and removing owners does to the one polled list."""
+"""Feed owners on a real SQLite file and a real PostgreSQL database: the migration that gives existing
+feeds their owner, and what adding and removing owners does to the one polled list."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
@@ -19,10 +17,10 @@ def _owners(db) -> set[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
     return {(r["url"], r["owner"], r["target"]) for r in db.table("feed_owners").rows}
 
 
-def test_migration_gives_existing_feeds_their_owner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_migration_gives_existing_feeds_their_owner(new_location, monkeypatch: pytest.MonkeyPatch) -> None:
     before = [n for n in storage_db._migration_modules() if n < "0050"]
     monkeypatch.setattr(storage_db, "_migration_modules", lambda: before)
-    path = tmp_path / "old.db"
+    path = new_location()
     old = open_db(path)
     assert "feed_owners" not in old.table_names()
     slack, discord, operator = URL.format("slack"), URL.format("discord"), URL.format("operator")

@@ -5,7 +5,6 @@ rule as storage.alerts.happened, and indexes it for the windows that read it."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -71,13 +70,13 @@ def test_happened_is_publication_time_clamped_to_the_fetch_in_python_and_in_the_
 
 
 def test_alerts_stored_before_the_migration_have_happened_and_windows_use_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    new_location, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import storage.db as storage_db
 
     before = [m for m in storage_db._migration_modules() if m < "0060"]
     monkeypatch.setattr(storage_db, "_migration_modules", lambda: before)
-    db = open_db(tmp_path / "old.db")
+    db = open_db(new_location())
     fetched = ago(hours=1)
     stored = {
         "old news": _alert(1, ago(days=30), fetched),

@@ -1,0 +1,120 @@
+"""Linking by role, more cases: a surname after a given name in a sentence-case headline, a legal term
+named after a company, a maker named only as the builder of a product or a parent of a joint venture,
+the platform that received data or carried ads, a company a headline names after another company's
+symbol, a unit named as the object of an acquisition, and ordinary-word airline names confirmed by
+what airlines do."""
+
+from __future__ import annotations
+
+import pytest
+
+from rules.directory import companies_for
+from rules.engine import Matcher
+from rules.models import WatchSpec
+
+TICKERS = ("BALL", "CVX", "BA", "LMT", "LHX", "META", "HD", "GOOGL", "DIS", "AAPL", "DAL", "UAL", "FOXA")
+TICKERS += ("PLTR", "HOOD", "APP", "CMCSA", "MCHP", "TXN", "ADI", "TPR", "NFLX", "MSFT", "NOC", "XOM", "COP")
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(companies_for([WatchSpec(t) for t in TICKERS]))
+
+
+def linked(matcher: Matcher, title: str, lead: str = "") -> set[str]:
+    return {m.ticker for m in matcher.match_text(title, lead)}
+
+
+def test_a_surname_after_a_given_name_in_a_sentence_case_headline_is_a_person(matcher) -> None:
+    assert linked(matcher, "Lakers sign Dario Ball to a two-year contract") == set()
+    # in title case every word is capitalised: the word before says nothing
+    assert linked(matcher, "Investors Cheer Ball Corp. Results") == {"BALL"}
+
+
+def test_a_doctrine_named_after_a_company_is_not_the_company(matcher) -> None:
+    assert linked(matcher, "Appeals court applies the Chevron doctrine to a wetlands rule") == set()
+    assert linked(matcher, "Chevron to cut 20% of its workforce") == {"CVX"}
+
+
+def test_the_maker_of_a_product_or_parent_of_a_venture_is_named_in_passing(matcher) -> None:
+    title = "Two Army helicopters collide during a training flight"
+    assert linked(matcher, title, "The Boeing-built aircraft were returning to base.") == set()
+    title = "Rocket venture's new launcher reaches orbit on its first flight"
+    assert (
+        linked(matcher, title, "The rocket from the Boeing-Lockheed Martin joint venture performed well.")
+        == set()
+    )
+    assert linked(matcher, "Boeing built a new plant in South Carolina") == {"BA"}
+
+
+def test_the_platform_that_received_data_or_ran_ads_is_named_in_passing(matcher) -> None:
+    title = "Home Depot shared shoppers' receipts with Meta without consent, regulator finds"
+    assert linked(matcher, title) == {"HD"}
+    assert linked(matcher, "Disney settles claims over targeted ads on YouTube aimed at children") == {"DIS"}
+    assert linked(matcher, "Meta fined over sharing users' data with advertisers") == {"META"}
+    # the addressee of a regulator's letter is the subject, not a recipient of data
+    assert linked(matcher, "Regulator sent a warning letter to Home Depot over shoppers' data") == {"HD"}
+
+
+def test_a_company_named_after_another_companys_symbol_in_the_headline_is_passing(matcher) -> None:
+    title = "Supplier Corp (NYSE: SPC) trims outlook as Boeing (NYSE: BA) slows output"
+    assert "BA" not in linked(matcher, title)
+    title = "Robinhood (NASDAQ: HOOD) and AppLovin (NASDAQ: APP) to join stock index"
+    assert {"HOOD", "APP"} <= linked(matcher, title)
+    title = "Exxon Mobil (NYSE: XOM) to acquire ConocoPhillips (NYSE: COP) in an all-stock deal"
+    assert linked(matcher, title) == {"XOM", "COP"}
+
+
+def test_a_unit_named_as_the_object_of_an_acquisition_is_not_its_later_parents(matcher) -> None:
+    assert linked(matcher, "Lockheed Martin to buy engine maker Aerojet Rocketdyne") == {"LMT"}
+    assert linked(matcher, "Aerojet Rocketdyne wins a missile-engine contract") == {"LHX"}
+    # a company bought under its own name is the subject of the deal
+    assert "LHX" in linked(matcher, "Lockheed Martin to buy L3Harris in a defense megadeal")
+
+
+def test_airline_names_that_are_ordinary_words(matcher) -> None:
+    assert linked(matcher, "Delta lets travelers board by face scan") == {"DAL"}
+    assert linked(matcher, "Delta to buy a stake in a Latin American carrier") == {"DAL"}
+    assert linked(matcher, "United orders 100 Boeing 787 jets") == {"UAL", "BA"}
+    assert linked(matcher, "Delta variant spreads across Asia") == set()
+    assert linked(matcher, "Delta is now the dominant strain", "The variant is more transmissible.") == set()
+    lead = "Delta Air Lines said demand held up despite the Omicron variant."
+    assert linked(matcher, "Delta flights stay full", lead) == {"DAL"}
+    assert linked(matcher, "United Nations to vote on a ceasefire") == set()
+    assert linked(matcher, "Manchester United to sign a new striker") == set()
+
+
+def test_the_former_fox_entertainment_company_is_not_fox_corp(matcher) -> None:
+    title = "Disney Completes Acquisition of 21st Century Fox Entertainment Assets"
+    lead = "The deal brings the studio and a stake in Hulu under Disney, while Fox News stays apart."
+    assert "FOXA" not in linked(matcher, title, lead)
+    assert linked(matcher, "Fox Corp. to buy a streaming service") == {"FOXA"}
+
+
+def test_an_ordinary_word_name_listed_with_company_names_is_a_company(matcher) -> None:
+    title = "Chips from Texas Instruments, Analog Devices and Microchip turn up in seized drones"
+    assert linked(matcher, title) == {"TXN", "ADI", "MCHP"}
+    assert "MCHP" not in linked(matcher, "Vets urge owners to microchip their pets")
+    assert "MCHP" not in linked(matcher, "Microchip implants let workers open doors with a wave")
+
+
+def test_a_rare_opening_word_before_an_ordinary_word_name_makes_a_proper_name(matcher) -> None:
+    assert linked(matcher, "Bayeux Tapestry to go on show in London next year") == set()
+    assert linked(matcher, "Tapestry to buy Capri in an $8.5 billion deal") == {"TPR"}
+
+
+def test_a_company_in_a_trailing_with_clause_plays_a_side_part(matcher) -> None:
+    title = "Netflix launches a cheaper plan with ads, with Microsoft selling the ads"
+    assert linked(matcher, title) == {"NFLX"}
+    assert "MSFT" in linked(matcher, "Netflix signs an ad deal with Microsoft")
+
+
+def test_a_company_listed_among_the_targets_of_a_risk_action_is_a_subject(matcher) -> None:
+    title = (
+        "China freezes assets of four defense contractors, including Northrop Grumman, over Taiwan arms sale"
+    )
+    assert linked(matcher, title) == {"NOC"}
+    # a list of rivals stays a passing mention, and so does a list outside a risk sentence
+    title = "Lockheed Martin probed over export-control breaches as rivals including Northrop Grumman watch"
+    assert linked(matcher, title) == {"LMT"}
+    assert linked(matcher, "Defense stocks rise, including Northrop Grumman and others") == set()
