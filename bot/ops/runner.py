@@ -76,10 +76,12 @@ async def _status(
     scheduler: AsyncIOScheduler,
     last_tick: list[float],
     storage: StorageHealth,
-    member: Membership,
+    member: Membership | None = None,
 ) -> dict[str, Any]:
     """The /healthz body: ok when the database answers and takes writes, and the poll job ran recently."""
     counts = await database()
+    if member is not None:  # this worker, and the elected roles it holds (several on one database)
+        counts = {**counts, "worker": member.worker.id, "holds": sorted(member.held.get("leases", set()))}
     since_tick = time.monotonic() - last_tick[0] if last_tick else None
     ticking = since_tick is not None and since_tick < POLL_TICK_SECONDS * 6
     return {
@@ -87,8 +89,6 @@ async def _status(
         **storage.status(),
         "scheduler": "running" if scheduler.running else "stopped",
         "seconds_since_poll_tick": round(since_tick, 1) if since_tick is not None else None,
-        "worker": member.worker.id,  # and the elected roles it holds (several workers on one database)
-        "holds": sorted(member.held.get("leases", set())),
         **counts,
     }
 
