@@ -148,9 +148,11 @@ def cluster_setup(tmp_path: Path, db_location: str) -> Iterator[tuple[FeedServer
         feeds.stop()
 
 
-def sending_pid(location: str) -> int | None:
-    """The pid of the worker whose attempt holds a delivery `sending` (host:pid:random:attempt)."""
-    rows = query(location, "select attempt_id from deliveries where state = 'sending'")
+def holder_pid(location: str, delivery_id: int) -> int | None:
+    """The pid of the worker whose attempt holds the delivery `sending` (host:pid:random:attempt)."""
+    rows = query(
+        location, "select attempt_id from deliveries where id = ? and state = 'sending'", (delivery_id,)
+    )
     for (attempt,) in rows:
         parts = str(attempt).split(":")
         if len(parts) == 4 and parts[1].isdigit():
@@ -223,9 +225,9 @@ def start_three_until_a_post_is_held(
         workers.start()
     assert wait_for(lambda: slack.reached.is_set() or not workers.alive(), 40), workers.logs()
     assert slack.reached.is_set(), workers.logs()
-    assert wait_for(lambda: sending_pid(location) is not None, 10), workers.logs()
-    pid = sending_pid(location)
-    assert pid is not None
+    held = slack.snapshot()[slack.hold_at - 1].payload["delivery_id"]
+    pid = holder_pid(location, held)
+    assert pid is not None, query(location, "select id, state, attempt_id from deliveries")
     return workers.by_pid(pid)
 
 
