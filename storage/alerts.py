@@ -158,11 +158,15 @@ def exists(db: sqlite_utils.Database, alert_id: str) -> bool:
 
 
 def insert_alert(db: sqlite_utils.Database, alert: dict[str, Any]) -> bool:
-    """Store an alert; returns False when an alert with that id already exists (nothing changes)."""
-    if exists(db, alert["id"]):
-        return False
-    db.table("alerts").insert(encode(alert))
-    return True
+    """Store an alert; returns False when an alert with that id already exists (nothing changes).
+    One statement, so two workers storing one alert at once store it once."""
+    row = encode(alert)
+    columns = ", ".join(f'"{c}"' for c in row)  # quoted the standard way (SQLite and PostgreSQL)
+    cursor = db.execute(
+        f"insert into alerts ({columns}) values ({', '.join('?' * len(row))}) on conflict (id) do nothing",
+        list(row.values()),
+    )
+    return cursor.rowcount > 0
 
 
 def get_alert(db: sqlite_utils.Database, alert_id: str) -> dict[str, Any] | None:

@@ -9,7 +9,6 @@ import sqlite_utils
 
 from feeds.models import Article
 from storage.alerts import happened
-from storage.db import executemany
 
 
 def seen_ids(db: sqlite_utils.Database, ids: Iterable[str]) -> set[str]:
@@ -39,15 +38,26 @@ def article_row(article: Article, fetched: str) -> dict[str, Any]:
 
 
 _COLUMNS = ("id", "link", "title", "summary", "content", "published", "source", "feed_url", "guid", "fetched")
-_INSERT = f"insert or ignore into articles ({', '.join(_COLUMNS)}) values ({', '.join('?' * len(_COLUMNS))})"
+_ROW = f"({', '.join('?' * len(_COLUMNS))})"
+_CHUNK = 500  # rows per statement: 5,000 parameters, well inside either back end's limit
 
 
-def save_articles(db: sqlite_utils.Database, articles: Iterable[Article], fetched: str) -> None:
-    """Store articles; an id already stored is left as it was."""
-    # one prepared statement for the batch: a feed's items cost one C loop, not a query built per chunk
+def save_articles(db: sqlite_utils.Database, articles: Iterable[Article], fetched: str) -> set[str]:
+    """Store articles; an id already stored is left as it was. Returns the ids this call stored: when
+    two workers store one article at once, exactly one of them gets its id back (the unique key
+    decides, not an earlier read), and only that one goes on to its alerts."""
+    # one multi-row statement per batch: a feed's items cost one statement, not one per item
     rows = [tuple(article_row(a, fetched).values()) for a in articles]
-    if rows:
-        executemany(db, _INSERT, rows)
+    stored: set[str] = set()
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        cursor = db.execute(
+            f"insert into articles ({', '.join(_COLUMNS)}) values {', '.join([_ROW] * len(chunk))} "
+            "on conflict (id) do nothing returning id",
+            [value for row in chunk for value in row],
+        )
+        stored.update(row[0] for row in cursor.fetchall())
+    return stored
 
 
 def get_article(db: sqlite_utils.Database, article_id: str) -> dict[str, Any] | None:

@@ -129,13 +129,31 @@ def _table(table: str) -> str:
 
 
 def claim(
-    db: sqlite_utils.Database, delivery_id: int, attempt_id: str, at: str, *, table: str = "deliveries"
+    db: sqlite_utils.Database,
+    delivery_id: int,
+    attempt_id: str,
+    at: str,
+    *,
+    table: str = "deliveries",
+    fence: tuple[str, int, str] | None = None,
 ) -> bool:
-    """Mark a due row `sending` under `attempt_id` (committed at once); False when it is no longer due."""
+    """Mark a due row `sending` under `attempt_id` (committed at once); False when it is no longer due.
+
+    With `fence` (worker, token, now as storage.cluster.stamp), only while that worker holds the
+    row's channel lease under that token, in the same statement: a worker whose lease ran out (it
+    was paused, say) and was taken over cannot claim what the new owner now sends."""
+    name = _table(table)
+    guard, extra = "", []
+    if fence is not None:
+        guard = (
+            " and exists (select 1 from channels c where c.target = "
+            f"{name}.target and c.owner = ? and c.token = ? and c.lease_until >= ?)"
+        )
+        extra = list(fence)
     cursor = db.execute(
-        f"update {_table(table)} set state = 'sending', attempt_id = ?, sending_since = ?, "
-        "attempts = attempts + 1 where id = ? and state in ('pending', 'retrying')",
-        [attempt_id, at, delivery_id],
+        f"update {name} set state = 'sending', attempt_id = ?, sending_since = ?, "
+        f"attempts = attempts + 1 where id = ? and state in ('pending', 'retrying'){guard}",
+        [attempt_id, at, delivery_id, *extra],
     )
     return cursor.rowcount > 0
 

@@ -47,19 +47,13 @@ def _create(
     owner_target: str | None = None,
     poll_seconds: int | None = None,
 ) -> bool:
-    if get(db, url):
-        return False
-    db.table("feeds").insert(
-        {
-            "url": url,
-            "title": title,
-            "added": added,
-            "added_by": added_by,
-            "owner_target": owner_target,
-            "poll_seconds": poll_seconds,
-        }
+    # one statement: workers adding the configured feeds at once add each once
+    cursor = db.execute(
+        "insert into feeds (url, title, added, added_by, owner_target, poll_seconds) "
+        "values (?, ?, ?, ?, ?, ?) on conflict (url) do nothing",
+        [url, title, added, added_by, owner_target, poll_seconds],
     )
-    return True
+    return cursor.rowcount > 0
 
 
 def _own(

@@ -28,6 +28,17 @@ def due(db: sqlite_utils.Database, now: str, limit: int = 50) -> list[dict[str, 
     return [dict(zip(cols, r, strict=True)) for r in cursor.fetchall()]
 
 
+def claim(db: sqlite_utils.Database, notice_id: int, now: str, until: str) -> bool:
+    """Take a due notice for one sender (several workers share the database): it is not due again
+    before `until`, when a sender that died meanwhile leaves it to the next."""
+    cursor = db.execute(
+        "update notices set state = 'retrying', next_attempt = ? where id = ? "
+        "and (state = 'pending' or (state = 'retrying' and next_attempt <= ?))",
+        [until, notice_id, now],
+    )
+    return cursor.rowcount > 0
+
+
 def mark(
     db: sqlite_utils.Database,
     notice_id: int,

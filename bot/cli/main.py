@@ -345,12 +345,11 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.ops.runner import run_service
     from bot.pipeline.matching import settle_heap_after_compiling
-    from storage.lock import service_lock
 
-    with service_lock(settings.db_path):  # one service per database; a second one is refused
-        # the process lives on with its directory and matchers: keep them out of the full collections
-        settle_heap_after_compiling()
-        return asyncio.run(run_service(settings))
+    # several workers may share the database: they split the work through it (bot.ops.cluster)
+    # the process lives on with its directory and matchers: keep them out of the full collections
+    settle_heap_after_compiling()
+    return asyncio.run(run_service(settings))
 
 
 # --- demo ------------------------------------------------------------------------------------------

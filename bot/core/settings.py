@@ -80,6 +80,10 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "RISKWIRE_SANCTIONS_UN_URL": ("sanctions_un_url", "str"),
     "RISKWIRE_SANCTIONS_DAILY": ("sanctions_daily", "bool"),
     "RISKWIRE_DIRECTORY_URL": ("directory_url", "str"),
+    "RISKWIRE_LEASE_SECONDS": ("lease_seconds", "float"),
+    "RISKWIRE_HEARTBEAT_SECONDS": ("heartbeat_seconds", "float"),
+    "RISKWIRE_DIGEST_SECONDS": ("digest_seconds", "int"),
+    "RISKWIRE_SEND_TIMEOUT": ("send_timeout", "float"),
 }
 
 
@@ -132,6 +136,14 @@ class Settings:
     # the SEC's company ticker file (riskwire directory update); the SEC wants a contact in user_agent
     directory_url: str = "https://www.sec.gov/files/company_tickers_exchange.json"
     directory_timeout: float = 60.0
+    # several `riskwire run` workers on one database (bot/ops/cluster.py): a worker silent for
+    # lease_seconds is dead and what it held is taken over; it renews its leases every heartbeat_seconds
+    lease_seconds: float = 30.0
+    heartbeat_seconds: float = 5.0
+    digest_seconds: int = 60  # how often the service looks for digests that are due
+    # seconds a post may take; past it its outcome is unknown (asked of the platform later), and a
+    # silent worker's unfinished post is taken over only once it is this old
+    send_timeout: float = 60.0
 
     def sanctions_url(self, list_id: str) -> str:
         """Where the official list `list_id` ('us-csl', 'uk', 'eu', 'un') is downloaded from."""
@@ -196,6 +208,14 @@ def _convert(name: str, raw: Any, kind: str) -> Any:
         if value < 0:
             raise SettingsError(f"{name} must not be negative")
         return value
+    if kind == "float":
+        try:
+            number = float(raw)
+        except (TypeError, ValueError):
+            raise SettingsError(f"{name} must be a number, got {str(raw)[:40]!r}") from None
+        if not number > 0 or number == float("inf"):
+            raise SettingsError(f"{name} must be a number above 0")
+        return number
     if kind == "bool":
         text = str(raw).strip().lower()
         if text in ("1", "true", "yes", "on"):
@@ -249,6 +269,10 @@ _TOML_KEYS: dict[str, str] = {
     "sanctions_timeout": "float",
     "directory_url": "str",
     "directory_timeout": "float",
+    "lease_seconds": "float",
+    "heartbeat_seconds": "float",
+    "digest_seconds": "int",
+    "send_timeout": "float",
 }
 
 

@@ -39,13 +39,14 @@ from typing import Any
 import sqlite_utils
 
 from bot.core import redact
+from bot.core.cluster import Worker, worker_id
 from bot.core.metrics import NULL, Metrics
 from bot.delivery.base import DeliveryRef, Notifier, SendResult, current_delivery, notifier_for
 from bot.delivery.targets import Target, TargetError, parse_target
 from bot.pipeline.alerts import Alert
 from bot.pipeline.stories import Report
 from storage import alerts as alert_store
-from storage import deliveries, notices, subscriptions
+from storage import cluster, deliveries, notices, subscriptions
 from storage import reports as report_store
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,6 @@ SEND_TIMEOUT = 60.0
 SENDING_LEASE = 600.0
 CONCURRENCY = 8
 
-_BOOT = uuid.uuid4().hex[:8]
 _IN_FLIGHT: set[str] = set()
 
 
@@ -119,7 +119,7 @@ def _iso_ceil(at: datetime) -> str:
 
 
 def _owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{_BOOT}"
+    return worker_id()
 
 
 def new_attempt_id() -> str:
@@ -141,8 +141,18 @@ def _pid_alive(pid: int) -> bool:
         return True
 
 
-def interrupted(row: dict[str, Any], now: datetime, lease: float = SENDING_LEASE) -> bool:
-    """True when a `sending` row's attempt is certainly over (see the module docstring)."""
+def interrupted(
+    row: dict[str, Any],
+    now: datetime,
+    lease: float = SENDING_LEASE,
+    live: set[str] | None = None,
+    send_timeout: float | None = None,
+) -> bool:
+    """True when a `sending` row's attempt is certainly over (see the module docstring). With `live`
+    (the worker ids whose heartbeat is recent, several workers sharing the database), an attempt
+    whose worker is not among them is over too once it is older than a send may take: a worker
+    whose heartbeat is only late (a long lock, a busy machine) has then ended its send, and the
+    platform can say whether it posted."""
     attempt = row.get("attempt_id") or ""
     if attempt in _IN_FLIGHT:
         return False
@@ -161,7 +171,11 @@ def interrupted(row: dict[str, Any], now: datetime, lease: float = SENDING_LEASE
         begun = datetime.fromisoformat(started)
     except ValueError:
         return True
-    return (now - begun).total_seconds() > lease
+    age = (now - begun).total_seconds()
+    waited = SEND_TIMEOUT if send_timeout is None else send_timeout
+    if live is not None and Worker.of_attempt(attempt) not in live and age > waited:
+        return True
+    return age > lease
 
 
 class Unresolved(RuntimeError):
@@ -169,21 +183,26 @@ class Unresolved(RuntimeError):
 
 
 async def attempt_send(
-    ref: DeliveryRef, notifier: Any, call: Callable[[], Awaitable[SendResult]], metrics: Metrics = NULL
+    ref: DeliveryRef,
+    notifier: Any,
+    call: Callable[[], Awaitable[SendResult]],
+    metrics: Metrics = NULL,
+    timeout: float | None = None,
 ) -> SendResult | None:
     """Run one send under its attempt (in flight, and `current_delivery` while it runs); None when
     its outcome is unknown: it timed out and the platform can be asked later (`find_sent`)."""
+    timeout = SEND_TIMEOUT if timeout is None else timeout
     _IN_FLIGHT.add(ref.attempt_id)
     token = current_delivery.set(ref)
     try:
-        result: SendResult = await asyncio.wait_for(call(), SEND_TIMEOUT)
+        result: SendResult = await asyncio.wait_for(call(), timeout)
         return result
     except TimeoutError:
         metrics.errors.labels("delivery").inc()
         if getattr(notifier, "find_sent", None) is not None:
             log.warning("%s %s to %s timed out; the platform will be asked", ref.kind, ref.id, ref.target)
             return None
-        return SendResult.retry(f"timed out after {SEND_TIMEOUT:g}s")
+        return SendResult.retry(f"timed out after {timeout:g}s")
     except Exception as exc:  # a notifier bug must not stop the other sends
         log.exception("%s %s to %s raised", ref.kind, ref.id, ref.target)
         metrics.errors.labels("delivery").inc()
@@ -226,6 +245,12 @@ class Outbox:
     stopping: bool = False  # set at shutdown: sends in flight finish, no new ones start
     on_idle: Callable[[], None] | None = None  # told when a lane ends (its target may have more due)
     lanes: dict[str, asyncio.Task[None]] = field(default_factory=dict)  # target key -> its lane
+    worker: Worker | None = None  # with several workers on the database: send only under a channel lease
+    tokens: dict[str, int] = field(default_factory=dict)  # target key -> the channel lease's token held
+    refused: bool = False  # the last pass found due rows in a channel another worker held
+    send_timeout: float | None = (
+        None  # seconds a post may take (None: SEND_TIMEOUT) before its outcome is unknown
+    )
     _gate: asyncio.Semaphore | None = None
     _gate_loop: asyncio.AbstractEventLoop | None = None
 
@@ -254,15 +279,20 @@ class Outbox:
         stops waiting for lanes still sending once the event is set (they go on, see the module
         docstring)."""
         report = DeliveryReport()
+        self.refused = False
         await self._recover(report, "deliveries")
         await self._recover(report, "report_deliveries")
         stamp = _iso(self.now())
         busy = [t for t in list(self.cooling) if self._cool(t)] + list(self.lanes)
+        if self.worker is not None:  # cooling down, or another worker's queue
+            others = cluster.busy_channels(self.db, self.worker.id, self.now())
+            self.refused = self.refused or bool(others)
+            busy += others
         due = deliveries.due(self.db, stamp, self.limit, exclude_targets=busy)
         await self._fan(due, report, self._send_alert, interrupt)
         report_store.skip_orphaned(self.db)
         updates = report_store.due_updates(self.db, _iso(self.now()), self.limit)
-        updates = [u for u in updates if u["target"] not in self.lanes]
+        updates = [u for u in updates if u["target"] not in busy]
         await self._fan(updates, report, self._send_update, interrupt)
         await self._send_notices(report)
         return report
@@ -279,7 +309,9 @@ class Outbox:
         groups: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
             groups.setdefault(row["target"], []).append(row)
-        started = [self._start_lane(t, q, report, send) for t, q in groups.items()]
+        started = [
+            self._start_lane(t, q, report, send) for t, q in groups.items() if self._take(t, q, report)
+        ]
         if not started:
             return
         if interrupt is None:
@@ -293,6 +325,50 @@ class Outbox:
                 waiting -= done
         finally:
             woken.cancel()
+
+    def _servable(self, target: str) -> bool:
+        try:
+            return notifier_for(self.notifiers, parse_target(target)) is not None
+        except TargetError:
+            return False
+
+    def _take(self, target: str, queue: list[dict[str, Any]], report: DeliveryReport) -> bool:
+        """Whether this process may start a lane for `target`: always when it is the only worker;
+        else when it holds the target's channel lease (a target it cannot serve is left to others,
+        and its lane only counts its rows waiting or failed, sending nothing)."""
+        if self.worker is None or target in self.tokens or not self._servable(target):
+            return True
+        token = cluster.take_channel(
+            self.db, target, self.worker.id, self.now(), self.worker.until(self.now())
+        )
+        if token is None:
+            report.waiting += len(queue)
+            self.refused = True
+            return False
+        self.tokens[target] = token
+        self.worker.took(target)
+        return True
+
+    def _give_back(self, target: str) -> None:
+        token = self.tokens.pop(target, None)
+        if token is None or self.worker is None:
+            return
+        self.worker.dropped(target)
+        try:
+            cluster.release_channel(self.db, target, self.worker.id, token)
+        except Exception:  # the lease runs out by itself
+            log.warning("could not release the channel lease of %s", target, exc_info=True)
+
+    def _fence(self, target: str) -> tuple[str, int, str] | None:
+        """What a claim must check under several workers: this worker, its token, the time now."""
+        if self.worker is None or target not in self.tokens:
+            return None
+        return (self.worker.id, self.tokens[target], cluster.stamp(self.now()))
+
+    def _lost(self, target: str) -> bool:
+        """Whether the channel lease this lane sends under may have run out (after a long pause):
+        then nothing more is posted; the row claimed is given back, or left to the next owner."""
+        return self.worker is not None and target in self.tokens and not self.worker.holds(target)
 
     def _start_lane(
         self,
@@ -310,6 +386,7 @@ class Outbox:
                 self.metrics.errors.labels("job").inc()
             if self.lanes.get(target) is lane:
                 del self.lanes[target]
+                self._give_back(target)
             if self.on_idle is not None:
                 self.on_idle()
 
@@ -334,7 +411,7 @@ class Outbox:
                 report.waiting += len(queue) - done
                 return
             await self._wait_turn(row["target"])
-            if self.stopping:
+            if self.stopping or self._lost(target):
                 return
             async with self._gate:
                 ok = await send(row, report)
@@ -395,10 +472,16 @@ class Outbox:
             return True
         alert = Alert.from_row(stored)
         attempt = new_attempt_id()
-        if not deliveries.claim(self.db, row["id"], attempt, _iso(self.now())):
-            return True  # someone else took it
+        fence = self._fence(row["target"])
+        if not deliveries.claim(self.db, row["id"], attempt, _iso(self.now()), fence=fence):
+            return fence is None  # someone else took it (or took the channel: this lane stops)
+        if self._lost(row["target"]):  # paused past the lease since the claim: not posted, given back
+            deliveries.unsent(self.db, row["id"], attempt)
+            return False
         ref = DeliveryRef(row["id"], alert.id, target, attempt, _iso(self.now()))
-        result = await attempt_send(ref, notifier, lambda: notifier.send(alert, target), self.metrics)
+        result = await attempt_send(
+            ref, notifier, lambda: notifier.send(alert, target), self.metrics, self.send_timeout
+        )
         if result is None:
             report.unresolved += 1
             return True
@@ -423,14 +506,25 @@ class Outbox:
             return True
         alert, copy = Alert.from_row(stored), Report.from_row(linked)
         attempt = new_attempt_id()
-        if not deliveries.claim(self.db, row["id"], attempt, _iso(self.now()), table="report_deliveries"):
-            return True
+        fence = self._fence(row["target"])
+        claimed = deliveries.claim(
+            self.db, row["id"], attempt, _iso(self.now()), table="report_deliveries", fence=fence
+        )
+        if not claimed:
+            return fence is None
+        if self._lost(row["target"]):
+            deliveries.unsent(self.db, row["id"], attempt, table="report_deliveries")
+            return False
         parent_ref = row.get("parent_ref")
         ref = DeliveryRef(
             row["id"], alert.id, target, attempt, _iso(self.now()), report_id=copy.id, parent_ref=parent_ref
         )
         result = await attempt_send(
-            ref, notifier, lambda: send_update(alert, copy, target, parent_ref), self.metrics
+            ref,
+            notifier,
+            lambda: send_update(alert, copy, target, parent_ref),
+            self.metrics,
+            self.send_timeout,
         )
         if result is None:
             report.unresolved += 1
@@ -469,6 +563,8 @@ class Outbox:
         wait = backoff(attempts, result.retry_after)
         if result.retry_after is not None:
             self.cooling[row["target"]] = time.monotonic() + wait
+            if self.worker is not None:  # every worker honours the platform's Retry-After
+                cluster.cool_channel(self.db, row["target"], at + timedelta(seconds=wait))
         next_at = _iso_ceil(at + timedelta(seconds=wait))
         deliveries.finish_retry(self.db, row["id"], attempt, next_at, error, table=table)
         report.retrying += 1
@@ -480,8 +576,13 @@ class Outbox:
 
     async def _recover(self, report: DeliveryReport, table: str) -> None:
         now = self.now()
+        live = None
+        if self.worker is not None:
+            live = cluster.live_workers(self.db, self.worker.dead_before(now)) | {self.worker.id}
         for row in deliveries.in_sending(self.db, table=table):
-            if not interrupted(row, now):
+            if row["target"] in self.lanes or not interrupted(
+                row, now, live=live, send_timeout=self.send_timeout
+            ):
                 continue
             try:
                 target = parse_target(row["target"])
@@ -490,32 +591,43 @@ class Outbox:
             notifier = notifier_for(self.notifiers, target)
             if notifier is None:
                 continue  # that platform is not running here: leave it for a run that has it
-            attempt = row["attempt_id"] or ""
-            report_id = row.get("report_id") if table == "report_deliveries" else None
-            parent = None
-            if report_id is not None:  # an update went under its story alert's message there
-                parent = next(
-                    (
-                        d["message_ref"]
-                        for d in deliveries.for_alert(self.db, row["alert_id"])
-                        if d["target"] == row["target"]
-                    ),
-                    None,
-                )
-            ref = DeliveryRef(
-                row["id"], row["alert_id"], target, attempt, row.get("sending_since"), report_id, parent
-            )
+            if not self._take(row["target"], [], DeliveryReport()):
+                continue  # another worker sends to that channel now: it resolves the row
             try:
-                found = await ask_platform(notifier, ref, self.metrics)
-            except Unresolved:
-                report.unresolved += 1
-                continue
-            if found:
-                deliveries.finish_sent(self.db, row["id"], attempt, _iso(self.now()), found, table=table)
-                report.recovered += 1
-                log.info("%s %s to %s was posted before the interruption", table, row["id"], target)
-            elif deliveries.unsent(self.db, row["id"], attempt, table=table):
-                report.resent += 1
+                await self._resolve(row, table, target, notifier, report)
+            finally:
+                self._give_back(row["target"])
+
+    async def _resolve(
+        self, row: dict[str, Any], table: str, target: Target, notifier: Notifier, report: DeliveryReport
+    ) -> None:
+        """Settle one interrupted attempt: recorded as sent when the platform has it, else due again."""
+        attempt = row["attempt_id"] or ""
+        report_id = row.get("report_id") if table == "report_deliveries" else None
+        parent = None
+        if report_id is not None:  # an update went under its story alert's message there
+            parent = next(
+                (
+                    d["message_ref"]
+                    for d in deliveries.for_alert(self.db, row["alert_id"])
+                    if d["target"] == row["target"]
+                ),
+                None,
+            )
+        ref = DeliveryRef(
+            row["id"], row["alert_id"], target, attempt, row.get("sending_since"), report_id, parent
+        )
+        try:
+            found = await ask_platform(notifier, ref, self.metrics)
+        except Unresolved:
+            report.unresolved += 1
+            return
+        if found:
+            deliveries.finish_sent(self.db, row["id"], attempt, _iso(self.now()), found, table=table)
+            report.recovered += 1
+            log.info("%s %s to %s was posted before the interruption", table, row["id"], target)
+        elif deliveries.unsent(self.db, row["id"], attempt, table=table):
+            report.resent += 1
 
     # --- notices ------------------------------------------------------------------------------------
 
@@ -523,6 +635,10 @@ class Outbox:
         """Notices go to their target when its notifier can post them, else to the console (or the log):
         the owner is told once, even when their platform is not running here."""
         for row in notices.due(self.db, _iso(self.now())):
+            if self.worker is not None:
+                until = _iso_ceil(self.now() + timedelta(seconds=SEND_TIMEOUT + self.worker.lease_seconds))
+                if not notices.claim(self.db, row["id"], _iso(self.now()), until):
+                    continue  # another worker sends it
             try:
                 target = parse_target(row["target"])
             except TargetError:
@@ -589,4 +705,6 @@ def wait_seconds(db: sqlite_utils.Database, now: datetime, outbox: Outbox | None
         cool = outbox.next_cooldown_end()
         if cool:
             wait = min(wait, cool)
+        if outbox.worker is not None and outbox.refused:  # look again before its owner's lease can end
+            wait = min(wait, outbox.worker.lease_seconds / 3)
     return max(wait, 0.0)

@@ -25,6 +25,7 @@ class DiscordFrontend:
     """The Frontend (bot/ops/frontends.py) for Discord."""
 
     platform = "discord"
+    elected = True  # one gateway connection per bot in the cluster (bot.ops.cluster)
 
     def __init__(
         self,

@@ -1,4 +1,5 @@
-"""Registers the digest job on the service's scheduler: every minute, send the digests that are due."""
+"""Registers the digest job on the service's scheduler: every `digest_seconds` (a minute by default),
+send the digests that are due."""
 
 from __future__ import annotations
 
@@ -11,4 +12,4 @@ async def send_due_digests(ctx: ServiceContext) -> None:
     await run_due_digests(ctx.db, ctx.notifiers, ctx.now())
 
 
-register_job("digest", send_due_digests, "interval", minutes=1)
+register_job("digest", send_due_digests, "interval", every_setting="digest_seconds", minutes=1)

@@ -42,6 +42,7 @@ import aiohttp
 import sqlite_utils
 
 from bot.core import redact
+from bot.core.cluster import Worker
 from bot.core.metrics import NULL, Metrics
 from bot.core.settings import Settings
 from bot.core.storage_health import StorageHealth
@@ -55,8 +56,8 @@ from feeds.parse import ParsedFeed
 from feeds.sources import SourceResult, read_source
 from rules.directory import ListedCompany
 from rules.models import Match
+from storage import cluster, notices, subscriptions
 from storage import feeds as feed_store
-from storage import notices, subscriptions
 from storage.faults import storage_fault
 from storage.thread import DbRunner, Inline
 
@@ -98,11 +99,15 @@ def failure_delay(failures: int, interval: int, rand: Callable[[], float] = rand
 
 class HostGate:
     """One request at a time per host, with at least `gap` seconds between two requests to it; with
-    `gap` 0, no per-host limit at all."""
+    `gap` 0, no per-host limit at all. With `shared` (several workers on one database), the host's
+    slot and gap are kept in the database, so they hold across the workers."""
 
-    def __init__(self, gap: float = 1.0, key: Callable[[str], str] = host_key) -> None:
+    def __init__(
+        self, gap: float = 1.0, key: Callable[[str], str] = host_key, shared: SharedHosts | None = None
+    ) -> None:
         self.gap = gap
         self.key = key
+        self.shared = shared
         self._locks: dict[str, asyncio.Lock] = {}
         self._last: dict[str, float] = {}
 
@@ -115,6 +120,10 @@ class HostGate:
         if len(self._locks) > _MAX_HOSTS:
             self._forget_idle()
         lock = self._locks.setdefault(key, asyncio.Lock())
+        if self.shared is not None:
+            async with lock, self.shared.slot(key, self.gap):
+                yield
+            return
         async with lock:
             wait = self._last.get(key, float("-inf")) + self.gap - time.monotonic()
             if wait > 0:
@@ -184,6 +193,39 @@ class WriteBatch:
             self._writer = None
 
 
+class SharedHosts:
+    """The per-host slots of every worker on the database (storage.cluster hosts rows): a request to
+    a host starts when no other worker's request to it is in flight and the host's gap has passed."""
+
+    POLL = 0.25  # seconds between two looks at a busy host
+
+    def __init__(self, store: DbRunner, worker: Worker, now: Callable[[], datetime]) -> None:
+        self.store = store
+        self.worker = worker
+        self.now = now
+
+    @contextlib.asynccontextmanager
+    async def slot(self, key: str, gap: float) -> AsyncIterator[None]:
+        while True:
+            now = self.now()
+            if await self.store.run(cluster.claim_host, key, self.worker.id, now, self.worker.until(now)):
+                break
+            free = await self.store.run(cluster.host_free_at, key, now)
+            wait = self.POLL
+            if free:
+                with contextlib.suppress(ValueError):
+                    wait = (datetime.fromisoformat(free) - self.now()).total_seconds()
+            await asyncio.sleep(min(max(wait, 0.01), self.POLL * 4))
+        try:
+            yield
+        finally:
+            end = self.now() + timedelta(seconds=gap)
+            try:
+                await asyncio.shield(self.store.run(cluster.release_host, key, self.worker.id, end))
+            except Exception:  # the slot runs out with the lease
+                log.warning("could not release the host slot of %s", key, exc_info=True)
+
+
 @dataclass
 class FeedOutcome:
     """What polling one feed did."""
@@ -217,6 +259,7 @@ class FeedPoller:
         storage: StorageHealth | None = None,
         store: DbRunner | None = None,
         cpu: CpuPool | None = None,
+        worker: Worker | None = None,
     ) -> None:
         self.db = db
         self.store = store or Inline(db)
@@ -226,7 +269,9 @@ class FeedPoller:
         self.metrics = metrics
         self.on_alerts = on_alerts
         self.on_fetched = on_fetched
-        self.gate = gate or HostGate(settings.host_gap)
+        self.worker = worker  # several workers on the database: feeds and hosts are claimed there
+        shared = SharedHosts(self.store, worker, now) if worker is not None else None
+        self.gate = gate or HostGate(settings.host_gap, shared=shared)
         self._session = session
         self._own_session = session is None
         self._slots = asyncio.Semaphore(max(settings.poll_concurrency, 1))
@@ -420,6 +465,20 @@ class FeedPoller:
 
     async def _guarded(self, row: dict[str, Any]) -> FeedOutcome:
         try:
+            return await self._poll_guarded(row)
+        finally:
+            if self.worker is not None:  # its next poll is stored (or held here): free for the others
+                await self._release(row["url"])
+
+    async def _release(self, url: str) -> None:
+        assert self.worker is not None
+        try:
+            await asyncio.shield(self.store.run(cluster.release_feed, url, self.worker.id))
+        except Exception:  # the lease runs out by itself
+            log.warning("could not release the lease of feed %s", url, exc_info=True)
+
+    async def _poll_guarded(self, row: dict[str, Any]) -> FeedOutcome:
+        try:
             outcome = await self.poll_feed(row)
         except asyncio.CancelledError:
             raise
@@ -462,15 +521,41 @@ class FeedPoller:
         started."""
         started = 0
         now = self.now()
-        for row in await self.store.run(feed_store.due, _iso(now)):
+        try:
+            due = await self._due(now)
+        except Exception as exc:  # the database is locked too long, or failing: try at the next tick
+            cause = storage_fault(exc)
+            if cause is None:
+                raise
+            self.storage.failed(cause, "claiming due feeds")
+            self.metrics.errors.labels("storage").inc()
+            return 0
+        if self.worker is not None:
+            self.storage.wrote()  # the claim is a write, and it went through
+        for row in due:
             url = row["url"]
             if url in self._in_flight or self._held.get(url, now) > now:
+                if self.worker is not None and url not in self._in_flight:
+                    await self._release(url)
                 continue
             task = asyncio.get_running_loop().create_task(self._guarded(row), name=f"poll {url}")
             self._in_flight[url] = task
             task.add_done_callback(self._forget(url))
             started += 1
         return started
+
+    async def _due(self, now: datetime) -> list[dict[str, Any]]:
+        """The feeds to poll now: all those due, or with several workers, those this one claimed
+        (as many as it has room for)."""
+        if self.worker is None:
+            return list(await self.store.run(feed_store.due, _iso(now)))
+        room = max(self.settings.poll_concurrency, 1) - len(self._in_flight)
+        if room <= 0:
+            return []
+        worker = self.worker
+        return list(
+            await self.store.run(cluster.claim_feeds, worker.id, _iso(now), now, worker.until(now), room)
+        )
 
     def _forget(self, url: str) -> Callable[[asyncio.Task[FeedOutcome]], None]:
         def done(_task: asyncio.Task[FeedOutcome]) -> None:

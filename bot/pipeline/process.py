@@ -20,7 +20,7 @@ from rules.engine import Matcher
 from rules.models import SEVERITIES, Match
 from storage import alerts as alert_store
 from storage import articles as article_store
-from storage import deliveries, mutes, subscriptions
+from storage import cluster, deliveries, mutes, subscriptions
 from storage import reports as report_store
 
 log = logging.getLogger(__name__)
@@ -298,7 +298,12 @@ def store_matched(
         fresh = {a.id: (a, m) for a, m in reversed(batch)}  # the first of each id, in batch order
         stored = article_store.seen_ids(db, fresh)
         todo = [fresh.pop(a.id) for a, _ in batch if a.id in fresh and a.id not in stored]
-        article_store.save_articles(db, [a for a, _ in todo], stamp)
+        # the insert decides: an article another worker stored meanwhile is not ours to alert on
+        mine = article_store.save_articles(db, [a for a, _ in todo], stamp)
+        todo = [(a, m) for a, m in todo if a.id in mine]
+        # stories are read and written per ticker: one worker at a time per ticker (on SQLite the
+        # write transaction already is one at a time)
+        cluster.lock_stories(db, {m.ticker for _, ms in todo for m in per_listing(ms)})
         for article, matches in todo:
             matches = per_listing(matches)
             served: dict[tuple[str, ...], set[str]] = {}  # per issuer: the targets given this article

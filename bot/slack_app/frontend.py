@@ -42,6 +42,8 @@ class SlackFrontend:
         self.app = build_app(settings, db, self.client)
         self.notifier: Notifier = self.slack_notifier
         self.mode = "socket" if settings.slack_app_token else "http"
+        # one Socket Mode connection per app in the cluster (bot.ops.cluster); HTTP mode runs everywhere
+        self.elected = self.mode == "socket"
         self.port: int | None = None  # the bound port in HTTP mode (RISKWIRE_SLACK_PORT=0 picks a free one)
         self.socket_handler: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None

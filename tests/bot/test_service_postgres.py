@@ -1,5 +1,5 @@
-"""`riskwire run` on a PostgreSQL database: it polls, posts, reports health, refuses a second service on
-the same database, never shows the URL's password, and stops cleanly on SIGTERM."""
+"""`riskwire run` on a PostgreSQL database: it polls, posts, reports health, lets a second worker join
+on the same database, never shows the URL's password, and stops cleanly on SIGTERM."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import http.client
 import json
 import re
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.delivery.targets import parse_target
@@ -18,7 +16,7 @@ from storage import feeds as feed_store
 from storage.db import open_db
 from tests.fakes.feed_server import FeedServer
 from tests.feedkit import rss
-from tests.servicekit import ROOT, risk_item, service_env, start_service, wait_for, write_config
+from tests.servicekit import risk_item, service_env, start_service, wait_for, write_config
 
 
 def _sent(url: str) -> int:
@@ -51,18 +49,17 @@ def test_the_service_runs_on_postgresql(tmp_path: Path, feed_server: FeedServer,
         health = json.loads(response.read())
         assert response.status == 200 and health["ok"] and health["deliveries"] == {"sent": 1}
 
-        second = subprocess.run(
-            [sys.executable, "-m", "bot", "run"],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert second.returncode == 2, second.stdout + second.stderr
-        assert "another riskwire service is already running on the database postgresql://postgres:***@" in (
-            second.stderr
-        )
+        # a second worker joins (without a health port of its own): the two share the database
+        second_log = tmp_path / "second.log"
+        second = start_service({**env, "RISKWIRE_HEALTH_PORT": ""}, second_log)
+        try:
+            assert wait_for(lambda: "Riskwire running" in second_log.read_text(), 60), second_log.read_text()
+            assert _sent(url) == 1  # nothing posted twice
+            second.send_signal(signal.SIGTERM)
+            assert second.wait(30) == 0, second_log.read_text()
+        finally:
+            if second.poll() is None:
+                second.kill()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0, log.read_text()
     finally:
@@ -70,5 +67,5 @@ def test_the_service_runs_on_postgresql(tmp_path: Path, feed_server: FeedServer,
             proc.kill()
     text = log.read_text()
     assert "AMZN" in text and "Riskwire stopped." in text
-    assert "postgresql://postgres:***@" in text
-    assert "not-shown-anywhere" not in text + second.stdout + second.stderr
+    assert "postgresql://postgres:***@" in text and "postgresql://postgres:***@" in second_log.read_text()
+    assert "not-shown-anywhere" not in text + second_log.read_text()

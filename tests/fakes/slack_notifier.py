@@ -1,10 +1,11 @@
 """A minimal Slack notifier for the service's delivery tests, on the real slack_sdk AsyncWebClient.
 
 It follows the outbox's recovery protocol (bot/delivery/base.py): every message carries metadata
-{event_type, event_payload: {alert_id, delivery_id[, report_id]}}, and `find_sent` looks for it with
-conversations.history(include_all_metadata=True). `frontend(settings, db)` plugs it into
-`riskwire run` through the `frontends` setting, so a subprocess test can run the real command
-against tests/fakes/fake_slack.py. (The Slack front-end's own notifier is built elsewhere.)
+{event_type, event_payload: {alert_id, delivery_id[, report_id]}} (a digest's: {slot}), and
+`find_sent` looks for it with conversations.history(include_all_metadata=True).
+`frontend(settings, db)` plugs it into `riskwire run` through the `frontends` setting, so a
+subprocess test can run the real command against tests/fakes/fake_slack.py. (The Slack
+front-end's own notifier is built elsewhere.)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.rendering.text import render_text, render_update_text
 
 ALERT_EVENT = "riskwire_alert"
 UPDATE_EVENT = "riskwire_update"
+DIGEST_EVENT = "riskwire_digest"
 LOOKBACK_SECONDS = 120
 
 
@@ -82,12 +84,24 @@ class MiniSlackNotifier:
             return _result(exc)
         return SendResult.sent(str(response.get("ts")))
 
+    async def send_text(self, text: str, target: Target) -> SendResult:
+        """A digest, as plain text; its metadata names the digest's slot."""
+        ref = current_delivery.get()
+        meta = {"event_type": DIGEST_EVENT, "event_payload": {"slot": ref.slot if ref else None}}
+        try:
+            response = await self.client.chat_postMessage(
+                channel=target.channel or "", text=text, metadata=meta
+            )
+        except (SlackApiError, aiohttp.ClientError) as exc:
+            return _result(exc)
+        return SendResult.sent(str(response.get("ts")))
+
     async def find_sent(self, delivery: DeliveryRef) -> str | None:
         """The ts of the message this delivery posted before an interruption, or None."""
         oldest = 0.0
         if delivery.started:
             oldest = datetime.fromisoformat(delivery.started).timestamp() - LOOKBACK_SECONDS
-        event = UPDATE_EVENT if delivery.report_id is not None else ALERT_EVENT
+        event = {"digest": DIGEST_EVENT, "update": UPDATE_EVENT}.get(delivery.kind, ALERT_EVENT)
         cursor = None
         while True:
             response = await self.client.conversations_history(
@@ -100,7 +114,13 @@ class MiniSlackNotifier:
             for message in response.get("messages") or []:
                 meta = message.get("metadata") or {}
                 payload = meta.get("event_payload") or {}
-                if meta.get("event_type") != event or payload.get("alert_id") != delivery.alert_id:
+                if meta.get("event_type") != event:
+                    continue
+                if event == DIGEST_EVENT:
+                    if payload.get("slot") == delivery.slot:
+                        return str(message.get("ts"))
+                    continue
+                if payload.get("alert_id") != delivery.alert_id:
                     continue
                 if delivery.report_id is None or payload.get("report_id") == delivery.report_id:
                     return str(message.get("ts"))
