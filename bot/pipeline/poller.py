@@ -276,6 +276,9 @@ class FeedPoller:
         self._own_session = session is None
         self._slots = asyncio.Semaphore(max(settings.poll_concurrency, 1))
         self._in_flight: dict[str, asyncio.Task[FeedOutcome]] = {}
+        self._claiming = asyncio.Lock()  # one claim at a time: room is counted from what is in flight
+        self._refill: asyncio.Task[int] | None = None
+        self._draining = False
         self.storage = storage or StorageHealth(now)
         self._raised: dict[str, int] = {}  # polls that raised in a row, per feed
         self._held: dict[str, datetime] = {}  # not before then, whatever the database says
@@ -519,6 +522,10 @@ class FeedPoller:
     async def tick(self) -> int:
         """Start polling every due feed not already in flight or held back; returns how many were
         started."""
+        async with self._claiming:
+            return await self._tick()
+
+    async def _tick(self) -> int:
         started = 0
         now = self.now()
         try:
@@ -560,8 +567,18 @@ class FeedPoller:
     def _forget(self, url: str) -> Callable[[asyncio.Task[FeedOutcome]], None]:
         def done(_task: asyncio.Task[FeedOutcome]) -> None:
             self._in_flight.pop(url, None)
+            if self.worker is not None and not self._draining:
+                self._claim_more()
 
         return done
+
+    def _claim_more(self) -> None:
+        """With several workers a tick claims only as many due feeds as there is room for: when a poll
+        ends, claim again at once rather than at the next tick, so a worker keeps all its slots busy
+        while feeds are due (one claim in flight at a time; none when nothing is due)."""
+        if self._refill is None or self._refill.done():
+            self._refill = asyncio.get_running_loop().create_task(self.tick(), name="claim due feeds")
+            self._refill.add_done_callback(_log_refill)
 
     @property
     def in_flight(self) -> int:
@@ -571,6 +588,10 @@ class FeedPoller:
         """Let polls in flight finish for up to `grace` seconds, then cancel the rest (a cancelled
         poll stores at most whole articles, its validators last, so the feed is simply polled again
         next time and nothing is lost or doubled)."""
+        self._draining = True
+        if self._refill is not None:
+            self._refill.cancel()
+            await asyncio.gather(self._refill, return_exceptions=True)
         tasks = list(self._in_flight.values())
         if tasks:
             _done, pending = await asyncio.wait(tasks, timeout=grace)
@@ -582,6 +603,11 @@ class FeedPoller:
         if self._own_session and self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _log_refill(task: asyncio.Task[int]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("claiming more due feeds failed", exc_info=task.exception())
 
 
 def _unchanged(row: dict[str, Any], result: SourceResult) -> bool:
