@@ -30,6 +30,64 @@ _EXCHANGES = (
 )
 _SYMBOL = re.compile(rf"\$([A-Z][A-Z.]{{0,5}})\b|\b(?:{_EXCHANGES})\s*:\s*([A-Z0-9][A-Z0-9.\-]{{0,7}})\b")
 _WORDS = re.compile(r"[a-z0-9]+")
+_US_EXCHANGES = frozenset({"NASDAQ", "NYSE", "NYSE AMERICAN", "AMEX", "OTC", "OTCMKTS", "OTCQX"})
+# where an American company is based, as the directory writes it ('Newark, New Jersey', 'United States')
+_US_PLACES = frozenset(
+    {
+        "United States",
+        "Alabama",
+        "Alaska",
+        "Arizona",
+        "Arkansas",
+        "California",
+        "Colorado",
+        "Connecticut",
+        "Delaware",
+        "Florida",
+        "Georgia",
+        "Hawaii",
+        "Idaho",
+        "Illinois",
+        "Indiana",
+        "Iowa",
+        "Kansas",
+        "Kentucky",
+        "Louisiana",
+        "Maine",
+        "Maryland",
+        "Massachusetts",
+        "Michigan",
+        "Minnesota",
+        "Mississippi",
+        "Missouri",
+        "Montana",
+        "Nebraska",
+        "Nevada",
+        "New Hampshire",
+        "New Jersey",
+        "New Mexico",
+        "New York",
+        "North Carolina",
+        "North Dakota",
+        "Ohio",
+        "Oklahoma",
+        "Oregon",
+        "Pennsylvania",
+        "Rhode Island",
+        "South Carolina",
+        "South Dakota",
+        "Tennessee",
+        "Texas",
+        "Utah",
+        "Vermont",
+        "Virginia",
+        "Washington",
+        "West Virginia",
+        "Wisconsin",
+        "Wyoming",
+        "District of Columbia",
+    }
+)
 
 MARKET = "*"  # the collision owner of market phrases: they collide for every company
 SALIENCE_THRESHOLD = 2.0
@@ -183,6 +241,22 @@ class CompanyIndex:
         return self._symbols.get(code.upper())
 
 
+def _listing_owner(index: CompanyIndex, match: re.Match[str]) -> str | None:
+    """The watched company a listing symbol names. A symbol on a stock exchange outside the US ('(LSE:
+    PRU)', '(STO: EQT)') is another company's listing when the company with those letters is American."""
+    ticker = index.symbol(match.group(1) or match.group(2))
+    if ticker is None or match.group(1):
+        return ticker
+    exchange = match.group(0).split(":")[0].strip().upper()
+    return None if exchange not in _US_EXCHANGES and _american(index.company(ticker)) else ticker
+
+
+def _american(company: Company) -> bool:
+    if any(isin.startswith("US") for isin in company.isins):
+        return True
+    return company.country.split(";")[0].split(",")[-1].strip() in _US_PLACES
+
+
 def _has_capital(text: str) -> bool:
     return text[:1].isupper() or text != text.lower()
 
@@ -250,7 +324,7 @@ def link_companies(
         hits.append((entries, start, end))
     _drop_inside_other_names(hits)
     symbols = [
-        (index.symbol(match.group(1) or match.group(2)), match)
+        (_listing_owner(index, match), match)
         for match in (_SYMBOL.finditer(text_of) if ("$" in text_of or ":" in text_of) else ())
     ]
     # A company named only in the body is never linked (see `salience`): when only the decision

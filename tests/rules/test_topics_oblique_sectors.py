@@ -1,0 +1,78 @@
+"""Topics told obliquely across sectors: a relator's share of a settlement collected by a former
+insider, the 'implied certification' theory of False Claims Act suits, severance deals that make staff
+waive tip awards; location data sold through aggregators or handled in a way users sue over, browsing
+scanned or tracked, employers watching for labour organising; a penalty over work for a Russian company
+under sectoral sanctions. Each with the trap next to it. Also a listing on a foreign exchange that
+shares its letters with an American company's ticker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rules.directory import companies_for
+from rules.engine import Matcher
+from rules.text import Doc
+from rules.watchlist import load_watchlist
+
+SP500 = Path(__file__).resolve().parent / "labelled_sp500" / "watchlist.toml"
+
+
+def tagged(matcher: Matcher, title: str, body: str = "") -> set[str]:
+    analysis = matcher.analyse_doc(Doc.from_parts(title, "", body))
+    return {t.spec.id for t in analysis.topics if t.tagged}
+
+
+def linked(matcher: Matcher, title: str, body: str = "") -> set[str]:
+    return {m.ticker for m in matcher.match_text(title, "", body)}
+
+
+@pytest.fixture(scope="module")
+def portfolio() -> Matcher:
+    return Matcher(companies_for(load_watchlist(SP500)))
+
+
+OBLIQUE = [
+    ("whistleblower", "Ex-billing manager will receive $12 million of the hospital group's settlement"),
+    ("whistleblower", "Court revives implied false certification claims against the lab operator"),
+    ("whistleblower", "Insurer fined over severance agreements that had staff waive any award from the SEC"),
+    ("surveillance", "Carriers supplied customers' location data to aggregators that resold it"),
+    ("surveillance", "Phone locations ended up with bounty hunters after carriers sold them"),
+    ("surveillance", "Search firm settles state lawsuit over its handling of users' location history"),
+    ("surveillance", "Internet provider charged customers who did not want their browsing scanned"),
+    ("surveillance", "Retailer built a dashboard to track union organizing at its stores"),
+    ("surveillance", "Staff say the new tool is meant to flag attempts to organize"),
+    ("sanctions", "Oilfield unit fined over drilling work for Rosneft in the Arctic"),
+]
+
+TRAPS = [
+    ("whistleblower", "Former workers to receive back pay from the overtime settlement"),
+    ("whistleblower", "Former shareholders will collect $40 million from the merger settlement"),
+    ("whistleblower", "It found the trades, fired the staff and reported them: voluntarily disclosed"),
+    ("whistleblower", "The suit follows complaints to the National Labor Relations Board by former staff"),
+    ("surveillance", "Stolen location data from the breach was posted online, and the firm was sued"),
+    ("surveillance", "Browser maker says browsing is faster after the update"),
+    ("surveillance", "Union says organizing drive at the warehouse is gaining ground"),
+    ("sanctions", "Oil major pays for a stake in Rosneft's Arctic field"),
+]
+
+
+@pytest.mark.parametrize(("topic", "title"), OBLIQUE)
+def test_oblique_wording_fires(matcher: Matcher, topic: str, title: str) -> None:
+    assert topic in tagged(matcher, title)
+
+
+@pytest.mark.parametrize(("topic", "title"), TRAPS)
+def test_trap_does_not_fire(matcher: Matcher, topic: str, title: str) -> None:
+    assert topic not in tagged(matcher, title)
+
+
+def test_a_foreign_exchange_symbol_is_not_the_american_ticker(portfolio: Matcher) -> None:
+    assert "PRU" not in linked(portfolio, "Prudential plc (LSE: PRU) sells its Asian unit")
+    assert "EQT" not in linked(portfolio, "EQT AB (STO: EQT) raises a new buyout fund")
+    assert "PRU" in linked(portfolio, "Prudential Financial (NYSE: PRU) sells its Asian unit")
+
+
+def test_a_foreign_exchange_symbol_still_names_a_foreign_company(portfolio: Matcher) -> None:
+    assert "SHEL" in linked(portfolio, "Shell plc (LSE: SHEL) fined over sanctions breach")
