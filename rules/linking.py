@@ -30,6 +30,7 @@ _EXCHANGES = (
 )
 _SYMBOL = re.compile(rf"\$([A-Z][A-Z.]{{0,5}})\b|\b(?:{_EXCHANGES})\s*:\s*([A-Z0-9][A-Z0-9.\-]{{0,7}})\b")
 _WORDS = re.compile(r"[a-z0-9]+")
+_UNCONFIRMED = "ambiguous name without confirming context"
 _US_EXCHANGES = frozenset({"NASDAQ", "NYSE", "NYSE AMERICAN", "AMEX", "OTC", "OTCMKTS", "OTCQX"})
 # where an American company is based, as the directory writes it ('Newark, New Jersey', 'United States')
 _US_PLACES = frozenset(
@@ -385,6 +386,8 @@ def link_companies(
         if words.acquiring:
             _drop_acquired_units(found, doc, index.company(ticker).name, words)
         _confirm_ambiguous(found, doc, ticker in other_sense, words, named)
+    _confirm_listed_with_confirmed(mentions, doc.text)
+    for ticker, found in mentions.items():
         valid = [m for m in found if m.valid]
         if not valid:
             rejected[ticker] = "; ".join(sorted({f"{m.text!r} {m.reason}" for m in found}))
@@ -591,6 +594,28 @@ def _listed_with_names(m: Mention, text: str, named: list[tuple[int, int]]) -> b
     return False
 
 
+def _confirm_listed_with_confirmed(mentions: dict[str, list[Mention]], text: str) -> None:
+    """'Southwest and United workers': an ordinary-word name joined by 'and'/'or' to another company's
+    ordinary-word name that its own context confirmed ('United workers') is a company too."""
+    confirmed = sorted(
+        (m.start, m.end) for found in mentions.values() for m in found if m.valid and m.kind == "ambiguous"
+    )
+    if not confirmed:
+        return
+    for found in mentions.values():
+        unconfirmed = [m for m in found if m.kind == "ambiguous" and m.reason == _UNCONFIRMED]
+        if not unconfirmed or any(m.valid for m in found):
+            continue
+        # 'the Southwest and Delta workers': a region named with an article, not a company
+        if any(_listed_with_names(m, text, confirmed) and not _after_article(m, text) for m in unconfirmed):
+            for m in unconfirmed:
+                m.valid, m.reason = True, ""
+
+
+def _after_article(m: Mention, text: str) -> bool:
+    return text[max(0, m.start - 4) : m.start].lower().endswith("the ")
+
+
 def _confirm_ambiguous(
     found: list[Mention],
     doc: Doc,
@@ -622,7 +647,7 @@ def _confirm_ambiguous(
             break
     if not confirmed:
         for m in candidates:
-            m.valid, m.reason = False, "ambiguous name without confirming context"
+            m.valid, m.reason = False, _UNCONFIRMED
 
 
 def _passing(m: Mention, doc: Doc, words: LinkingWords) -> bool:

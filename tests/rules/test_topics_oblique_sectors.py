@@ -76,3 +76,30 @@ def test_a_foreign_exchange_symbol_is_not_the_american_ticker(portfolio: Matcher
 
 def test_a_foreign_exchange_symbol_still_names_a_foreign_company(portfolio: Matcher) -> None:
     assert "SHEL" in linked(portfolio, "Shell plc (LSE: SHEL) fined over sanctions breach")
+
+
+def test_a_platform_that_merely_streamed_an_event_is_not_its_subject(portfolio: Matcher) -> None:
+    assert "NFLX" not in linked(portfolio, "Boxer wins title in a Netflix-streamed fight")
+    assert "NFLX" in linked(portfolio, "Netflix streamed the fight to 60 million homes")
+
+
+def test_venues_and_vehicles_named_like_companies_are_not_them(portfolio: Matcher) -> None:
+    assert "COF" not in linked(portfolio, "Hockey team signs a new lease at Capital One Arena")
+    assert "SYK" not in linked(portfolio, "Army sends more Stryker combat vehicles to Europe")
+    assert "SYK" in linked(portfolio, "Stryker recalls hip implants over loosening")
+
+
+def test_an_association_sharing_a_companys_initials_is_not_it(portfolio: Matcher) -> None:
+    assert "APA" not in linked(portfolio, "APA warns psychologists against using chatbots in therapy")
+    assert "APA" in linked(portfolio, "APA to buy a shale producer in $4.5 billion deal")
+
+
+def test_short_names_of_units_and_issuers(portfolio: Matcher) -> None:
+    assert "GEV" in linked(portfolio, "Vernova shares jump on first day of trading")
+    assert "UHS" in linked(portfolio, "Universal Health unit settles billing claims")
+    assert "UHS" not in linked(portfolio, "Senators back Universal Health Coverage bill")
+
+
+def test_an_ordinary_word_name_listed_with_a_confirmed_one_is_a_company(portfolio: Matcher) -> None:
+    assert {"LUV", "UAL"} <= linked(portfolio, "Southwest and United workers sue over fingerprint scans")
+    assert "LUV" not in linked(portfolio, "Heat grips the Southwest and Delta workers walk out")
