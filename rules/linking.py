@@ -124,6 +124,8 @@ class LinkingWords:
     handing_over: frozenset[str] = frozenset()
     # a unit's name after these is the object of a deal ('to buy Aerojet Rocketdyne')
     acquiring: frozenset[tuple[str, ...]] = frozenset()
+    # after a name and "'s", these make it a passing mention: "Apple's rival", "Nvidia's appetite for"
+    passing_after_possessive: frozenset[str] = frozenset({"rival"})
 
     @classmethod
     @cache
@@ -143,6 +145,7 @@ class LinkingWords:
             frozenset(normalise_term(w) for w in data.get("modifier_after_hyphen", [])),
             frozenset(normalise_term(w) for w in data.get("handing_over", [])),
             frozenset(tuple(normalise_term(p).split()) for p in data.get("acquiring", [])),
+            frozenset(normalise_term(w) for w in data.get("passing_after_possessive", ["rival"])),
         )
 
 
@@ -650,10 +653,14 @@ def _confirm_ambiguous(
             m.valid, m.reason = False, _UNCONFIRMED
 
 
+def _possessive_passing(after: list[str], words: LinkingWords) -> bool:
+    return len(after) >= 2 and after[0] == "s" and after[1] in words.passing_after_possessive
+
+
 def _passing(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     low = doc.low
     after = low[m.end : m.end + 60].split(None, 2)
-    if after and (after[0] in words.passing_after or after[:2] == ["s", "rival"]):
+    if after and (after[0] in words.passing_after or _possessive_passing(after, words)):
         return True
     before = tuple(low[max(0, m.start - 60) : m.start].rsplit(None, 3)[-3:])
     passing_before = words.passing_before

@@ -103,3 +103,10 @@ def test_short_names_of_units_and_issuers(portfolio: Matcher) -> None:
 def test_an_ordinary_word_name_listed_with_a_confirmed_one_is_a_company(portfolio: Matcher) -> None:
     assert {"LUV", "UAL"} <= linked(portfolio, "Southwest and United workers sue over fingerprint scans")
     assert "LUV" not in linked(portfolio, "Heat grips the Southwest and Delta workers walk out")
+
+
+def test_a_customer_whose_demand_drives_a_suppliers_results_is_passing(portfolio: Matcher) -> None:
+    title = "Memory maker posts record profit as Apple's appetite for chips grows"
+    assert "AAPL" not in linked(portfolio, title)
+    assert "AAPL" not in linked(portfolio, "Lens supplier's sales jump on Apple's demand for cameras")
+    assert "AAPL" in linked(portfolio, "Apple's sales jump on demand for cameras")
