@@ -110,3 +110,16 @@ def test_a_customer_whose_demand_drives_a_suppliers_results_is_passing(portfolio
     assert "AAPL" not in linked(portfolio, title)
     assert "AAPL" not in linked(portfolio, "Lens supplier's sales jump on Apple's demand for cameras")
     assert "AAPL" in linked(portfolio, "Apple's sales jump on demand for cameras")
+
+
+@pytest.mark.parametrize(
+    ("ticker", "title"),
+    [
+        ("SLB", "OneSubsea fined over equipment shipped to Russia"),
+        ("CNC", "Health Net agrees to pay $97 million to settle billing claims"),
+        ("MDT", "Covidien accused of paying kickbacks to surgeons"),
+        ("HII", "Newport News Shipbuilding worker alleges falsified inspections"),
+    ],
+)
+def test_well_known_units_map_to_their_parent(portfolio: Matcher, ticker: str, title: str) -> None:
+    assert ticker in linked(portfolio, title)
