@@ -123,3 +123,13 @@ def test_a_customer_whose_demand_drives_a_suppliers_results_is_passing(portfolio
 )
 def test_well_known_units_map_to_their_parent(portfolio: Matcher, ticker: str, title: str) -> None:
     assert ticker in linked(portfolio, title)
+
+
+@pytest.mark.parametrize(
+    ("ticker", "venue"),
+    [("TMUS", "T-Mobile Arena"), ("WFC", "Wells Fargo Center"), ("PNC", "PNC Park"), ("T", "AT&T Stadium")],
+)
+def test_a_venue_named_under_a_naming_rights_deal_is_not_the_company(
+    portfolio: Matcher, ticker: str, venue: str
+) -> None:
+    assert ticker not in linked(portfolio, f"Protesters gather outside {venue} before the final")
