@@ -30,6 +30,65 @@ _EXCHANGES = (
 )
 _SYMBOL = re.compile(rf"\$([A-Z][A-Z.]{{0,5}})\b|\b(?:{_EXCHANGES})\s*:\s*([A-Z0-9][A-Z0-9.\-]{{0,7}})\b")
 _WORDS = re.compile(r"[a-z0-9]+")
+_UNCONFIRMED = "ambiguous name without confirming context"
+_US_EXCHANGES = frozenset({"NASDAQ", "NYSE", "NYSE AMERICAN", "AMEX", "OTC", "OTCMKTS", "OTCQX"})
+# where an American company is based, as the directory writes it ('Newark, New Jersey', 'United States')
+_US_PLACES = frozenset(
+    {
+        "United States",
+        "Alabama",
+        "Alaska",
+        "Arizona",
+        "Arkansas",
+        "California",
+        "Colorado",
+        "Connecticut",
+        "Delaware",
+        "Florida",
+        "Georgia",
+        "Hawaii",
+        "Idaho",
+        "Illinois",
+        "Indiana",
+        "Iowa",
+        "Kansas",
+        "Kentucky",
+        "Louisiana",
+        "Maine",
+        "Maryland",
+        "Massachusetts",
+        "Michigan",
+        "Minnesota",
+        "Mississippi",
+        "Missouri",
+        "Montana",
+        "Nebraska",
+        "Nevada",
+        "New Hampshire",
+        "New Jersey",
+        "New Mexico",
+        "New York",
+        "North Carolina",
+        "North Dakota",
+        "Ohio",
+        "Oklahoma",
+        "Oregon",
+        "Pennsylvania",
+        "Rhode Island",
+        "South Carolina",
+        "South Dakota",
+        "Tennessee",
+        "Texas",
+        "Utah",
+        "Vermont",
+        "Virginia",
+        "Washington",
+        "West Virginia",
+        "Wisconsin",
+        "Wyoming",
+        "District of Columbia",
+    }
+)
 
 MARKET = "*"  # the collision owner of market phrases: they collide for every company
 SALIENCE_THRESHOLD = 2.0
@@ -65,6 +124,8 @@ class LinkingWords:
     handing_over: frozenset[str] = frozenset()
     # a unit's name after these is the object of a deal ('to buy Aerojet Rocketdyne')
     acquiring: frozenset[tuple[str, ...]] = frozenset()
+    # after a name and "'s", these make it a passing mention: "Apple's rival", "Nvidia's appetite for"
+    passing_after_possessive: frozenset[str] = frozenset({"rival"})
 
     @classmethod
     @cache
@@ -84,6 +145,7 @@ class LinkingWords:
             frozenset(normalise_term(w) for w in data.get("modifier_after_hyphen", [])),
             frozenset(normalise_term(w) for w in data.get("handing_over", [])),
             frozenset(tuple(normalise_term(p).split()) for p in data.get("acquiring", [])),
+            frozenset(normalise_term(w) for w in data.get("passing_after_possessive", ["rival"])),
         )
 
 
@@ -183,6 +245,22 @@ class CompanyIndex:
         return self._symbols.get(code.upper())
 
 
+def _listing_owner(index: CompanyIndex, match: re.Match[str]) -> str | None:
+    """The watched company a listing symbol names. A symbol on a stock exchange outside the US ('(LSE:
+    PRU)', '(STO: EQT)') is another company's listing when the company with those letters is American."""
+    ticker = index.symbol(match.group(1) or match.group(2))
+    if ticker is None or match.group(1):
+        return ticker
+    exchange = match.group(0).split(":")[0].strip().upper()
+    return None if exchange not in _US_EXCHANGES and _american(index.company(ticker)) else ticker
+
+
+def _american(company: Company) -> bool:
+    if any(isin.startswith("US") for isin in company.isins):
+        return True
+    return company.country.split(";")[0].split(",")[-1].strip() in _US_PLACES
+
+
 def _has_capital(text: str) -> bool:
     return text[:1].isupper() or text != text.lower()
 
@@ -250,7 +328,7 @@ def link_companies(
         hits.append((entries, start, end))
     _drop_inside_other_names(hits)
     symbols = [
-        (index.symbol(match.group(1) or match.group(2)), match)
+        (_listing_owner(index, match), match)
         for match in (_SYMBOL.finditer(text_of) if ("$" in text_of or ":" in text_of) else ())
     ]
     # A company named only in the body is never linked (see `salience`): when only the decision
@@ -311,6 +389,8 @@ def link_companies(
         if words.acquiring:
             _drop_acquired_units(found, doc, index.company(ticker).name, words)
         _confirm_ambiguous(found, doc, ticker in other_sense, words, named)
+    _confirm_listed_with_confirmed(mentions, doc.text)
+    for ticker, found in mentions.items():
         valid = [m for m in found if m.valid]
         if not valid:
             rejected[ticker] = "; ".join(sorted({f"{m.text!r} {m.reason}" for m in found}))
@@ -517,6 +597,28 @@ def _listed_with_names(m: Mention, text: str, named: list[tuple[int, int]]) -> b
     return False
 
 
+def _confirm_listed_with_confirmed(mentions: dict[str, list[Mention]], text: str) -> None:
+    """'Southwest and United workers': an ordinary-word name joined by 'and'/'or' to another company's
+    ordinary-word name that its own context confirmed ('United workers') is a company too."""
+    confirmed = sorted(
+        (m.start, m.end) for found in mentions.values() for m in found if m.valid and m.kind == "ambiguous"
+    )
+    if not confirmed:
+        return
+    for found in mentions.values():
+        unconfirmed = [m for m in found if m.kind == "ambiguous" and m.reason == _UNCONFIRMED]
+        if not unconfirmed or any(m.valid for m in found):
+            continue
+        # 'the Southwest and Delta workers': a region named with an article, not a company
+        if any(_listed_with_names(m, text, confirmed) and not _after_article(m, text) for m in unconfirmed):
+            for m in unconfirmed:
+                m.valid, m.reason = True, ""
+
+
+def _after_article(m: Mention, text: str) -> bool:
+    return text[max(0, m.start - 4) : m.start].lower().endswith("the ")
+
+
 def _confirm_ambiguous(
     found: list[Mention],
     doc: Doc,
@@ -548,13 +650,17 @@ def _confirm_ambiguous(
             break
     if not confirmed:
         for m in candidates:
-            m.valid, m.reason = False, "ambiguous name without confirming context"
+            m.valid, m.reason = False, _UNCONFIRMED
+
+
+def _possessive_passing(after: list[str], words: LinkingWords) -> bool:
+    return len(after) >= 2 and after[0] == "s" and after[1] in words.passing_after_possessive
 
 
 def _passing(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     low = doc.low
     after = low[m.end : m.end + 60].split(None, 2)
-    if after and (after[0] in words.passing_after or after[:2] == ["s", "rival"]):
+    if after and (after[0] in words.passing_after or _possessive_passing(after, words)):
         return True
     before = tuple(low[max(0, m.start - 60) : m.start].rsplit(None, 3)[-3:])
     passing_before = words.passing_before
