@@ -309,6 +309,10 @@ class Outbox:
         groups: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
             groups.setdefault(row["target"], []).append(row)
+        for target in [t for t in groups if self._platform_off(t)]:
+            # no lane: it would send nothing, and its end would wake the loop for another pass at
+            # once, again and again, while the rows wait for their platform's front-end
+            report.waiting += len(groups.pop(target))
         started = [
             self._start_lane(t, q, report, send) for t, q in groups.items() if self._take(t, q, report)
         ]
@@ -325,6 +329,13 @@ class Outbox:
                 waiting -= done
         finally:
             woken.cancel()
+
+    def _platform_off(self, target: str) -> bool:
+        """Whether `target` is a well-formed target whose platform has no notifier running here."""
+        try:
+            return notifier_for(self.notifiers, parse_target(target)) is None
+        except TargetError:
+            return False  # its lane marks its rows failed
 
     def _servable(self, target: str) -> bool:
         try:
