@@ -70,8 +70,11 @@ class Finder(Recorder):
         return self.found
 
 
-def add_alert(db, alert_id: str = "al1", targets: tuple[str, ...] = ("slack:T1/C1",)) -> None:  # type: ignore[no-untyped-def]
-    db["articles"].insert({"id": f"art-{alert_id}", "title": "t", "fetched": NOW.isoformat()}, ignore=True)
+def add_alert(
+    db, alert_id: str = "al1", targets: tuple[str, ...] = ("slack:T1/C1",), created: str | None = None
+) -> None:  # type: ignore[no-untyped-def]
+    created = created or NOW.isoformat()
+    db["articles"].insert({"id": f"art-{alert_id}", "title": "t", "fetched": created}, ignore=True)
     db["alerts"].insert(
         {
             "id": alert_id,
@@ -82,11 +85,11 @@ def add_alert(db, alert_id: str = "al1", targets: tuple[str, ...] = ("slack:T1/C
             "severity": "high",
             "title": f"Amazon story {alert_id}",
             "link": f"https://n.example.com/{alert_id}",
-            "created": NOW.isoformat(),
+            "created": created,
         }
     )
     for target in targets:
-        deliveries.enqueue(db, alert_id, target, None, NOW.isoformat())
+        deliveries.enqueue(db, alert_id, target, None, created)
 
 
 def crashed(db, delivery_id: int, pid: int = 999_999_999) -> str:  # type: ignore[no-untyped-def]
