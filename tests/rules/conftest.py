@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rules.directory import companies_for
 from rules.engine import Matcher
 from rules.models import WatchSpec
+from rules.watchlist import load_watchlist
 
 WATCHED = [
     "AMZN",
@@ -55,3 +58,11 @@ def matcher() -> Matcher:
         WatchSpec("BABA", ("Alibaba Group", "Alibaba", "Taobao")),
     ]
     return Matcher(companies_for(specs))
+
+
+@pytest.fixture(scope="session")
+def portfolio() -> Matcher:
+    """A matcher watching the S&P 500 portfolio sets' watchlist."""
+    return Matcher(
+        companies_for(load_watchlist(Path(__file__).resolve().parent / "labelled_sp500" / "watchlist.toml"))
+    )

@@ -5,14 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rules.engine import Matcher
-from rules.text import Doc
-
-
-def tagged(matcher: Matcher, title: str, body: str = "") -> set[str]:
-    analysis = matcher.analyse_doc(Doc.from_parts(title, "", body))
-    return {t.spec.id for t in analysis.topics if t.tagged}
-
+from tests.rules.kit import tagged
 
 OBLIQUE = [
     (

@@ -10,27 +10,10 @@ owner sharing a car brand's name)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from rules.directory import companies_for
 from rules.engine import Matcher
-from rules.text import Doc
-from rules.watchlist import load_watchlist
-
-SP500 = Path(__file__).resolve().parent / "labelled_sp500" / "watchlist.toml"
-
-
-def tagged(matcher: Matcher, title: str, body: str = "") -> set[str]:
-    analysis = matcher.analyse_doc(Doc.from_parts(title, "", body))
-    return {t.spec.id for t in analysis.topics if t.tagged}
-
-
-@pytest.fixture(scope="module")
-def portfolio() -> Matcher:
-    return Matcher(companies_for(load_watchlist(SP500)))
-
+from tests.rules.kit import linked, tagged
 
 OBLIQUE = [
     ("whistleblower", "Insurer's shares halve after short seller cites former agents alleging fraud"),
@@ -84,10 +67,6 @@ def test_oblique_wording_fires(matcher: Matcher, topic: str, title: str) -> None
 @pytest.mark.parametrize(("topic", "title"), TRAPS)
 def test_trap_does_not_fire(matcher: Matcher, topic: str, title: str) -> None:
     assert topic not in tagged(matcher, title)
-
-
-def linked(matcher: Matcher, title: str, body: str = "") -> set[str]:
-    return {m.ticker for m in matcher.match_text(title, "", body)}
 
 
 def test_a_delivery_fleet_confirms_the_company(matcher: Matcher) -> None:

@@ -7,31 +7,10 @@ shares its letters with an American company's ticker."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from rules.directory import companies_for
 from rules.engine import Matcher
-from rules.text import Doc
-from rules.watchlist import load_watchlist
-
-SP500 = Path(__file__).resolve().parent / "labelled_sp500" / "watchlist.toml"
-
-
-def tagged(matcher: Matcher, title: str, body: str = "") -> set[str]:
-    analysis = matcher.analyse_doc(Doc.from_parts(title, "", body))
-    return {t.spec.id for t in analysis.topics if t.tagged}
-
-
-def linked(matcher: Matcher, title: str, body: str = "") -> set[str]:
-    return {m.ticker for m in matcher.match_text(title, "", body)}
-
-
-@pytest.fixture(scope="module")
-def portfolio() -> Matcher:
-    return Matcher(companies_for(load_watchlist(SP500)))
-
+from tests.rules.kit import linked, tagged
 
 OBLIQUE = [
     ("whistleblower", "Ex-billing manager will receive $12 million of the hospital group's settlement"),
