@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import stat
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,6 +21,7 @@ READ_TIMEOUT_SECONDS = 15.0  # longest silence between two reads of one response
 MAX_REDIRECTS = 5
 
 
+@functools.lru_cache(maxsize=65_536)  # asked several times per poll of each feed
 def is_url(source: str) -> bool:
     """True when `source` is an http(s) URL rather than a local path."""
     return urlsplit(source).scheme.lower() in ("http", "https")

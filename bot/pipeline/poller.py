@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import random
@@ -69,11 +70,13 @@ PAUSED_PROBE = 6 * 3600
 _MAX_HOSTS = 10_000
 
 
+@functools.lru_cache(maxsize=65_536)
 def host_key(url: str) -> str:
     """The politeness key of a feed: its host and port (lower-cased); local files share none."""
     return urlsplit(url).netloc.lower() if is_url(url) else ""
 
 
+@functools.lru_cache(maxsize=65_536)
 def phase(url: str, interval: int) -> int:
     """A stable offset in [0, interval) for `url`: where in each interval its polls fall."""
     digest = hashlib.sha256(url.encode("utf-8")).digest()
