@@ -1,6 +1,6 @@
 """Benchmark: how long each Slack channel waits for its first post while another channel's burst drains.
 
-    python bench/delivery.py [--channels 20] [--queued 20] [--pace 1.0]
+    python bench/delivery.py [--channels 20] [--queued 50] [--pace 1.0]
 
 Everything is local: the real slack_sdk AsyncWebClient and SlackNotifier post through the service's
 DeliveryWorker to the fake Slack Web API (tests/fakes/slack_api.py) on 127.0.0.1, which enforces Slack's
@@ -95,7 +95,7 @@ async def scenario(channels: int, queued: int, pace: float) -> tuple[list[float]
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--channels", type=int, default=20)
-    parser.add_argument("--queued", type=int, default=20, help="alerts queued for the busy channel")
+    parser.add_argument("--queued", type=int, default=50, help="alerts queued for the busy channel")
     parser.add_argument("--pace", type=float, default=1.0, help="seconds between posts to one channel")
     args = parser.parse_args()
     idle, _ = await scenario(args.channels, 0, args.pace)

@@ -383,12 +383,30 @@ def link_companies(
     linked: dict[str, float] = {}
     rejected: dict[str, str] = {}
     named = _name_spans(mentions)
+    spelled_out: dict[str, str] | None = None  # acronyms the article spells out, found on first need
     for ticker, found in mentions.items():
         found.sort(key=lambda m: m.start)
         _drop_nested(found)
         if words.acquiring:
             _drop_acquired_units(found, doc, index.company(ticker).name, words)
         _confirm_ambiguous(found, doc, ticker in other_sense, words, named)
+        american: bool | None = None
+        for m in found:
+            if (
+                m.valid
+                and m.kind != "symbol"
+                and not _FOREIGN_FORMS.isdisjoint(_words_after(doc.low, m.end, 1))
+            ):
+                american = _american(index.company(ticker)) if american is None else american
+                if american:  # 'Merck KGaA' is not Merck & Co.
+                    m.valid, m.reason = False, "a company of that name incorporated abroad"
+                    continue
+            if m.valid and m.kind != "symbol" and _ACRONYM.fullmatch(m.text):
+                expansions = spelled_out if spelled_out is not None else _spelled_out(doc.text)
+                spelled_out = expansions
+                phrase = expansions.get(m.text)
+                if phrase and not _own_name(index.company(ticker), phrase):
+                    m.valid, m.reason = False, f"short for {phrase!r} here"
     _confirm_listed_with_confirmed(mentions, doc.text)
     for ticker, found in mentions.items():
         valid = [m for m in found if m.valid]
@@ -419,8 +437,87 @@ def link_companies(
         else:
             rejected[ticker] = f"passing mention only (salience {score:.2f} < {SALIENCE_THRESHOLD:g})"
     _demote_offstage(linked, rejected, mentions)
+    _shared_names(index, linked, rejected, mentions, doc)
     _one_listing_per_issuer(index, linked, rejected)
     return mentions, linked, rejected
+
+
+# legal forms of companies incorporated outside the US, as written after the name
+_FOREIGN_FORMS = frozenset({"ag", "se", "sa", "nv", "kgaa", "plc", "asa", "ab", "oyj", "spa", "gmbh", "bv"})
+_ACRONYM = re.compile(r"[A-Z]{3,5}")
+_CAPITALISED_RUN = re.compile(
+    r"[A-Z][A-Za-z'\u2019\-]*(?:\s+(?:(?:of|and|for|on|&)\s+)?[A-Z][A-Za-z'\u2019\-]*)+"
+)
+_CONNECTORS = frozenset({"of", "and", "for", "on", "&"})
+
+
+def _spelled_out(text: str) -> dict[str, str]:
+    """Acronyms that runs of capitalised words in `text` spell ('Prudential Regulation Authority' ->
+    PRA, 'Department of Justice' -> DOJ and DJ), each with the words."""
+    found: dict[str, str] = {}
+    for run in _CAPITALISED_RUN.finditer(text):
+        tokens = run.group(0).split()
+        for i, first in enumerate(tokens):
+            if first in _CONNECTORS or first in ("The", "A", "An"):
+                continue
+            for j in range(i + 1, min(i + 8, len(tokens))):
+                if tokens[j] in _CONNECTORS:
+                    continue
+                part = tokens[i : j + 1]
+                for letters in (
+                    "".join(t[0] for t in part if t not in _CONNECTORS),
+                    "".join(t[0].upper() for t in part if t != "&"),
+                ):
+                    if 3 <= len(letters) <= 5:
+                        found.setdefault(letters, " ".join(part))
+    return found
+
+
+def _own_name(company: Company, phrase: str) -> bool:
+    key = normalise_term(phrase.replace("\u2019s", "").removesuffix("'s"))
+    return any(normalise_term(n) == key for n in (company.name, *company.names, *company.ambiguous))
+
+
+def _shared_names(
+    index: CompanyIndex,
+    linked: dict[str, float],
+    rejected: dict[str, str],
+    mentions: dict[str, list[Mention]],
+    doc: Doc,
+) -> None:
+    """Two issuers of one name ('Merck': Merck & Co. and Merck KGaA): the article is about the one its
+    words point to. A company whose every mention is a name the other linked issuer also has, while that
+    one has more (its own name, brand or symbol too), is not linked. With nothing else to tell them
+    apart, a legal form from outside the US after the name ('Merck KGaA') points to the foreign company,
+    and otherwise the name is the American company's."""
+    if len(linked) < 2:
+        return
+    evidence = {
+        t: {normalise_term(m.text) if m.kind != "symbol" else f"${m.text}" for m in mentions[t] if m.valid}
+        for t in linked
+    }
+    issuer = {t: index.company(t).issuer or t for t in linked}
+
+    def loses_to(ticker: str, other: str) -> bool:
+        own, theirs = evidence[ticker], evidence[other]
+        if issuer[other] == issuer[ticker] or not own <= theirs:
+            return False
+        if own < theirs:
+            return True
+        american, other_american = _american(index.company(ticker)), _american(index.company(other))
+        if american == other_american:
+            return False
+        foreign_form = any(
+            m.valid and not _FOREIGN_FORMS.isdisjoint(_words_after(doc.low, m.end, 1))
+            for m in mentions[ticker]
+        )
+        return other_american != foreign_form
+
+    for ticker in list(linked):
+        winner = next((o for o in linked if o != ticker and loses_to(ticker, o)), None)
+        if winner is not None:
+            linked.pop(ticker)
+            rejected[ticker] = f"named only by a name {winner} shares, and the article points to {winner}"
 
 
 def _one_listing_per_issuer(index: CompanyIndex, linked: dict[str, float], rejected: dict[str, str]) -> None:

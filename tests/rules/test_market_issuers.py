@@ -100,3 +100,25 @@ def test_curated_issuer_group_joins_listings_the_base_data_keeps_apart() -> None
     assert linked(matcher, "Acme A and Acme B shares fall after fine", "Acme A said it would pay.") == {
         "ACMB"
     }
+
+
+def test_a_name_two_issuers_share_links_the_one_the_article_points_to() -> None:
+    both = matcher_for("MRK", "MRK.F")
+    # nothing else said: the American company of the name; its German namesake writes its legal form
+    title = "Judge sides with Merck in former scientists' whistleblower suit over vaccine claims"
+    assert linked(both, title, "Merck said the ruling confirmed its position.") == {"MRK"}
+    german = "Merck KGaA fined over sanctions breaches at its Darmstadt lab supplier"
+    assert linked(both, german, "Merck KGaA said it would appeal the fine.") == {"MRK.F"}
+    # either one alone is still linked by the name
+    assert linked(matcher_for("MRK.F"), title, "Merck said the ruling confirmed its position.") == {"MRK.F"}
+
+
+def test_an_acronym_the_article_spells_out_for_another_body_is_not_the_company() -> None:
+    pra = matcher_for("PRAA", "IBM")
+    title = "Bank of England's Prudential Regulation Authority delays capital rules by a year"
+    assert not linked(pra, title, "The PRA said banks would get more time to prepare.")
+    # spelled out as the company's own name, the acronym is the company
+    ibm = "International Business Machines (IBM) settles whistleblower claims"
+    assert linked(pra, ibm, "IBM said it would pay $1 million.") == {"IBM"}
+    # not spelled out: the company
+    assert linked(pra, "PRA Group fined by CFPB", "PRA said it would pay the fine.") == {"PRAA"}
