@@ -448,6 +448,7 @@ _ACRONYM = re.compile(r"[A-Z]{3,5}")
 _CAPITALISED_RUN = re.compile(
     r"[A-Z][A-Za-z'\u2019\-]*(?:\s+(?:(?:of|and|for|on|&)\s+)?[A-Z][A-Za-z'\u2019\-]*)+"
 )
+_DEFINED = re.compile(r"((?:[\w'\u2019-]+\s+){2,6})\(([A-Z]{3,5})\)")
 _CONNECTORS = frozenset({"of", "and", "for", "on", "&"})
 
 
@@ -455,6 +456,12 @@ def _spelled_out(text: str) -> dict[str, str]:
     """Acronyms that runs of capitalised words in `text` spell ('Prudential Regulation Authority' ->
     PRA, 'Department of Justice' -> DOJ and DJ), each with the words."""
     found: dict[str, str] = {}
+    for defined in _DEFINED.finditer(text):  # 'wet age-related macular degeneration (AMD)'
+        acronym, words = defined.group(2), defined.group(1).split()
+        for k in range(2, min(len(words), 6) + 1):
+            if "".join(w[0] for w in words[-k:]).upper() == acronym:
+                found.setdefault(acronym, " ".join(words[-k:]))
+                break
     for run in _CAPITALISED_RUN.finditer(text):
         tokens = run.group(0).split()
         for i, first in enumerate(tokens):
@@ -606,11 +613,12 @@ def _other_sense_here(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     after = tuple(_words_after(doc.low, m.end, 3))
     if any(after[:n] in words.other_sense_after for n in (1, 2, 3)):
         return True
-    before = _words_before(doc.low, m.start, 1)
+    before = _words_before(doc.low, m.start, 2)
     if not before:
         return False
-    if before[0] in words.other_sense_before:
+    if before[-1] in words.other_sense_before or " ".join(before) in words.other_sense_before:
         return True
+    before = before[-1:]
     # an initial right before it ('Gerald R. Ford', 'J. Lo'): part of a person's name
     gap = doc.text[max(0, m.start - 3) : m.start]
     if len(before[0]) == 1 and gap.endswith(". ") and gap[0].isupper():
