@@ -21,6 +21,42 @@ _LEGAL_FORMS = re.compile(
 _DESCRIPTIVE = re.compile(
     r"[,\s]+(group|holdings?|holding|platforms|technologies|systems|global|enterprise)$", re.I
 )
+# what is left of a name after its descriptive word goes, when it names no company on its own
+_GENERIC_WORDS = frozenset(
+    {
+        "partners",
+        "capital",
+        "holdings",
+        "group",
+        "industries",
+        "international",
+        "global",
+        "financial",
+        "energy",
+        "resources",
+        "brands",
+        "trust",
+        "bank",
+        "bancorp",
+        "insurance",
+        "services",
+        "solutions",
+        "systems",
+        "technologies",
+        "properties",
+        "realty",
+        "networks",
+        "communications",
+        "investments",
+        "ventures",
+        "equity",
+        "securities",
+        "entertainment",
+        "healthcare",
+        "health",
+        "media",
+    }
+)
 _TRAILING_AND = re.compile(r"\s+(&|and)$", re.I)
 # a state of incorporation some registries append to a name: 'VISA INC /DE', 'Dover Corp /DE/'
 _STATE_SUFFIX = re.compile(r"\s*[/\\]\s*(?:[A-Z]{2,3}\s*[/\\]?)?\s*$")
@@ -76,8 +112,8 @@ def short_names(name: str, descriptive: bool = False) -> list[str]:
         stripped = _TRAILING_AND.sub("", _LEGAL_FORMS.sub("", current)).strip(" ,")
         if descriptive and stripped == current:
             stripped = _DESCRIPTIVE.sub("", current).strip(" ,")
-        if not stripped or stripped == current:
-            break
+        if not stripped or stripped == current or stripped.lower() in _GENERIC_WORDS:
+            break  # 'Partners Group' is not 'Partners'
         out.append(stripped)
         current = stripped
     return list(dict.fromkeys(n for n in out if n))

@@ -9,6 +9,7 @@ same analysis with everything that was considered and rejected, for people debug
 from __future__ import annotations
 
 import bisect
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -97,6 +98,16 @@ Spans = dict[int, list[tuple[int, int]]]
 _Key = tuple[int, int, tuple[tuple[str, int], ...], bool]
 
 
+def _possessive_variants(key: str) -> list[str]:
+    """`key` with the space after each plural word ('users data') doubled, one at a time and all at
+    once, as the normalised text writes a plural possessive ("users' data")."""
+    spots = [m.end() for m in re.finditer(r"s(?= )", key)]
+    variants = [key[:at] + " " + key[at:] for at in spots]
+    if len(spots) > 1:
+        variants.append(re.sub(r"s(?= )", "s ", key))
+    return variants
+
+
 class Matcher:
     """Compiled companies and rules. Read-only after construction; build once, use for many articles."""
 
@@ -178,6 +189,13 @@ class Matcher:
             padded = f" {key} "
             automaton.add_word(padded, len(keys))
             keys.append((len(padded), exact.get(key, -1), (), key in name_keys))
+            if key in exact and key not in name_keys:
+                # a plural possessive leaves two spaces in the normalised text ("users' data" ->
+                # 'users  data'): the term 'users data' is found there too
+                for variant in _possessive_variants(key):
+                    if variant not in exact and variant not in name_keys:
+                        automaton.add_word(f" {variant} ", len(keys))
+                        keys.append((len(variant) + 2, exact[key], (), False))
         for key, rests in sorted(stems.items()):
             automaton.add_word(f" {key}", len(keys))
             keys.append((len(key) + 1, -1, tuple(rests), False))

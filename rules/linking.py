@@ -31,6 +31,7 @@ _EXCHANGES = (
 _SYMBOL = re.compile(rf"\$([A-Z][A-Z.]{{0,5}})\b|\b(?:{_EXCHANGES})\s*:\s*([A-Z0-9][A-Z0-9.\-]{{0,7}})\b")
 _WORDS = re.compile(r"[a-z0-9]+")
 _UNCONFIRMED = "ambiguous name without confirming context"
+_OTHER_SENSE_HERE = "a collocation of the word's other sense"
 _US_EXCHANGES = frozenset({"NASDAQ", "NYSE", "NYSE AMERICAN", "AMEX", "OTC", "OTCMKTS", "OTCQX"})
 # where an American company is based, as the directory writes it ('Newark, New Jersey', 'United States')
 _US_PLACES = frozenset(
@@ -126,6 +127,8 @@ class LinkingWords:
     acquiring: frozenset[tuple[str, ...]] = frozenset()
     # after a name and "'s", these make it a passing mention: "Apple's rival", "Nvidia's appetite for"
     passing_after_possessive: frozenset[str] = frozenset({"rival"})
+    # common first names: before an ambiguous name at the start of a sentence too ("Peter Williams, ...")
+    first_names: frozenset[str] = frozenset()
 
     @classmethod
     @cache
@@ -146,6 +149,7 @@ class LinkingWords:
             frozenset(normalise_term(w) for w in data.get("handing_over", [])),
             frozenset(tuple(normalise_term(p).split()) for p in data.get("acquiring", [])),
             frozenset(normalise_term(w) for w in data.get("passing_after_possessive", ["rival"])),
+            frozenset(w.lower() for w in data.get("first_names", [])),
         )
 
 
@@ -608,6 +612,11 @@ def _drop_nested(found: list[Mention]) -> None:
             reach_start, reach_end = m.start, m.end
 
 
+_PREFIXES = frozenset(
+    {"ex", "pro", "anti", "non", "post", "pre", "mid", "sino", "euro", "pan", "trans", "u.s."}
+)
+
+
 def _other_sense_here(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     """'Southern District', 'Corning, N.Y.', 'Mount Everest', 'Gerald R. Ford': the word's other sense."""
     after = tuple(_words_after(doc.low, m.end, 3))
@@ -619,6 +628,11 @@ def _other_sense_here(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     if before[-1] in words.other_sense_before or " ".join(before) in words.other_sense_before:
         return True
     before = before[-1:]
+    # the second half of a hyphenated name ('Sarah Wynn-Williams', 'Saint-Gobain'), not a prefix ('Ex-Meta')
+    if m.start > 1 and doc.text[m.start - 1] == "-":
+        joined = doc.text[max(0, m.start - 30) : m.start - 1].split()[-1:]
+        if joined and joined[0][:1].isupper() and joined[0].lower() not in _PREFIXES and len(joined[0]) > 2:
+            return True
     # an initial right before it ('Gerald R. Ford', 'J. Lo'): part of a person's name
     gap = doc.text[max(0, m.start - 3) : m.start]
     if len(before[0]) == 1 and gap.endswith(". ") and gap[0].isupper():
@@ -673,8 +687,9 @@ def _after_first_name(text: str, start: int, words: LinkingWords) -> bool:
     word, lead = match.group(2), match.group(1)
     if not word[0].isupper() or word.isupper() or word.lower() in words.not_first_names:
         return False
-    # the word before it must not start a sentence ('In March Shell said'): a lower-case word does
-    return bool(lead) and lead[-1].islower()
+    # the word before it must not start a sentence ('In March Shell said'): a lower-case word does,
+    # unless it is a common first name ('Peter Williams, who ran the unit')
+    return (bool(lead) and lead[-1].islower()) or word.lower() in words.first_names
 
 
 _PREVIOUS_WORD = re.compile(r"(\w*)[ ,]*\s([A-Z][a-z]+) $")
@@ -733,13 +748,15 @@ def _confirm_ambiguous(
 ) -> None:
     for m in found:
         if m.valid and m.kind == "ambiguous" and _other_sense_here(m, doc, words):
-            m.valid, m.reason = False, "a collocation of the word's other sense"
+            m.valid, m.reason = False, _OTHER_SENSE_HERE
     candidates = [m for m in found if m.valid and m.kind == "ambiguous"]
     if not candidates:
         return
     if any(m.valid and m.kind != "ambiguous" for m in found):
         return  # a strong mention (name, brand, executive, symbol) confirms every ambiguous one
-    if other_sense:
+    if other_sense or any(m.reason == _OTHER_SENSE_HERE for m in found):
+        # a word of the other sense in the article, or the word itself used in it ('Mike Tyson' in the
+        # headline, 'Tyson' alone below it)
         for m in candidates:
             m.valid, m.reason = False, "the article uses this word in another sense"
         return
@@ -767,14 +784,57 @@ def _passing(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     after = low[m.end : m.end + 60].split(None, 2)
     if after and (after[0] in words.passing_after or _possessive_passing(after, words)):
         return True
+    if after and after[0] in _ROLES and _appointed_before(m, doc):
+        return True
     before = tuple(low[max(0, m.start - 60) : m.start].rsplit(None, 3)[-3:])
     passing_before = words.passing_before
     if before[-1:] in passing_before or before[-2:] in passing_before or before in passing_before:
         return True
+    # a later name of a list that a passing phrase opens ('clients including Apple, Amazon and Uber')
+    raw = doc.text[max(0, m.start - 120) : m.start]
+    opening = _LIST_TAIL.sub("", raw)
+    if len(opening) < len(raw):
+        before = tuple(normalise_term(opening).split()[-3:])
+        if before[-1:] in passing_before or before[-2:] in passing_before or before in passing_before:
+            return True
     return _qualifies_another(m, doc, words) or _data_recipient(m, doc, words) or _side_clause(m, doc)
 
 
 _LIST_OPENERS = frozenset({("including",), ("includes",), ("such", "as"), ("among", "them")})
+
+
+_ROLES = frozenset(
+    {"executive", "exec", "ceo", "cfo", "coo", "chief", "president", "chairman", "chairwoman", "boss", "head"}
+)
+_APPOINTING = frozenset(
+    {
+        "names",
+        "named",
+        "appoints",
+        "appointed",
+        "hires",
+        "hired",
+        "taps",
+        "tapped",
+        "picks",
+        "picked",
+        "poaches",
+        "poached",
+        "recruits",
+        "recruited",
+        "elects",
+        "elected",
+        "nominates",
+        "nominated",
+    }
+)
+
+
+def _appointed_before(m: Mention, doc: Doc) -> bool:
+    """'PayPal names Intuit executive Alex Chriss as chief executive': the company before the role
+    describes the person another company appoints."""
+    start, _ = doc.sentence_bounds(m.start)
+    return not _APPOINTING.isdisjoint(doc.low[start : m.start].split())
 
 
 def _named_among_targets(m: Mention, doc: Doc, risk_sentences: Collection[int], words: LinkingWords) -> bool:
@@ -810,15 +870,27 @@ def _qualifies_another(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     return "joint venture" in " ".join(after[:5])
 
 
+_LIST_TAIL = re.compile(r"(?:\b[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,3}\s*(?:,\s*(?:and\s+)?|\s+and\s+))+$")
+
+
+_SENDING = frozenset({"sent", "sends", "sending", "send"})
+_DATA_WORDS = frozenset({"data", "information", "records", "details", "recordings", "identifiers"})
+
+
 def _data_recipient(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     """'shared customers' e-receipt details with Meta': the platform that received data from the
     company the story is about is named in passing."""
     before = doc.text[max(0, m.start - 120) : m.start]
+    before = _LIST_TAIL.sub("", before)  # 'sent data to Google, Microsoft': each name of the list
     cut = max(before.rfind(". "), before.rfind("; "), before.rfind("\n"))
     before_words = normalise_term(before[cut + 1 :]).split()
     if not before_words or before_words[-1] not in ("with", "to"):
         return False
-    return any(w in words.handing_over for w in before_words[-9:-1])
+    window = before_words[-9:-1]
+    if any(w in words.handing_over for w in window):
+        return True
+    # 'sent members' data to Google' (but 'sent a warning letter to Home Depot' is addressed to it)
+    return not _SENDING.isdisjoint(window) and not _DATA_WORDS.isdisjoint(window)
 
 
 def _names_a_term(low: str, end: int, words: LinkingWords) -> bool:
