@@ -85,3 +85,12 @@ def test_a_term_matches_a_plural_possessive(matcher: Matcher) -> None:
 )
 def test_a_regulators_or_compliance_sense_is_not_the_topic(matcher: Matcher, topic: str, title: str) -> None:
     assert topic not in tagged(matcher, title)
+
+
+def test_a_parent_of_the_same_name_is_another_company() -> None:
+    carrier = matcher_for("9434.T")
+    title = "Arm shares jump 25% in Nasdaq debut"
+    assert linked(carrier, title, "SoftBank Group, which owns 90% of Arm, raised $4.87 billion.") == set()
+    assert linked(
+        carrier, "SoftBank Corp fined over leaked customer data", "SoftBank said it would pay."
+    ) == {"9434.T"}
