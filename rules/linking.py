@@ -387,7 +387,8 @@ def link_companies(
     linked: dict[str, float] = {}
     rejected: dict[str, str] = {}
     named = _name_spans(mentions)
-    spelled_out: dict[str, str] | None = None  # acronyms the article spells out, found on first need
+    spelled_out: dict[str, str | None] = {}  # what the article spells each acronym out as, on first need
+    runs: list[list[str]] | None = None
     for ticker, found in mentions.items():
         found.sort(key=lambda m: m.start)
         _drop_nested(found)
@@ -406,9 +407,9 @@ def link_companies(
                     m.valid, m.reason = False, "a company of that name incorporated abroad"
                     continue
             if m.valid and m.kind != "symbol" and _ACRONYM.fullmatch(m.text):
-                expansions = spelled_out if spelled_out is not None else _spelled_out(doc.text)
-                spelled_out = expansions
-                phrase = expansions.get(m.text)
+                if m.text not in spelled_out:
+                    spelled_out[m.text], runs = _spelled_out(doc.text, m.text, runs)
+                phrase = spelled_out[m.text]
                 if phrase and not _own_name(index.company(ticker), phrase):
                     m.valid, m.reason = False, f"short for {phrase!r} here"
     _confirm_listed_with_confirmed(mentions, doc.text)
@@ -454,34 +455,39 @@ _CAPITALISED_RUN = re.compile(
 )
 _DEFINED = re.compile(r"((?:[\w'\u2019-]+\s+){2,6})\(([A-Z]{3,5})\)")
 _CONNECTORS = frozenset({"of", "and", "for", "on", "&"})
+_ARTICLES = frozenset({"The", "A", "An"})
 
 
-def _spelled_out(text: str) -> dict[str, str]:
-    """Acronyms that runs of capitalised words in `text` spell ('Prudential Regulation Authority' ->
-    PRA, 'Department of Justice' -> DOJ and DJ), each with the words."""
-    found: dict[str, str] = {}
-    for defined in _DEFINED.finditer(text):  # 'wet age-related macular degeneration (AMD)'
-        acronym, words = defined.group(2), defined.group(1).split()
-        for k in range(2, min(len(words), 6) + 1):
-            if "".join(w[0] for w in words[-k:]).upper() == acronym:
-                found.setdefault(acronym, " ".join(words[-k:]))
-                break
-    for run in _CAPITALISED_RUN.finditer(text):
-        tokens = run.group(0).split()
-        for i, first in enumerate(tokens):
-            if first in _CONNECTORS or first in ("The", "A", "An"):
+def _spelled_out(text: str, acronym: str, runs: list[list[str]] | None) -> tuple[str | None, list[list[str]]]:
+    """The words `text` spells `acronym` with, if any: a definition in parentheses ('wet age-related
+    macular degeneration (AMD)') or a run of capitalised words with those initials ('Prudential
+    Regulation Authority' -> PRA, 'Department of Justice' -> DOJ and DJ). `runs` (the capitalised runs'
+    words, found on first need) comes back for the next acronym of the same text."""
+    if f"({acronym})" in text:
+        for defined in _DEFINED.finditer(text):
+            if defined.group(2) != acronym:
                 continue
-            for j in range(i + 1, min(i + 8, len(tokens))):
-                if tokens[j] in _CONNECTORS:
-                    continue
-                part = tokens[i : j + 1]
-                for letters in (
-                    "".join(t[0] for t in part if t not in _CONNECTORS),
-                    "".join(t[0].upper() for t in part if t != "&"),
-                ):
-                    if 3 <= len(letters) <= 5:
-                        found.setdefault(letters, " ".join(part))
-    return found
+            words = defined.group(1).split()
+            for k in range(2, min(len(words), 6) + 1):
+                if "".join(w[0] for w in words[-k:]).upper() == acronym:
+                    return " ".join(words[-k:]), runs or []
+    if runs is None:
+        runs = [run.group(0).split() for run in _CAPITALISED_RUN.finditer(text)]
+    size = len(acronym)
+    for tokens in runs:
+        if len(tokens) < 2:
+            continue
+        for words, letters in (
+            (ws := [t for t in tokens if t not in _CONNECTORS], "".join(w[0] for w in ws)),
+            (ts := [t for t in tokens if t != "&"], "".join(t[0].upper() for t in ts)),
+        ):
+            at = letters.find(acronym)
+            while at != -1:
+                first, last = words[at], words[at + size - 1]
+                if first not in _CONNECTORS and first not in _ARTICLES and last not in _CONNECTORS:
+                    return " ".join(words[at : at + size]), runs
+                at = letters.find(acronym, at + 1)
+    return None, runs
 
 
 def _own_name(company: Company, phrase: str) -> bool:
@@ -792,7 +798,7 @@ def _passing(m: Mention, doc: Doc, words: LinkingWords) -> bool:
         return True
     # a later name of a list that a passing phrase opens ('clients including Apple, Amazon and Uber')
     raw = doc.text[max(0, m.start - 120) : m.start]
-    opening = _LIST_TAIL.sub("", raw)
+    opening = _LIST_TAIL.sub("", raw) if _after_list_joint(raw) else raw
     if len(opening) < len(raw):
         before = tuple(normalise_term(opening).split()[-3:])
         if before[-1:] in passing_before or before[-2:] in passing_before or before in passing_before:
@@ -873,6 +879,12 @@ def _qualifies_another(m: Mention, doc: Doc, words: LinkingWords) -> bool:
 _LIST_TAIL = re.compile(r"(?:\b[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,3}\s*(?:,\s*(?:and\s+)?|\s+and\s+))+$")
 
 
+def _after_list_joint(before: str) -> bool:
+    """Whether the text before a name ends with a list's comma or 'and' (cheap; checked first)."""
+    tail = before[-5:].rstrip()
+    return tail.endswith(",") or tail.endswith(" and")
+
+
 _SENDING = frozenset({"sent", "sends", "sending", "send"})
 _DATA_WORDS = frozenset({"data", "information", "records", "details", "recordings", "identifiers"})
 
@@ -881,7 +893,8 @@ def _data_recipient(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     """'shared customers' e-receipt details with Meta': the platform that received data from the
     company the story is about is named in passing."""
     before = doc.text[max(0, m.start - 120) : m.start]
-    before = _LIST_TAIL.sub("", before)  # 'sent data to Google, Microsoft': each name of the list
+    if _after_list_joint(before):  # 'sent data to Google, Microsoft': each name of the list
+        before = _LIST_TAIL.sub("", before)
     cut = max(before.rfind(". "), before.rfind("; "), before.rfind("\n"))
     before_words = normalise_term(before[cut + 1 :]).split()
     if not before_words or before_words[-1] not in ("with", "to"):
