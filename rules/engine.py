@@ -9,7 +9,6 @@ same analysis with everything that was considered and rejected, for people debug
 from __future__ import annotations
 
 import bisect
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -98,13 +97,22 @@ Spans = dict[int, list[tuple[int, int]]]
 _Key = tuple[int, int, tuple[tuple[str, int], ...], bool]
 
 
-def _possessive_variants(key: str) -> list[str]:
-    """`key` with the space after each plural word ('users data') doubled, one at a time and all at
-    once, as the normalised text writes a plural possessive ("users' data")."""
-    spots = [m.end() for m in re.finditer(r"s(?= )", key)]
-    variants = [key[:at] + " " + key[at:] for at in spots]
-    if len(spots) > 1:
-        variants.append(re.sub(r"s(?= )", "s ", key))
+def _spacing_variants(key: str) -> list[str]:
+    """`key` with one or more of its spaces doubled: where punctuation sat between two words, the
+    normalised text has two spaces ("users' data" -> 'users  data', "'unreliable entity' list" ->
+    'unreliable entity  list'), and the term is found there too. Terms of up to four words."""
+    gaps = [i for i, ch in enumerate(key) if ch == " "]
+    if not gaps or len(gaps) > 3:
+        return []
+    variants = []
+    for mask in range(1, 2 ** len(gaps)):
+        out, last = [], 0
+        for bit, at in enumerate(gaps):
+            if mask >> bit & 1:
+                out.append(key[last:at] + " ")
+                last = at
+        out.append(key[last:])
+        variants.append("".join(out))
     return variants
 
 
@@ -190,15 +198,19 @@ class Matcher:
             automaton.add_word(padded, len(keys))
             keys.append((len(padded), exact.get(key, -1), (), key in name_keys))
             if key in exact and key not in name_keys:
-                # a plural possessive leaves two spaces in the normalised text ("users' data" ->
-                # 'users  data'): the term 'users data' is found there too
-                for variant in _possessive_variants(key):
+                # punctuation between words leaves two spaces in the normalised text (see
+                # _spacing_variants): the term is found there too
+                for variant in _spacing_variants(key):
                     if variant not in exact and variant not in name_keys:
                         automaton.add_word(f" {variant} ", len(keys))
                         keys.append((len(variant) + 2, exact[key], (), False))
         for key, rests in sorted(stems.items()):
             automaton.add_word(f" {key}", len(keys))
             keys.append((len(key) + 1, -1, tuple(rests), False))
+            for variant in _spacing_variants(key):  # "friends' exact location*"
+                if variant not in stems:
+                    automaton.add_word(f" {variant}", len(keys))
+                    keys.append((len(variant) + 1, -1, tuple(rests), False))
         if not keys:
             automaton.add_word("\x00", 0)  # an empty automaton cannot be built
             keys.append((1, -1, (), False))

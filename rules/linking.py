@@ -645,6 +645,9 @@ def _other_sense_here(m: Mention, doc: Doc, words: LinkingWords) -> bool:
         return True
     if m.field == "title" and _sentence_case_title(doc) and _after_rare_opening_word(doc, m, words):
         return True
+    previous = _PREVIOUS_WORD.search(doc.text, max(0, m.start - 40), m.start)
+    if previous is not None and _CAMEL_FIRST_NAME.fullmatch(previous.group(2)):
+        return True  # 'LaMelo Ball', 'DeAndre Jordan': a first name, in a headline too
     return (m.field != "title" or _sentence_case_title(doc)) and _after_first_name(doc.text, m.start, words)
 
 
@@ -698,7 +701,8 @@ def _after_first_name(text: str, start: int, words: LinkingWords) -> bool:
     return (bool(lead) and lead[-1].islower()) or word.lower() in words.first_names
 
 
-_PREVIOUS_WORD = re.compile(r"(\w*)[ ,]*\s([A-Z][a-z]+) $")
+_PREVIOUS_WORD = re.compile(r"(\w*)[ ,]*\s([A-Z][a-z]+(?:[A-Z][a-z]+)?) $")
+_CAMEL_FIRST_NAME = re.compile(r"(?:La|Le|De|Da|Di|Ja|Ke|Ty|Sha|Tre)[A-Z][a-z]+")
 
 
 def _name_spans(mentions: dict[str, list[Mention]]) -> list[tuple[int, int]]:
