@@ -384,6 +384,8 @@ def link_companies(
             mentions[owner].append(
                 Mention(owner, "symbol", match.group(0), match.start(), match.end(), field)
             )
+    if symbols:
+        _named_with_another_listing(index, mentions, symbols, text_of)
     linked: dict[str, float] = {}
     rejected: dict[str, str] = {}
     named = _name_spans(mentions)
@@ -495,6 +497,36 @@ def _own_name(company: Company, phrase: str) -> bool:
     return any(normalise_term(n) == key for n in (company.name, *company.names, *company.ambiguous))
 
 
+_BEFORE_SYMBOL = re.compile(
+    r"(?:\s+(?:Group|Ltd\.?|Limited|plc|PLC|AG|SA|NV|SE|ASA|AB|Holdings|Inc\.?|Corp\.?|Co\.?))?\s*\("
+)
+
+
+def _named_with_another_listing(
+    index: CompanyIndex,
+    mentions: dict[str, list[Mention]],
+    symbols: list[tuple[str | None, re.Match[str]]],
+    text: str,
+) -> None:
+    """'APA Group (ASX: APA)': a name followed by a listing symbol that is not its company's names
+    the company of that listing (here an Australian one), not the watched company of the name."""
+    owner_at = {match.start(): (owner, match) for owner, match in symbols}
+    for ticker, found in mentions.items():
+        for m in found:
+            if not m.valid or m.kind == "symbol":
+                continue
+            gap = _BEFORE_SYMBOL.match(text, m.end)
+            if gap is None:
+                continue
+            at = gap.end()
+            if at not in owner_at or owner_at[at][0] == ticker:
+                continue
+            owner, match = owner_at[at]
+            foreign = match.group(0).split(":")[0].strip().upper() not in _US_EXCHANGES
+            if (owner is None and foreign) or (owner is not None and owner not in index.listings(ticker)):
+                m.valid, m.reason = False, "named with another company's listing symbol"
+
+
 def _shared_names(
     index: CompanyIndex,
     linked: dict[str, float],
@@ -579,11 +611,17 @@ def _inside_other_names(hits: list[tuple[list[_Entry], int, int]], run: range) -
     spans = [(hits[k][1], hits[k][2], {e.ticker for e in hits[k][0]}) for k in run]
     out = []
     for k, (start, end, mine) in zip(run, spans, strict=True):
-        if any(
-            s <= start and end <= e and (s, e) != (start, end) and not (owners & mine)
-            for s, e, owners in spans
-        ):
+        outer = [owners for s, e, owners in spans if s <= start and end <= e and (s, e) != (start, end)]
+        if not outer:
+            continue
+        if not any(owners & mine for owners in outer):
             out.append(k)
+            continue
+        # a name two companies share, inside the longer name of one of them ('Hewlett Packard' in
+        # 'Hewlett Packard Enterprise'): it is that one's
+        keep = set().union(*(owners & mine for owners in outer))
+        if keep != mine:
+            hits[k] = ([e for e in hits[k][0] if e.ticker in keep], start, end)
     return out
 
 
