@@ -3,10 +3,6 @@ next to them."""
 
 from __future__ import annotations
 
-import pytest
-
-from tests.rules.kit import tagged
-
 OBLIQUE = [
     (
         "sanctions",
@@ -45,13 +41,3 @@ TRAPS = [
     ("surveillance", "Camera maker's sales of indoor security cameras beat estimates"),
     ("surveillance", "Retailer lets shoppers pay by face at checkout in a new trial"),
 ]
-
-
-@pytest.mark.parametrize(("topic", "title"), OBLIQUE)
-def test_oblique_vocabulary_fires(matcher, topic, title) -> None:
-    assert topic in tagged(matcher, title)
-
-
-@pytest.mark.parametrize(("topic", "title"), TRAPS)
-def test_oblique_traps_do_not_fire(matcher, topic, title) -> None:
-    assert topic not in tagged(matcher, title)

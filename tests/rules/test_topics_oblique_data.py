@@ -6,8 +6,6 @@ protest. Each with the trap next to it."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.rules.kit import tagged
 
 OBLIQUE = [
@@ -50,16 +48,6 @@ TRAPS = [
     ),
     ("whistleblower", "Police fired tear gas at protesters in a walkout over unsafe conditions"),
 ]
-
-
-@pytest.mark.parametrize(("topic", "title"), OBLIQUE)
-def test_oblique_wording_fires(matcher, topic, title) -> None:
-    assert topic in tagged(matcher, title)
-
-
-@pytest.mark.parametrize(("topic", "title"), TRAPS)
-def test_trap_does_not_fire(matcher, topic, title) -> None:
-    assert topic not in tagged(matcher, title)
 
 
 def test_a_government_leak_about_a_company_is_not_an_insiders_leak(matcher) -> None:

@@ -9,11 +9,6 @@ trends, break times won in a contract, consented telematics."""
 
 from __future__ import annotations
 
-import pytest
-
-from rules.engine import Matcher
-from tests.rules.kit import tagged
-
 OBLIQUE = [
     ("sanctions", "Commerce adds chipmaker's Chinese customer to the Entity List"),
     ("sanctions", "China puts defence contractor on its unreliable entity list"),
@@ -76,13 +71,3 @@ TRAPS = [
     ("surveillance", "Insurers cut premiums for careful drivers who share driving data with consent"),
     ("surveillance", "Agency publishes records of phone complaints"),
 ]
-
-
-@pytest.mark.parametrize(("topic", "title"), OBLIQUE)
-def test_oblique_wording_fires(matcher: Matcher, topic: str, title: str) -> None:
-    assert topic in tagged(matcher, title)
-
-
-@pytest.mark.parametrize(("topic", "title"), TRAPS)
-def test_trap_does_not_fire(matcher: Matcher, topic: str, title: str) -> None:
-    assert topic not in tagged(matcher, title)

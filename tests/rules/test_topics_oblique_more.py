@@ -10,10 +10,8 @@ owner sharing a car brand's name)."""
 
 from __future__ import annotations
 
-import pytest
-
 from rules.engine import Matcher
-from tests.rules.kit import linked, tagged
+from tests.rules.kit import linked
 
 OBLIQUE = [
     ("whistleblower", "Insurer's shares halve after short seller cites former agents alleging fraud"),
@@ -57,16 +55,6 @@ TRAPS = [
     ("sanctions", "Family pays ransom to free hostage held in Syria"),
     ("surveillance", "Phone maker's facial analysis feature unlocks the phone in the dark"),
 ]
-
-
-@pytest.mark.parametrize(("topic", "title"), OBLIQUE)
-def test_oblique_wording_fires(matcher: Matcher, topic: str, title: str) -> None:
-    assert topic in tagged(matcher, title)
-
-
-@pytest.mark.parametrize(("topic", "title"), TRAPS)
-def test_trap_does_not_fire(matcher: Matcher, topic: str, title: str) -> None:
-    assert topic not in tagged(matcher, title)
 
 
 def test_a_delivery_fleet_confirms_the_company(matcher: Matcher) -> None:

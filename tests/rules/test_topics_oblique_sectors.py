@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from rules.engine import Matcher
-from tests.rules.kit import linked, tagged
+from tests.rules.kit import linked
 
 OBLIQUE = [
     ("whistleblower", "Ex-billing manager will receive $12 million of the hospital group's settlement"),
@@ -35,16 +35,6 @@ TRAPS = [
     ("surveillance", "Union says organizing drive at the warehouse is gaining ground"),
     ("sanctions", "Oil major pays for a stake in Rosneft's Arctic field"),
 ]
-
-
-@pytest.mark.parametrize(("topic", "title"), OBLIQUE)
-def test_oblique_wording_fires(matcher: Matcher, topic: str, title: str) -> None:
-    assert topic in tagged(matcher, title)
-
-
-@pytest.mark.parametrize(("topic", "title"), TRAPS)
-def test_trap_does_not_fire(matcher: Matcher, topic: str, title: str) -> None:
-    assert topic not in tagged(matcher, title)
 
 
 def test_a_foreign_exchange_symbol_is_not_the_american_ticker(portfolio: Matcher) -> None:

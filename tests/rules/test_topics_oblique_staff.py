@@ -11,7 +11,7 @@ import pytest
 from rules.directory import companies_for
 from rules.engine import Matcher
 from rules.models import WatchSpec
-from tests.rules.kit import linked, tagged
+from tests.rules.kit import linked
 
 OBLIQUE = [
     ("surveillance", "Unions sue the railroad over cameras pointed at locomotive crews"),
@@ -36,16 +36,6 @@ TRAPS = [
     ("whistleblower", "Engineer's ethics lecture draws a full house at the university"),
     ("sanctions", "Tourist's driving licence revoked after a crash in Cuba"),
 ]
-
-
-@pytest.mark.parametrize(("topic", "title"), OBLIQUE)
-def test_oblique_wording_fires(matcher: Matcher, topic: str, title: str) -> None:
-    assert topic in tagged(matcher, title)
-
-
-@pytest.mark.parametrize(("topic", "title"), TRAPS)
-def test_trap_does_not_fire(matcher: Matcher, topic: str, title: str) -> None:
-    assert topic not in tagged(matcher, title)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import pytest
 from rules.directory import companies_for
 from rules.engine import Matcher
 from rules.models import WatchSpec
-from tests.rules.kit import linked, tagged
+from tests.rules.kit import linked
 
 OBLIQUE = [
     ("surveillance", "State sues carmaker, saying it sold drivers' braking and speeding data to insurers"),
@@ -43,16 +43,6 @@ TRAPS = [
     ("surveillance", "Speaker maker adds voice recordings feature for musicians"),
     ("whistleblower", "Government files False Claims Act case itself against the hospital chain"),
 ]
-
-
-@pytest.mark.parametrize(("topic", "title"), OBLIQUE)
-def test_oblique_wording_fires(matcher: Matcher, topic: str, title: str) -> None:
-    assert topic in tagged(matcher, title)
-
-
-@pytest.mark.parametrize(("topic", "title"), TRAPS)
-def test_trap_does_not_fire(matcher: Matcher, topic: str, title: str) -> None:
-    assert topic not in tagged(matcher, title)
 
 
 @pytest.fixture(scope="module")
