@@ -17,7 +17,7 @@ from operator import itemgetter
 import ahocorasick
 
 from feeds.models import Article
-from rules.linking import CompanyIndex, LinkingWords, Mention, link_companies
+from rules.linking import CompanyIndex, LinkingWords, Mention, describes_a_company, link_companies
 from rules.models import STAGES, Company, Evidence, Match
 from rules.rulefile import Rule, Term, TopicSpec, load_stage_rules, load_topics
 from rules.severity import SeverityPolicy
@@ -487,7 +487,7 @@ class Matcher:
 
     def match_doc(self, doc: Doc) -> list[Match]:
         spans, names = self._scan(doc)
-        if _nobody_in_head(doc, names):
+        if _nobody_in_head(doc, names, self._words):
             return []
         return self._analyse(doc, spans, names, decide_only=True).matches
 
@@ -507,19 +507,20 @@ class Matcher:
         spans, names = self._collect(doc, hits)
         if not any(tid in self._topic_triggers for tid in spans):
             return []
-        if _nobody_in_head(doc, names):
+        if _nobody_in_head(doc, names, self._words):
             return []
         analysis = self._analyse(doc, spans, names, decide_only=True, risk_only=True)
         return [m for m in analysis.matches if m.topics]
 
 
-def _nobody_in_head(doc: Doc, names: list[tuple[str, int, int]]) -> bool:
-    """No name starts in the headline or lead and no symbol is written anywhere: no company can be
-    linked (a company named only in the body never is), so there is nothing to decide."""
+def _nobody_in_head(doc: Doc, names: list[tuple[str, int, int]], words: LinkingWords) -> bool:
+    """No name starts in the headline or lead, no symbol is written anywhere and the headline
+    describes no company ('Missile maker to pay...'): no company can be linked, so there is nothing
+    to decide."""
     if "$" in doc.text or ":" in doc.text:
         return False
     head_end = doc.spans["lead"][1]
-    return not any(start <= head_end for _, start, _ in names)
+    return not any(start <= head_end for _, start, _ in names) and not describes_a_company(doc, words)
 
 
 def _terms_of(compiled: _CompiledRule) -> set[int]:

@@ -129,6 +129,8 @@ class LinkingWords:
     passing_after_possessive: frozenset[str] = frozenset({"rival"})
     # common first names: before an ambiguous name at the start of a sentence too ("Peter Williams, ...")
     first_names: frozenset[str] = frozenset()
+    # words by which a headline speaks of a company without naming it ('maker', 'giant', 'lender')
+    describing: frozenset[str] = frozenset()
 
     @classmethod
     @cache
@@ -150,6 +152,7 @@ class LinkingWords:
             frozenset(tuple(normalise_term(p).split()) for p in data.get("acquiring", [])),
             frozenset(normalise_term(w) for w in data.get("passing_after_possessive", ["rival"])),
             frozenset(w.lower() for w in data.get("first_names", [])),
+            frozenset(normalise_term(w) for w in data.get("describing", [])),
         )
 
 
@@ -338,7 +341,9 @@ def link_companies(
     # A company named only in the body is never linked (see `salience`): when only the decision
     # matters, companies that the headline and lead never name are not looked at any further.
     head: set[str | None] | None = None
-    if decide_only:
+    title_end = doc.spans["title"][1]
+    described = not any(start <= title_end for _, start, _ in hits) and describes_a_company(doc, words)
+    if decide_only and not described:
         head_end = doc.spans["lead"][1]
         head = {e.ticker for entries, start, _ in hits if start <= head_end for e in entries}
         head.update(owner for owner, match in symbols if match.start() <= head_end)
@@ -444,6 +449,8 @@ def link_companies(
         else:
             rejected[ticker] = f"passing mention only (salience {score:.2f} < {SALIENCE_THRESHOLD:g})"
     _demote_offstage(linked, rejected, mentions)
+    if described and not linked:
+        _link_the_described(doc, mentions, linked, rejected, risk_sentences)
     _shared_names(index, linked, rejected, mentions, doc)
     _one_listing_per_issuer(index, linked, rejected)
     return mentions, linked, rejected
@@ -525,6 +532,41 @@ def _named_with_another_listing(
             foreign = match.group(0).split(":")[0].strip().upper() not in _US_EXCHANGES
             if (owner is None and foreign) or (owner is not None and owner not in index.listings(ticker)):
                 m.valid, m.reason = False, "named with another company's listing symbol"
+
+
+def describes_a_company(doc: Doc, words: LinkingWords) -> bool:
+    """Whether the headline speaks of a company by what it is ('Missile maker to pay...', 'Search
+    giant paid card network...', "Electric-car maker's former investigator says...")."""
+    a, b = doc.spans["title"]
+    return not words.describing.isdisjoint(doc.low[a:b].split())
+
+
+def _link_the_described(
+    doc: Doc,
+    mentions: dict[str, list[Mention]],
+    linked: dict[str, float],
+    rejected: dict[str, str],
+    risk_sentences: Collection[int],
+) -> None:
+    """A headline that describes a company without naming it is about the company the text below
+    names most (at least twice, not in passing), and in a sentence that carries the risk when it is
+    named only twice; a second company the text names as often is linked too."""
+    counts: dict[str, int] = {}
+    risky: set[str] = set()
+    for ticker, found in mentions.items():
+        named = [m for m in found if m.valid and m.field != "title" and m.reason != "passing"]
+        if len(named) >= 2:
+            counts[ticker] = len(named)
+            if any(doc.sentence_index(m.start) in risk_sentences for m in named):
+                risky.add(ticker)
+    counts = {t: n for t, n in counts.items() if n >= 3 or t in risky}
+    if not counts:
+        return
+    top = max(counts.values())
+    for ticker, n in sorted(counts.items(), key=lambda kv: -kv[1])[:2]:
+        if n * 2 >= top:
+            linked[ticker] = SALIENCE_THRESHOLD
+            rejected.pop(ticker, None)
 
 
 def _shared_names(
@@ -684,8 +726,10 @@ def _other_sense_here(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     if m.field == "title" and _sentence_case_title(doc) and _after_rare_opening_word(doc, m, words):
         return True
     previous = _PREVIOUS_WORD.search(doc.text, max(0, m.start - 40), m.start)
-    if previous is not None and _CAMEL_FIRST_NAME.fullmatch(previous.group(2)):
-        return True  # 'LaMelo Ball', 'DeAndre Jordan': a first name, in a headline too
+    if previous is not None and (
+        _CAMEL_FIRST_NAME.fullmatch(previous.group(2)) or previous.group(2).lower() in words.first_names
+    ):
+        return True  # 'LaMelo Ball', 'Serena Williams': a first name, in a headline too
     return (m.field != "title" or _sentence_case_title(doc)) and _after_first_name(doc.text, m.start, words)
 
 
@@ -739,7 +783,7 @@ def _after_first_name(text: str, start: int, words: LinkingWords) -> bool:
     return (bool(lead) and lead[-1].islower()) or word.lower() in words.first_names
 
 
-_PREVIOUS_WORD = re.compile(r"(\w*)[ ,]*\s([A-Z][a-z]+(?:[A-Z][a-z]+)?) $")
+_PREVIOUS_WORD = re.compile(r"(?:(\w*)[ ,]*\s|^)([A-Z][a-z]+(?:[A-Z][a-z]+)?) $")
 _CAMEL_FIRST_NAME = re.compile(r"(?:La|Le|De|Da|Di|Ja|Ke|Ty|Sha|Tre)[A-Z][a-z]+")
 
 
@@ -787,6 +831,9 @@ def _after_article(m: Mention, text: str) -> bool:
     return text[max(0, m.start - 4) : m.start].lower().endswith("the ")
 
 
+_PRODUCTS = frozenset({"gear", "equipment", "devices", "software", "systems", "products", "chips", "servers"})
+
+
 def _confirm_ambiguous(
     found: list[Mention],
     doc: Doc,
@@ -810,9 +857,12 @@ def _confirm_ambiguous(
         return
     confirmed = False
     for m in candidates:
-        after = _words_after(doc.low, m.end, 1)
+        after = _words_after(doc.low, m.end, 3)
         before = _words_before(doc.low, m.start, 1)
         if (after and after[0] in words.context_after) or (before and before[0] in words.context_before):
+            confirmed = True
+            break
+        if not _PRODUCTS.isdisjoint(after):  # 'Harris phone-tracking gear': the company's product
             confirmed = True
             break
         if named and _listed_with_names(m, doc.text, named):
