@@ -131,6 +131,10 @@ class LinkingWords:
     first_names: frozenset[str] = frozenset()
     # words by which a headline speaks of a company without naming it ('maker', 'giant', 'lender')
     describing: frozenset[str] = frozenset()
+    # after an ambiguous name, another organisation's name ('Cadence Bancorporation')
+    organisation_after: frozenset[str] = frozenset()
+    # ambiguous names that are adjectives ('Norwegian power supplier')
+    adjective_names: frozenset[str] = frozenset()
 
     @classmethod
     @cache
@@ -153,6 +157,8 @@ class LinkingWords:
             frozenset(normalise_term(w) for w in data.get("passing_after_possessive", ["rival"])),
             frozenset(w.lower() for w in data.get("first_names", [])),
             frozenset(normalise_term(w) for w in data.get("describing", [])),
+            frozenset(data.get("organisation_after", [])),
+            frozenset(w.lower() for w in data.get("adjective_names", [])),
         )
 
 
@@ -378,6 +384,9 @@ def link_companies(
                 m.valid, m.reason = False, "inside a collision phrase"
             elif words.term_after and _names_a_term(doc.low, end, words):
                 m.valid, m.reason = False, "part of a term named after it"
+            elif text_of[end : end + 1] == "-" and len(text.rsplit(None, 1)[-1]) <= 3 and " " in text:
+                m.valid, m.reason = False, "the start of a hyphenated word"  # 'Southern Co-op'
+
             mentions[entry.ticker].append(m)
     title_owners: set[str | None] = set()
     first_title_symbol = _first_title_symbol(symbols, title_end)
@@ -504,9 +513,7 @@ def _own_name(company: Company, phrase: str) -> bool:
     return any(normalise_term(n) == key for n in (company.name, *company.names, *company.ambiguous))
 
 
-_BEFORE_SYMBOL = re.compile(
-    r"(?:\s+(?:Group|Ltd\.?|Limited|plc|PLC|AG|SA|NV|SE|ASA|AB|Holdings|Inc\.?|Corp\.?|Co\.?))?\s*\("
-)
+_BEFORE_SYMBOL = re.compile(r"(?:'s)?(?:\s+[A-Z][\w&.'-]*){0,3}\s*\(")
 
 
 def _named_with_another_listing(
@@ -725,6 +732,19 @@ def _other_sense_here(m: Mention, doc: Doc, words: LinkingWords) -> bool:
         return True
     if m.field == "title" and _sentence_case_title(doc) and _after_rare_opening_word(doc, m, words):
         return True
+    following = _NEXT_WORD.match(doc.text, m.end)
+    if following is not None:
+        word = following.group(1)
+        if word in words.organisation_after:
+            return True  # 'Cadence Bancorporation', 'Constellation Software'
+        if (
+            m.text.lower() in words.adjective_names
+            and word.islower()
+            and word not in ("and", "or", "to", "is", "was", "has", "had", "will", "said", "says")
+            and word not in words.context_after
+            and normalise_term(word) not in words.context_after
+        ):
+            return True  # 'Norwegian power supplier'
     previous = _PREVIOUS_WORD.search(doc.text, max(0, m.start - 40), m.start)
     if previous is not None and (
         _CAMEL_FIRST_NAME.fullmatch(previous.group(2)) or previous.group(2).lower() in words.first_names
@@ -783,6 +803,7 @@ def _after_first_name(text: str, start: int, words: LinkingWords) -> bool:
     return (bool(lead) and lead[-1].islower()) or word.lower() in words.first_names
 
 
+_NEXT_WORD = re.compile(r" ([A-Za-z][\w&-]*)")
 _PREVIOUS_WORD = re.compile(r"(?:(\w*)[ ,]*\s|^)([A-Z][a-z]+(?:[A-Z][a-z]+)?) $")
 _CAMEL_FIRST_NAME = re.compile(r"(?:La|Le|De|Da|Di|Ja|Ke|Ty|Sha|Tre)[A-Z][a-z]+")
 
@@ -862,9 +883,12 @@ def _confirm_ambiguous(
         if (after and after[0] in words.context_after) or (before and before[0] in words.context_before):
             confirmed = True
             break
-        if not _PRODUCTS.isdisjoint(after):  # 'Harris phone-tracking gear': the company's product
-            confirmed = True
-            break
+        product = next((w for w in after if w in _PRODUCTS), None)
+        if product is not None:
+            reach = doc.low.find(f" {product}", m.end) + len(product) + 1
+            if doc.text[m.end : reach].islower():
+                confirmed = True  # 'Harris phone-tracking gear': the company's product
+                break
         if named and _listed_with_names(m, doc.text, named):
             confirmed = True
             break

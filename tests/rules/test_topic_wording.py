@@ -9,6 +9,7 @@ import pytest
 from rules.engine import Matcher
 from tests.rules import (
     test_topics_oblique,
+    test_topics_oblique_abroad,
     test_topics_oblique_data,
     test_topics_oblique_enforcement,
     test_topics_oblique_more,
@@ -26,6 +27,7 @@ MODULES = (
     test_topics_oblique_staff,
     test_topics_oblique_enforcement,
     test_topics_oblique_tracking,
+    test_topics_oblique_abroad,
 )
 WORDING = [(m.__name__.rsplit(".", 1)[-1], topic, title) for m in MODULES for topic, title in m.OBLIQUE]
 TRAPS = [(m.__name__.rsplit(".", 1)[-1], topic, title) for m in MODULES for topic, title in m.TRAPS]
