@@ -12,6 +12,14 @@ from rules.engine import Matcher
 from rules.models import WatchSpec
 from tests.rules.kit import linked, tagged
 
+OBLIQUE: list[tuple[str, str]] = []
+
+# a regulator's or compliance sense of a risk word
+TRAPS = [
+    ("sanctions", "Medicare imposes intermediate sanctions on the insurer, halting its enrolment"),
+    ("surveillance", "Broker fined for failing to surveil its accounts for suspicious activity"),
+]
+
 
 def matcher_for(*tickers: str) -> Matcher:
     return Matcher(companies_for([WatchSpec(t) for t in tickers]))
@@ -74,17 +82,6 @@ def test_a_generic_word_left_after_stripping_is_not_a_name() -> None:
 
 def test_a_term_matches_a_plural_possessive(matcher: Matcher) -> None:
     assert "surveillance" in tagged(matcher, "App maker mined users' movements and sold them to advertisers")
-
-
-@pytest.mark.parametrize(
-    ("topic", "title"),
-    [
-        ("sanctions", "Medicare imposes intermediate sanctions on the insurer, halting its enrolment"),
-        ("surveillance", "Broker fined for failing to surveil its accounts for suspicious activity"),
-    ],
-)
-def test_a_regulators_or_compliance_sense_is_not_the_topic(matcher: Matcher, topic: str, title: str) -> None:
-    assert topic not in tagged(matcher, title)
 
 
 def test_a_parent_of_the_same_name_is_another_company() -> None:

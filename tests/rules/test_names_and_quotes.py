@@ -13,6 +13,20 @@ from rules.engine import Matcher
 from rules.models import WatchSpec
 from tests.rules.kit import linked, tagged
 
+OBLIQUE = [
+    ("whistleblower", "Former phone maker contractor goes public, urges regulators to act on recordings"),
+    ("surveillance", "Ride-hailing firm used fake rider accounts to keep tabs on rival's drivers"),
+    ("surveillance", "Retailer's computer-vision cameras at checkouts flag shoppers who skip items"),
+    ("surveillance", "Messaging app's new map shows friends' exact locations, alarming parents"),
+]
+
+TRAPS = [
+    ("whistleblower", "Congress passed the act, which expands whistleblower awards for reporting"),
+    ("whistleblower", "Former executive's start-up goes public on Nasdaq"),
+    ("surveillance", "Investors keep tabs on inflation data before the Fed meeting"),
+    ("surveillance", "Camera maker's sales rise as shoppers snap up new models"),
+]
+
 
 @pytest.fixture(scope="module")
 def names() -> Matcher:
@@ -43,29 +57,3 @@ def test_a_quoted_list_name_is_found(names: Matcher) -> None:
     title = "China puts Lockheed Martin and Raytheon units on 'unreliable entity' list over Taiwan arms sales"
     assert "sanctions" in tagged(names, title)
     assert linked(names, title) == {"LMT", "RTX"}
-
-
-@pytest.mark.parametrize(
-    ("topic", "title"),
-    [
-        ("whistleblower", "Former phone maker contractor goes public, urges regulators to act on recordings"),
-        ("surveillance", "Ride-hailing firm used fake rider accounts to keep tabs on rival's drivers"),
-        ("surveillance", "Retailer's computer-vision cameras at checkouts flag shoppers who skip items"),
-        ("surveillance", "Messaging app's new map shows friends' exact locations, alarming parents"),
-    ],
-)
-def test_oblique_wording_fires(matcher: Matcher, topic: str, title: str) -> None:
-    assert topic in tagged(matcher, title)
-
-
-@pytest.mark.parametrize(
-    ("topic", "title"),
-    [
-        ("whistleblower", "Congress passed the act, which expands whistleblower awards for reporting"),
-        ("whistleblower", "Former executive's start-up goes public on Nasdaq"),
-        ("surveillance", "Investors keep tabs on inflation data before the Fed meeting"),
-        ("surveillance", "Camera maker's sales rise as shoppers snap up new models"),
-    ],
-)
-def test_trap_does_not_fire(matcher: Matcher, topic: str, title: str) -> None:
-    assert topic not in tagged(matcher, title)

@@ -8,6 +8,8 @@ import pytest
 
 from rules.engine import Matcher
 from tests.rules import (
+    test_linking_people_and_lists,
+    test_names_and_quotes,
     test_topics_oblique,
     test_topics_oblique_abroad,
     test_topics_oblique_data,
@@ -28,6 +30,8 @@ MODULES = (
     test_topics_oblique_enforcement,
     test_topics_oblique_tracking,
     test_topics_oblique_abroad,
+    test_names_and_quotes,
+    test_linking_people_and_lists,
 )
 WORDING = [(m.__name__.rsplit(".", 1)[-1], topic, title) for m in MODULES for topic, title in m.OBLIQUE]
 TRAPS = [(m.__name__.rsplit(".", 1)[-1], topic, title) for m in MODULES for topic, title in m.TRAPS]
