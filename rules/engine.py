@@ -9,6 +9,7 @@ same analysis with everything that was considered and rejected, for people debug
 from __future__ import annotations
 
 import bisect
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -130,6 +131,8 @@ class Matcher:
         self.stage_rules = list(stage_rules if stage_rules is not None else load_stage_rules())
         self.severity = severity or SeverityPolicy.default()
         self._words = LinkingWords.default()
+        background = sorted(self._words.background, key=len, reverse=True)
+        self._background_words = re.compile(r"\b(?:" + "|".join(map(re.escape, background)) + r")\b")
         self.companies = CompanyIndex(companies, self._words)
         self._topic_of = {t.id: t for t in self.topics}
         self._term_id: dict[Term, int] = {}
@@ -282,6 +285,13 @@ class Matcher:
 
     # -- rules ------------------------------------------------------------------------------------
 
+    def _background(self, doc: Doc, pos: int) -> bool:
+        """Whether the body sentence at `pos` tells the story's background ('The action follows a U.S.
+        decision to add NSO to the Entity List', 'sanctions imposed in 2017 already restrict PDVSA'): a
+        risk told only there is not the story's own."""
+        lo, hi = doc.sentence_bounds(pos)
+        return self._background_words.search(doc.low, lo, hi) is not None
+
     def _eval_rule(
         self,
         compiled: _CompiledRule,
@@ -404,7 +414,7 @@ class Matcher:
                 continue
             best: dict[str, float] = {}
             for rh in rule_hits:
-                if rh.cancelled_by is None:
+                if rh.cancelled_by is None and not (rh.field == "body" and self._background(doc, rh.start)):
                     best[rh.rule.id] = rh.rule.weight
             topics.append(TopicResult(spec, sum(best.values()), rule_hits))
         tagged = [t for t in topics if t.tagged]

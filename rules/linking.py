@@ -135,6 +135,8 @@ class LinkingWords:
     organisation_after: frozenset[str] = frozenset()
     # ambiguous names that are adjectives ('Norwegian power supplier')
     adjective_names: frozenset[str] = frozenset()
+    # words marking a body sentence as the story's background ('The action follows ...')
+    background: tuple[str, ...] = ()
 
     @classmethod
     @cache
@@ -159,6 +161,7 @@ class LinkingWords:
             frozenset(normalise_term(w) for w in data.get("describing", [])),
             frozenset(data.get("organisation_after", [])),
             frozenset(w.lower() for w in data.get("adjective_names", [])),
+            tuple(normalise_term(w) for w in data.get("background", [])),
         )
 
 

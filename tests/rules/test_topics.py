@@ -114,3 +114,20 @@ def test_stage_words_count_outside_the_sentences_where_a_topic_fired(matcher, la
         later,
     )
     assert m.topics == ("sanctions",) and m.stage == stage
+
+
+@pytest.mark.parametrize(
+    "background",
+    [
+        "The action follows a U.S. decision last month to add NSO Group to the Entity List.",
+        "U.S. sanctions imposed in 2017 already restrict the state oil company's financing.",
+        "In a separate case, a U.S. court fined a rival for breaching sanctions on Iran.",
+    ],
+)
+def test_a_risk_told_only_in_the_background_does_not_tag_the_story(matcher, background: str) -> None:
+    title = "Meta removes accounts of seven hacking-for-hire firms"
+    assert "sanctions" not in tagged(matcher, title, f"The company said on Thursday it acted. {background}")
+    # the same risk told as the story's own still tags it
+    own = background.replace("follows a", "is a").replace("already ", "")
+    own = own.replace("In a separate case, a", "A")
+    assert "sanctions" in tagged(matcher, title, f"The company said on Thursday it acted. {own}")
