@@ -461,6 +461,8 @@ def link_companies(
         else:
             rejected[ticker] = f"passing mention only (salience {score:.2f} < {SALIENCE_THRESHOLD:g})"
     _demote_offstage(linked, rejected, mentions)
+    if linked and risk_sentences:
+        _link_co_named(doc, mentions, linked, rejected, risk_sentences)
     if described and not linked:
         _link_the_described(doc, mentions, linked, rejected, risk_sentences)
     _shared_names(index, linked, rejected, mentions, doc)
@@ -693,6 +695,43 @@ def _demote_offstage(
             )
 
 
+_JOINT = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s+or\s+)")
+
+
+def _link_co_named(
+    doc: Doc,
+    mentions: dict[str, list[Mention]],
+    linked: dict[str, float],
+    rejected: dict[str, str],
+    risk_sentences: Collection[int],
+) -> None:
+    """'officials were seeking records from Apple and Google': in the lead's sentence that carries the
+    risk, a company joined by 'and' or a comma to the company the headline names shares its role (both
+    were asked, sued, fined), unless its mention there is a passing one ('rivals Apple and Google')."""
+    in_title = [t for t in linked if any(m.valid and m.field == "title" for m in mentions[t])]
+    if not in_title:
+        return
+    partners = [
+        m for t in in_title for m in mentions[t] if m.valid and m.field == "lead" and m.reason != "passing"
+    ]
+    if not partners:
+        return
+    text = doc.text
+    for ticker in [t for t in rejected if t in mentions]:
+        for m in mentions[ticker]:
+            if not m.valid or m.field != "lead" or m.kind == "symbol" or m.reason == "passing":
+                continue
+            if doc.sentence_index(m.start) not in risk_sentences:
+                continue
+            if any(
+                _JOINT.fullmatch(text[p.end : m.start]) or _JOINT.fullmatch(text[m.end : p.start])
+                for p in partners
+            ):
+                linked[ticker] = max(m.weight, SALIENCE_THRESHOLD)
+                del rejected[ticker]
+                break
+
+
 def _drop_nested(found: list[Mention]) -> None:
     """'Amazon Web Services' also contains 'Amazon': keep only the longest mention at a place.
 
@@ -904,8 +943,18 @@ def _possessive_passing(after: list[str], words: LinkingWords) -> bool:
     return len(after) >= 2 and after[0] == "s" and after[1] in words.passing_after_possessive
 
 
+# right after a company's name: the story says it is not the accused ('Nvidia, which makes the chips,
+# was not accused of wrongdoing', 'Apple is not a party to the suit')
+_CLEARED = re.compile(
+    r"(?:\s*,[^,.]{0,80},)?\s+(?:was|is|were|are|has|have|had)\s+(?:not|never)\s+(?:been\s+)?"
+    r"(?:accused|charged|named in|implicated|alleged|a party|a target|a defendant|sued)\b"
+)
+
+
 def _passing(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     low = doc.low
+    if _CLEARED.match(doc.text, m.end):
+        return True
     after = low[m.end : m.end + 60].split(None, 2)
     if after and (after[0] in words.passing_after or _possessive_passing(after, words)):
         return True

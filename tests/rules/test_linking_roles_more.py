@@ -13,6 +13,7 @@ from rules.engine import Matcher
 from rules.models import WatchSpec
 
 TICKERS = ("BALL", "CVX", "BA", "LMT", "LHX", "META", "HD", "GOOGL", "DIS", "AAPL", "DAL", "UAL", "FOXA")
+TICKERS += ("INTC", "NVDA", "AMD")
 TICKERS += ("PLTR", "HOOD", "APP", "CMCSA", "MCHP", "TXN", "ADI", "TPR", "NFLX", "MSFT", "NOC", "XOM", "COP")
 
 
@@ -118,3 +119,21 @@ def test_a_company_listed_among_the_targets_of_a_risk_action_is_a_subject(matche
     title = "Lockheed Martin probed over export-control breaches as rivals including Northrop Grumman watch"
     assert linked(matcher, title) == {"LMT"}
     assert linked(matcher, "Defense stocks rise, including Northrop Grumman and others") == set()
+
+
+def test_the_supplier_of_a_designated_buyer_or_a_company_not_accused_is_named_in_passing(matcher) -> None:
+    title = "U.S. adds server maker's units to the Entity List over military supercomputing"
+    lead = "The server maker, one of the biggest buyers of Intel and Nvidia processors, was added."
+    assert linked(matcher, title, lead) == set()
+    lead = "Nvidia, which made the processors, was not accused of wrongdoing."
+    assert linked(matcher, "Chips found in drones shot down over Kyiv", lead) == set()
+    assert linked(matcher, "Nvidia accused of shipping processors to a listed buyer") == {"NVDA"}
+
+
+def test_a_company_joined_to_the_headlines_company_in_the_risk_sentence_shares_its_role(matcher) -> None:
+    title = "Apple says governments sought users' push-notification records"
+    lead = "A senator wrote that governments sought users' push-notification records from Apple and Google."
+    assert linked(matcher, title, lead) == {"AAPL", "GOOGL"}
+    # joined in a sentence that carries no risk, it stays out
+    lead = "Governments sought users' push-notification records. Apple and Google publish yearly reports."
+    assert linked(matcher, title, lead) == {"AAPL"}

@@ -32,6 +32,8 @@ OBLIQUE = [
     ("surveillance", "Filings tie hacker-for-hire case to campaign against oil major's climate critics"),
     ("surveillance", "Regulator fines retailer over processing of personal data for advertising"),
     ("whistleblower", "Court lets an auditor's False Claims Act lawsuit against the phone company proceed"),
+    ("surveillance", "Army bars the carmaker's vehicles from its bases, fearing they could be used to spy"),
+    ("surveillance", "Privacy regulators question the social network over smart glasses that record video"),
 ]
 
 TRAPS = [
@@ -42,6 +44,7 @@ TRAPS = [
     ("surveillance", "Hackers hit the oil major's systems in a ransomware attack"),
     ("surveillance", "Speaker maker adds voice recordings feature for musicians"),
     ("whistleblower", "Government files False Claims Act case itself against the hospital chain"),
+    ("surveillance", "Smart glasses sales triple as the social network cuts prices"),
 ]
 
 
