@@ -21,6 +21,12 @@ _LEGAL_FORMS = re.compile(
 _DESCRIPTIVE = re.compile(
     r"[,\s]+(group|holdings?|holding|platforms|technologies|systems|global|enterprise)$", re.I
 )
+# Words of a line of business stripped from the directory's own names only when what is left is a
+# name no other word is spelled like ('Huntington Ingalls Industries' -> 'Huntington Ingalls', 'Alnylam
+# Pharmaceuticals' -> 'Alnylam'; not 'Powell Industries' -> 'Powell' or 'PTC Therapeutics' -> 'PTC').
+_LINE_OF_BUSINESS = re.compile(
+    r"[,\s]+(industries|worldwide|pharmaceuticals|communications|therapeutics|entertainment)$", re.I
+)
 # what is left of a name after its descriptive word goes, when it names no company on its own
 _GENERIC_WORDS = frozenset(
     {
@@ -116,6 +122,16 @@ def short_names(name: str, descriptive: bool = False) -> list[str]:
             break  # 'Partners Group' is not 'Partners'
         out.append(stripped)
         current = stripped
+    if descriptive:
+        rest = _LINE_OF_BUSINESS.sub("", current).strip(" ,")
+        words = rest.split()
+        rare = (
+            word_zipf(words[-1]) < 3.0
+            if len(words) > 1
+            else bool(words) and not is_ordinary_word(rest) and word_zipf(rest) < 2.5
+        )
+        if rest != current and len(rest) > 3 and rare:
+            out.append(rest)
     return list(dict.fromkeys(n for n in out if n))
 
 

@@ -15,6 +15,7 @@ from tests.rules import (
     test_topics_oblique_data,
     test_topics_oblique_enforcement,
     test_topics_oblique_more,
+    test_topics_oblique_policy,
     test_topics_oblique_sectors,
     test_topics_oblique_staff,
     test_topics_oblique_tracking,
@@ -32,6 +33,7 @@ MODULES = (
     test_topics_oblique_abroad,
     test_names_and_quotes,
     test_linking_people_and_lists,
+    test_topics_oblique_policy,
 )
 WORDING = [(m.__name__.rsplit(".", 1)[-1], topic, title) for m in MODULES for topic, title in m.OBLIQUE]
 TRAPS = [(m.__name__.rsplit(".", 1)[-1], topic, title) for m in MODULES for topic, title in m.TRAPS]
