@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rules.directory import CompanyDirectory, companies_for, is_ordinary_word
+from rules.directory import CompanyDirectory, companies_for, is_ordinary_word, short_names
 from rules.engine import Matcher
 from rules.models import WatchSpec
 
@@ -32,6 +32,10 @@ WATCHED = [
     "LHX",
     "SIEGY",
     "DOW",
+    "BAX",
+    "CAT",
+    "HII",
+    "VRTX",
 ]
 
 
@@ -60,6 +64,14 @@ def linked(matcher: Matcher, title: str, lead: str = "") -> set[str]:
         ("STX", "Seagate Technology raises its outlook on data centre demand"),
         ("SMCI", "Super Micro delays its annual report again"),
         ("SO", "Southern Co. said its Georgia nuclear plant would cost more"),
+        # staff, trades and what a company does, in headline words
+        ("F", "Ford quality engineer says he was demoted for warning about transmission defects"),
+        ("BAX", "Baxter discloses possible export-rule breaches in sales to Iran"),
+        ("CAT", "Caterpillar dealer network kept servicing Russian mines"),
+        ("CAT", "Caterpillar union members turn down contract"),
+        # a name left when a line-of-business word goes: a rare one names the company
+        ("HII", "Huntington Ingalls wins a $2 billion Navy contract"),
+        ("VRTX", "Vertex said its pain drug met the main goal of a trial"),
     ],
 )
 def test_common_names_link(matcher, ticker, title) -> None:
@@ -86,6 +98,14 @@ def test_common_names_link(matcher, ticker, title) -> None:
 )
 def test_other_senses_do_not_link(matcher, title) -> None:
     assert not linked(matcher, title) & {"SO", "EG", "GLW", "F", "CARR", "PSKY", "LHX", "GM", "NWSA", "SIEGY"}
+
+
+def test_a_line_of_business_word_goes_only_when_a_rare_name_is_left() -> None:
+    assert "Huntington Ingalls" in short_names("Huntington Ingalls Industries", descriptive=True)
+    assert "Alnylam" in short_names("Alnylam Pharmaceuticals", descriptive=True)
+    assert "Powell" not in short_names("Powell Industries", descriptive=True)
+    assert "PTC" not in short_names("PTC Therapeutics", descriptive=True)
+    assert "Alnylam" not in short_names("Alnylam Pharmaceuticals")  # only the directory's own names
 
 
 def test_derived_ordinary_word_names_are_ambiguous() -> None:
