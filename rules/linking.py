@@ -137,6 +137,9 @@ class LinkingWords:
     adjective_names: frozenset[str] = frozenset()
     # words marking a body sentence as the story's background ('The action follows ...')
     background: tuple[str, ...] = ()
+    # platform products, and the words after one that make it the setting of someone else's story
+    platform_products: frozenset[str] = frozenset()
+    platform_setting: frozenset[tuple[str, ...]] = frozenset()
 
     @classmethod
     @cache
@@ -162,6 +165,8 @@ class LinkingWords:
             frozenset(data.get("organisation_after", [])),
             frozenset(w.lower() for w in data.get("adjective_names", [])),
             tuple(normalise_term(w) for w in data.get("background", [])),
+            frozenset(data.get("platform_products", [])),
+            frozenset(tuple(normalise_term(w).split()) for w in data.get("platform_setting", [])),
         )
 
 
@@ -939,6 +944,16 @@ def _confirm_ambiguous(
             m.valid, m.reason = False, _UNCONFIRMED
 
 
+def _platform_as_setting(m: Mention, doc: Doc, words: LinkingWords) -> bool:
+    """'Android users' web browsing', 'Chrome zero-day attacks', 'Pegatron's Indian iPhone plant',
+    'Timchenko's iPhone': the product is where someone else's story happens."""
+    after = tuple(doc.low[m.end : m.end + 40].split()[:2])
+    if after[:1] in words.platform_setting or after in words.platform_setting:
+        return True
+    before = doc.text[max(0, m.start - 40) : m.start]
+    return bool(re.search(r"[A-Za-z]['’]s\s+(?:[A-Z][a-z]+\s+)?$", before))
+
+
 def _possessive_passing(after: list[str], words: LinkingWords) -> bool:
     return len(after) >= 2 and after[0] == "s" and after[1] in words.passing_after_possessive
 
@@ -954,6 +969,8 @@ _CLEARED = re.compile(
 def _passing(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     low = doc.low
     if _CLEARED.match(doc.text, m.end):
+        return True
+    if m.text in words.platform_products and _platform_as_setting(m, doc, words):
         return True
     after = low[m.end : m.end + 60].split(None, 2)
     if after and (after[0] in words.passing_after or _possessive_passing(after, words)):
@@ -1174,7 +1191,7 @@ def salience(
         stop_at = None
     score = 0.0
     body = 0
-    title_seen = False
+    title_best = 0.0  # the headline counts once, at its best mention
     previous: Mention | None = None
     sentence_best = 0.0
     for m in valid:
@@ -1185,8 +1202,7 @@ def salience(
             score += m.weight
             continue
         if m.field == "title":
-            weight = 0.0 if title_seen else title_weight
-            title_seen = True
+            weight = title_weight
         elif m.field == "lead":
             weight = _LEAD_SUBJECT if _is_lead_subject(m, doc) else _LEAD
         else:
@@ -1202,6 +1218,9 @@ def salience(
             m.reason = "passing"
         elif weight and risk_sentences and doc.sentence_index(m.start) in risk_sentences:
             weight += _RISK_SENTENCE_BONUS
+        if m.field == "title":
+            # a later mention counts for what it adds ('Android phones get a dashboard, Google says')
+            weight, title_best = max(0.0, weight - title_best), max(title_best, weight)
         if (
             previous is not None
             and m.field == previous.field

@@ -137,3 +137,14 @@ def test_a_company_joined_to_the_headlines_company_in_the_risk_sentence_shares_i
     # joined in a sentence that carries no risk, it stays out
     lead = "Governments sought users' push-notification records. Apple and Google publish yearly reports."
     assert linked(matcher, title, lead) == {"AAPL"}
+
+
+def test_a_platform_product_as_the_setting_of_another_story_is_named_in_passing(matcher) -> None:
+    assert linked(matcher, "Spyware maker's tool hacked a journalist's iPhone while she was abroad") == set()
+    assert (
+        linked(matcher, "Security firm links Chrome zero-day attacks to an Italian spyware vendor") == set()
+    )
+    assert linked(matcher, "Contract manufacturer takes control of a rival's Indian iPhone plant") == set()
+    # the maker named too, or the product as the story's subject
+    assert linked(matcher, "Android phones will get a privacy dashboard, Google says") == {"GOOGL"}
+    assert linked(matcher, "iPhone sales slump in China") == {"AAPL"}

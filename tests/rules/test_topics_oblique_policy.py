@@ -49,6 +49,14 @@ OBLIQUE = [
     ("surveillance", "Social network scanned private Messenger conversations and flagged them to police"),
     ("surveillance", "Laptops shipped with an audio driver that logged every keystroke, researchers find"),
     ("surveillance", "Satellite trackers hidden in cars used to follow partners, abuse groups say"),
+    ("surveillance", "Social network gave police a mother's private messages in an abortion case"),
+    ("surveillance", "Search company will delete location history entries for visits to abortion clinics"),
+    ("surveillance", "Retailer's app scores delivery drivers on braking, phone use and routes"),
+    ("surveillance", "Chipmaker tests software that reads students' emotions during online lessons"),
+    (
+        "surveillance",
+        "Software maker sues over orders that bar it from telling customers their data was sought",
+    ),
 ]
 
 TRAPS = [
@@ -74,4 +82,11 @@ TRAPS = [
         "Messaging app delays its update after confusion that it would let the parent read private messages",
     ),
     ("surveillance", "Retailer opens new store locations and tracks sales at each"),
+    ("surveillance", "Radio maker raises outlook as video security and surveillance camera sales climb"),
+    (
+        "whistleblower",
+        "Studio settles pay discrimination suit by current and former employees who said they were underpaid",
+    ),
+    ("whistleblower", "Former officials warned the data hub could be misused, former IRS lawyers said"),
+    ("sanctions", "Crypto exchange blocks 25,000 addresses found on sanctions lists"),
 ]
