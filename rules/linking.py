@@ -899,6 +899,7 @@ def _after_article(m: Mention, text: str) -> bool:
     return text[max(0, m.start - 4) : m.start].lower().endswith("the ")
 
 
+_AFTER_JOINT_NAME = re.compile(r"\s+and\s+(?:[A-Z][\w&.'-]*\s+){1,4}([a-z]+)\b")
 _PRODUCTS = frozenset({"gear", "equipment", "devices", "software", "systems", "products", "chips", "servers"})
 
 
@@ -930,6 +931,10 @@ def _confirm_ambiguous(
         if (after and after[0] in words.context_after) or (before and before[0] in words.context_before):
             confirmed = True
             break
+        joint = _AFTER_JOINT_NAME.match(doc.text, m.end) if after[:1] == ["and"] else None
+        if joint and joint.group(1).lower() in words.context_after:
+            confirmed = True  # 'Intel and Classroom Technologies test software': the verb of both
+            break
         product = next((w for w in after if w in _PRODUCTS), None)
         if product is not None:
             reach = doc.low.find(f" {product}", m.end) + len(product) + 1
@@ -951,7 +956,8 @@ def _platform_as_setting(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     if after[:1] in words.platform_setting or after in words.platform_setting:
         return True
     before = doc.text[max(0, m.start - 40) : m.start]
-    return bool(re.search(r"[A-Za-z]['’]s\s+(?:[A-Z][a-z]+\s+)?$", before))
+    # 'apps on Android', 'malware for Windows', someone else's device ('Timchenko's iPhone')
+    return bool(re.search(r"(?:\b(?:on|for)|[A-Za-z]['’]s(?:\s+[A-Z][a-z]+)?)\s+$", before))
 
 
 def _possessive_passing(after: list[str], words: LinkingWords) -> bool:

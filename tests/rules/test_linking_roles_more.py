@@ -145,6 +145,8 @@ def test_a_platform_product_as_the_setting_of_another_story_is_named_in_passing(
         linked(matcher, "Security firm links Chrome zero-day attacks to an Italian spyware vendor") == set()
     )
     assert linked(matcher, "Contract manufacturer takes control of a rival's Indian iPhone plant") == set()
+    assert linked(matcher, "Two apps on Android passed browsing identifiers to their makers") == set()
+    assert linked(matcher, "Retailer monitored drivers' private Facebook groups, documents show") == set()
     # the maker named too, or the product as the story's subject
     assert linked(matcher, "Android phones will get a privacy dashboard, Google says") == {"GOOGL"}
     assert linked(matcher, "iPhone sales slump in China") == {"AAPL"}

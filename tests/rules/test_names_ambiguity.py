@@ -36,6 +36,7 @@ WATCHED = [
     "CAT",
     "HII",
     "VRTX",
+    "INTC",
 ]
 
 
@@ -69,6 +70,7 @@ def linked(matcher: Matcher, title: str, lead: str = "") -> set[str]:
         ("BAX", "Baxter discloses possible export-rule breaches in sales to Iran"),
         ("CAT", "Caterpillar dealer network kept servicing Russian mines"),
         ("CAT", "Caterpillar union members turn down contract"),
+        ("INTC", "Intel and Classroom Technologies test software for classrooms"),
         # a name left when a line-of-business word goes: a rare one names the company
         ("HII", "Huntington Ingalls wins a $2 billion Navy contract"),
         ("VRTX", "Vertex said its pain drug met the main goal of a trial"),

@@ -89,4 +89,5 @@ TRAPS = [
     ),
     ("whistleblower", "Former officials warned the data hub could be misused, former IRS lawyers said"),
     ("sanctions", "Crypto exchange blocks 25,000 addresses found on sanctions lists"),
+    ("sanctions", "The exchange said it screens customers against sanctions lists"),
 ]
