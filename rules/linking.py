@@ -932,7 +932,7 @@ def _confirm_ambiguous(
             confirmed = True
             break
         joint = _AFTER_JOINT_NAME.match(doc.text, m.end) if after[:1] == ["and"] else None
-        if joint and joint.group(1).lower() in words.context_after:
+        if joint and joint.group(1).lower() in words.context_after and not _after_article(m, doc.text):
             confirmed = True  # 'Intel and Classroom Technologies test software': the verb of both
             break
         product = next((w for w in after if w in _PRODUCTS), None)
