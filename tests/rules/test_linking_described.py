@@ -20,7 +20,7 @@ def linked(matcher: Matcher, title: str, lead: str = "", body: str = "") -> set[
 @pytest.fixture(scope="module")
 def described() -> Matcher:
     return Matcher(
-        companies_for([WatchSpec(t) for t in ("RTX", "LMT", "AMZN", "LHX", "WMB", "META", "TSLA")])
+        companies_for([WatchSpec(t) for t in ("RTX", "LMT", "AMZN", "LHX", "WMB", "META", "TSLA", "NWSA")])
     )
 
 
@@ -57,3 +57,10 @@ def test_a_known_first_name_makes_a_person_in_any_headline(described: Matcher) -
 
 def test_the_app_staff_used_is_named_in_passing(described: Matcher) -> None:
     assert linked(described, "Wall Street banks fined as staff used WhatsApp to talk business") == set()
+
+
+def test_a_publisher_described_in_the_headline_is_the_company_named_below(described: Matcher) -> None:
+    title = "Actor settles claim against Sun publisher over phone hacking and private investigators"
+    lead = "The actor settled his lawsuit against News Group Newspapers, the publisher of The Sun."
+    body = "News Group, a unit of News Corp, said it made no admission. News Group Newspapers denied it."
+    assert linked(described, title, lead, body) == {"NWSA"}

@@ -55,6 +55,10 @@ OBLIQUE = [
     ("surveillance", "Chipmaker tests software that reads students' emotions during online lessons"),
     (
         "surveillance",
+        "Chat app will set staff location from office Wi-Fi, a feature that lets employers check who is in",
+    ),
+    (
+        "surveillance",
         "Software maker sues over orders that bar it from telling customers their data was sought",
     ),
 ]
