@@ -37,6 +37,11 @@ WATCHED = [
     "HII",
     "VRTX",
     "INTC",
+    "TFC",
+    "KEY",
+    "RJF",
+    "HLT",
+    "PEP",
 ]
 
 
@@ -71,6 +76,14 @@ def linked(matcher: Matcher, title: str, lead: str = "") -> set[str]:
         ("CAT", "Caterpillar dealer network kept servicing Russian mines"),
         ("CAT", "Caterpillar union members turn down contract"),
         ("INTC", "Intel and Classroom Technologies test software for classrooms"),
+        # the names people write for banks and brands, and more of what companies do
+        ("TFC", "Truist fined by regulators over lapses in anti-money-laundering checks"),
+        ("KEY", "KeyBank remote workers say webcams snapped photos every ten minutes"),
+        ("RJF", "Raymond James fined for supervision failings in advisory accounts"),
+        ("HLT", "Hilton hotel cleaners strike in Chicago"),
+        ("CAT", "Caterpillar sees steel tariffs adding $500 million in costs"),
+        ("VRTX", "Vertex ex-scientist says lab data were selectively reported"),
+        ("PEP", "Brussels consumer body challenges PepsiCo's recycled-bottle claims"),
         # a name left when a line-of-business word goes: a rare one names the company
         ("HII", "Huntington Ingalls wins a $2 billion Navy contract"),
         ("VRTX", "Vertex said its pain drug met the main goal of a trial"),
