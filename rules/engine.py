@@ -91,6 +91,7 @@ class _CompiledRule:
     groups: tuple[frozenset[int], ...]  # term ids
     none: frozenset[int]
     none_article: frozenset[int]
+    start: frozenset[int]  # the terms whose occurrence makes the rule worth looking at
 
 
 Spans = dict[int, list[tuple[int, int]]]
@@ -138,19 +139,17 @@ class Matcher:
         self._term_id: dict[Term, int] = {}
         rules = [r for t in self.topics for r in t.rules] + self.stage_rules
         self._first_stage_rule = len(rules) - len(self.stage_rules)
-        self._rules = [
-            _CompiledRule(
-                r,
-                tuple(frozenset(self._tid(t) for t in g) for g in r.groups),
-                frozenset(self._tid(t) for t in r.none),
-                frozenset(self._tid(t) for t in r.none_article),
+        self._rules = []
+        for r in rules:
+            groups = tuple(frozenset(self._tid(t) for t in g) for g in r.groups)
+            none, none_article = (
+                frozenset(self._tid(t) for t in terms) for terms in (r.none, r.none_article)
             )
-            for r in rules
-        ]
-        # rules are evaluated only when a term of their first group occurs
+            self._rules.append(_CompiledRule(r, groups, none, none_article, groups[r.start]))
+        # rules are evaluated only when a term of their starting group occurs
         self._rules_by_term: dict[int, list[int]] = defaultdict(list)
         for idx, compiled in enumerate(self._rules):
-            for tid in compiled.groups[0]:
+            for tid in compiled.start:
                 self._rules_by_term[tid].append(idx)
         # Two automatons. The primary one holds company names, the terms that can start a topic rule,
         # the article-wide cancelling terms and the stage and denial words; it runs on every article.
@@ -158,7 +157,7 @@ class Matcher:
         # cancelling terms), which only matter in a sentence where a rule started, so it runs on those
         # sentences alone.
         topic_rules = self._rules[: self._first_stage_rule]
-        self._topic_triggers = frozenset(tid for c in topic_rules for tid in c.groups[0])
+        self._topic_triggers = frozenset(tid for c in topic_rules for tid in c.start)
         topic_terms = {tid for c in topic_rules for tid in _terms_of(c)}
         stage_terms = {tid for c in self._rules[self._first_stage_rule :] for tid in _terms_of(c)}
         primary = set(self._topic_triggers) | {tid for c in topic_rules for tid in c.none_article}

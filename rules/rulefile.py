@@ -13,6 +13,7 @@ A rule file is TOML, one per topic (rules/topics/*.toml):
     all = [["russia", "iran"], ["sold", "supplied"]]   # ... or one term of each group ...
     within = 8                          # ... within 8 words of each other (always in one sentence)
     ordered = true                      # ... and in the order the groups are listed (default false)
+    start = 2                           # the group looked for first (default 0, the first group)
     none = ["ncaa", "uefa"]             # cancelled when one of these is in the same sentence
     none_article = ["trade surveillance"]   # cancelled when one of these is anywhere in the article
     scope = ["title", "lead", "body"]   # where the rule looks (default: everywhere)
@@ -21,8 +22,10 @@ A rule file is TOML, one per topic (rules/topics/*.toml):
 Terms are case-insensitive words; punctuation counts as spaces ('whistle-blower' is 'whistle blower');
 one word of a term may end in `*` to match any ending ('violat*' matches violated, violation).
 
-A rule is looked at only when a term of its first `all` group (or of `any`) occurs in the article, so
-put the rarest group first: the matcher then skips the rule in articles that cannot match it.
+A rule is looked at only when a term of its starting `all` group (the first, or the one `start` names;
+or of `any`) occurs in the article, so start from the rarest group: the matcher then skips the rule in
+articles that cannot match it. `start` lets an ordered rule whose first group is common words ('staff',
+'shared') start from a rarer one.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ _RULE_KEYS = {
     "all",
     "within",
     "ordered",
+    "start",
     "none",
     "none_article",
     "scope",
@@ -106,6 +110,7 @@ class Rule:
     weight: float
     line: int
     path: str
+    start: int = 0  # the index of the group whose terms make the matcher look at the rule
 
     @cached_property
     def qualified_id(self) -> str:
@@ -204,6 +209,11 @@ def parse_rules(text: str, path: str, default_cls: str | None, *, stage_file: bo
         ordered = raw.get("ordered", False)
         if not isinstance(ordered, bool):
             raise RuleFileError(path, at("ordered"), f"rule {rid!r}: ordered must be true or false")
+        start = raw.get("start", 0)
+        if not isinstance(start, int) or isinstance(start, bool) or not 0 <= start < max(1, len(groups)):
+            raise RuleFileError(
+                path, at("start"), f"rule {rid!r}: start must name one of its 'all' groups (0..)"
+            )
         none = _terms(raw["none"], f"rule {rid!r} none", path, at("none")) if "none" in raw else ()
         none_article = (
             _terms(raw["none_article"], f"rule {rid!r} none_article", path, at("none_article"))
@@ -241,6 +251,7 @@ def parse_rules(text: str, path: str, default_cls: str | None, *, stage_file: bo
                 float(weight),
                 line or 0,
                 path,
+                start,
             )
         )
     return rules

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from rules.rulefile import RuleFileError, Term, load_topic_file, load_topics
+from rules.text import Doc
 
 GOOD = """topic = "demo"
 label = "Demo"
@@ -36,6 +37,11 @@ def test_good_file() -> None:
         (GOOD.replace('any = ["alpha beta", "gamm*"]', 'any = ["x y"]\nwithin = 500'), 8, "within"),
         (GOOD.replace('any = ["alpha beta", "gamm*"]', 'anyy = ["x"]'), 7, "unknown key"),
         (GOOD.replace('label = "Demo"', 'label = "Demo'), 2, "not valid TOML"),
+        (
+            GOOD.replace('any = ["alpha beta", "gamm*"]', 'all = [["alpha"], ["beta"]]\nstart = 2'),
+            8,
+            "start must",
+        ),
     ],
 )
 def test_broken_file_names_file_line_and_problem(text, line, problem) -> None:
@@ -46,3 +52,27 @@ def test_broken_file_names_file_line_and_problem(text, line, problem) -> None:
         assert err.value.line == line
     assert problem in str(err.value)
     assert str(err.value).startswith("topics/demo.toml")
+
+
+def test_an_ordered_rule_starts_from_the_group_start_names() -> None:
+    from rules.engine import Matcher
+    from rules.models import Company
+
+    text = GOOD.replace(
+        'any = ["alpha beta", "gamm*"]',
+        'all = [["staff"], ["told"], ["regulators"]]\nordered = true\nstart = 2',
+    )
+    spec = load_topic_file("demo.toml", text)
+    assert spec.rules[0].start == 2
+    matcher = Matcher([Company("ZZZZ", "Zzzz Corp", ("Zzzz Corp",))], topics=[spec])
+    # the order still counts, and the rule still fires where every group is present
+    assert [
+        t.tagged for t in matcher.analyse_doc(Doc.from_parts("Staff told regulators of faults")).topics
+    ] == [True]
+    assert not any(
+        t.tagged for t in matcher.analyse_doc(Doc.from_parts("Regulators told staff to stop")).topics
+    )
+    # only the starting group's words make the rule worth looking at
+    regulators = matcher._term_id[Term("regulators", False)]
+    staff = matcher._term_id[Term("staff", False)]
+    assert regulators in matcher._topic_triggers and staff not in matcher._topic_triggers
