@@ -851,8 +851,9 @@ def _after_first_name(text: str, start: int, words: LinkingWords) -> bool:
 
 
 _NEXT_WORD = re.compile(r" ([A-Za-z][\w&-]*)")
-_PREVIOUS_WORD = re.compile(r"(?:(\w*)[ ,]*\s|^)([A-Z][a-z]+(?:[A-Z][a-z]+)?) $")
-_CAMEL_FIRST_NAME = re.compile(r"(?:La|Le|De|Da|Di|Ja|Ke|Ty|Sha|Tre)[A-Z][a-z]+")
+_PREVIOUS_WORD = re.compile(r"(?:(\w*)[ ,]*\s|^)([A-Z][a-z]+(?:[A-Z][a-z]+)?|[A-Z][a-z]?['’][A-Z][a-z]+) $")
+# first names with an inner capital or apostrophe: 'LaMelo', 'DeAndre', "De'Aaron", "D'Angelo"
+_CAMEL_FIRST_NAME = re.compile(r"(?:La|Le|De|Da|Di|Ja|Ke|Ty|Sha|Tre)[A-Z][a-z]+|[A-Z][a-z]?['’][A-Z][a-z]+")
 
 
 def _name_spans(mentions: dict[str, list[Mention]]) -> list[tuple[int, int]]:

@@ -150,3 +150,8 @@ def test_a_platform_product_as_the_setting_of_another_story_is_named_in_passing(
     # the maker named too, or the product as the story's subject
     assert linked(matcher, "Android phones will get a privacy dashboard, Google says") == {"GOOGL"}
     assert linked(matcher, "iPhone sales slump in China") == {"AAPL"}
+
+
+def test_a_company_a_newcomer_is_valued_above_is_named_in_passing(matcher) -> None:
+    assert "GOOGL" not in linked(matcher, "Start-up soars in its debut, valued above Google and Apple")
+    assert "AAPL" not in linked(matcher, "Chinese retailer briefly overtakes Apple as most valuable company")

@@ -81,6 +81,23 @@ OBLIQUE = [
     ("whistleblower", "Conductor's tip to rail regulator led to inspection of yards, records show"),
     ("whistleblower", "Plant chemist raises alarm with FDA over cleaning records"),
     ("whistleblower", "Receptionist wins unfair dismissal claim after raising fire-door concerns"),
+    ("surveillance", "State signs framework contract for an analysis platform that other police forces use"),
+    ("surveillance", "Police project pools sensitive records with the contractor's software, documents show"),
+    (
+        "surveillance",
+        "Speaker maker hands over recordings in a murder case after the defendant drops objection",
+    ),
+    (
+        "surveillance",
+        "State-backed lab cracked the phone maker's file sharing to identify people sharing posts",
+    ),
+    ("surveillance", "Workers say a government cloud contract could deepen monitoring of Palestinians"),
+    ("surveillance", "Regulator fines two platforms for dropping ad cookies without consent"),
+    ("surveillance", "Tax-prep websites quietly sent filers' income and refund details to an ad platform"),
+    (
+        "whistleblower",
+        "Marketing manager who organised against the contract quits, saying she was retaliated against",
+    ),
 ]
 
 TRAPS = [
