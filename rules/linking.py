@@ -980,7 +980,9 @@ def _passing(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     if m.text in words.platform_products and _platform_as_setting(m, doc, words):
         return True
     after = low[m.end : m.end + 60].split(None, 2)
-    if after and (after[0] in words.passing_after or _possessive_passing(after, words)):
+    if after and after[0] in _OWN_PEOPLE and not _NAME_NEXT.match(doc.text, m.end):
+        pass  # 'two million CenterPoint customers': its own customers, not 'AWS customer Acme'
+    elif after and (after[0] in words.passing_after or _possessive_passing(after, words)):
         return True
     if after and after[0] in _ROLES and _appointed_before(m, doc):
         return True
@@ -997,6 +999,11 @@ def _passing(m: Mention, doc: Doc, words: LinkingWords) -> bool:
             return True
     return _qualifies_another(m, doc, words) or _data_recipient(m, doc, words) or _side_clause(m, doc)
 
+
+# after a name, words for the people it deals with: passing only when another name follows ('Apple
+# supplier Foxconn'), the company's own otherwise ('CenterPoint customers lost power')
+_OWN_PEOPLE = frozenset({"customer", "customers", "supplier", "suppliers", "partner", "partners"})
+_NAME_NEXT = re.compile(r"\s+\S+\s+(?:[A-Z]|\d)")
 
 _LIST_OPENERS = frozenset({("including",), ("includes",), ("such", "as"), ("among", "them")})
 

@@ -13,7 +13,7 @@ from rules.engine import Matcher
 from rules.models import WatchSpec
 
 TICKERS = ("BALL", "CVX", "BA", "LMT", "LHX", "META", "HD", "GOOGL", "DIS", "AAPL", "DAL", "UAL", "FOXA")
-TICKERS += ("INTC", "NVDA", "AMD")
+TICKERS += ("INTC", "NVDA", "AMD", "CNP")
 TICKERS += ("PLTR", "HOOD", "APP", "CMCSA", "MCHP", "TXN", "ADI", "TPR", "NFLX", "MSFT", "NOC", "XOM", "COP")
 
 
@@ -155,3 +155,10 @@ def test_a_platform_product_as_the_setting_of_another_story_is_named_in_passing(
 def test_a_company_a_newcomer_is_valued_above_is_named_in_passing(matcher) -> None:
     assert "GOOGL" not in linked(matcher, "Start-up soars in its debut, valued above Google and Apple")
     assert "AAPL" not in linked(matcher, "Chinese retailer briefly overtakes Apple as most valuable company")
+
+
+def test_a_companys_own_customers_are_its_story_and_another_companys_customer_is_passing(matcher) -> None:
+    assert linked(matcher, "Storm knocks out power to two million CenterPoint customers in Houston") == {
+        "CNP"
+    }
+    assert "NVDA" not in linked(matcher, "Nvidia supplier Hon Hai posts record profit")
