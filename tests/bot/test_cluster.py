@@ -226,7 +226,8 @@ def start_three_until_a_post_is_held(
         workers.start()
     assert wait_for(lambda: slack.reached.is_set() or not workers.alive(), 40), workers.logs()
     assert slack.reached.is_set(), workers.logs()
-    held = slack.snapshot()[slack.hold_at - 1].payload["delivery_id"]
+    assert slack.held is not None
+    held = slack.held.payload["delivery_id"]
     pid = holder_pid(location, held)
     assert pid is not None, query(location, "select id, state, attempt_id from deliveries")
     return workers.by_pid(pid)
@@ -245,7 +246,8 @@ def check_posted_once(slack: FakeSlack, location: str) -> None:
     )
     assert set(posted) == {(parse_target(str(t)).channel, a) for a, t, _ in rows}
     assert [key for key, n in posted.items() if n != 1] == []  # none doubled, none lost
-    held = posts[slack.hold_at - 1]
+    held = slack.held
+    assert held is not None
     refs = {(parse_target(str(t)).channel, a): ref for a, t, ref in rows}
     assert refs[(held.channel, held.payload["alert_id"])] == held.ts  # found again, not posted again
     assert len(digests) == 1 and digests[0].channel == "C1"

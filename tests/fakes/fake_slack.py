@@ -4,7 +4,8 @@ conversations.history (with include_all_metadata), on 127.0.0.1 port 0, in its o
 
 Knobs: `delay` (seconds before answering a post; the message is stored first, as Slack would have it
 even when the caller dies before reading the answer), `rate_limit_every` (every Nth post answers 429
-with Retry-After), `hold_at` (the Nth post is stored and its answer held until `release()`).
+with Retry-After), `hold_at` (the Nth post that names its delivery in its metadata is stored and its
+answer held until `release()`; it is `held`; a plain-text post, such as a digest's text, is not counted).
 """
 
 from __future__ import annotations
@@ -47,9 +48,11 @@ class FakeSlack:
     rate_limited: int = 0
     port: int = 0
     reached: threading.Event = field(default_factory=threading.Event)  # set when post `hold_at` arrives
+    held: Post | None = None  # the post whose answer is held
     _release: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _requests: int = 0
+    _counted: int = 0  # posts that name their delivery
     _clock: float = 1_700_000_000.0
     _server: ThreadedApp = field(init=False, repr=False)
 
@@ -107,8 +110,11 @@ class FakeSlack:
             post = Post(str(args.get("channel")), str(args.get("text") or ""), self._ts(), metadata)
             post.thread_ts = args.get("thread_ts")
             self.posts.append(post)
-            number = len(self.posts)
-        if self.hold_at and number == self.hold_at:
+            if "delivery_id" in post.payload:
+                self._counted += 1
+                if self.hold_at and self._counted == self.hold_at:
+                    self.held = post
+        if post is self.held:
             self.reached.set()
             await asyncio.get_running_loop().run_in_executor(None, self._release.wait, 30)
         if self.delay:
