@@ -437,6 +437,7 @@ def link_companies(
                 if phrase and not _own_name(index.company(ticker), phrase):
                     m.valid, m.reason = False, f"short for {phrase!r} here"
     _confirm_listed_with_confirmed(mentions, doc.text)
+    context = _headline_context(doc, mentions)
     for ticker, found in mentions.items():
         valid = [m for m in found if m.valid]
         if not valid:
@@ -453,6 +454,7 @@ def link_companies(
             stop_at=_DECISION_BAR if decide_only else None,
             title_weight=_TITLE / 2 if foreign_symbol else _TITLE,
             subordinate=_after_other_symbol(valid, ticker, first_title_symbol, doc),
+            context=[span for span, others in context if others - {ticker}],
         )
         in_title = [m for m in valid if m.field == "title" and m.kind != "symbol"]
         if in_title and score < _OFFSTAGE_THRESHOLD and all(m.reason == "passing" for m in in_title):
@@ -735,6 +737,33 @@ def _link_co_named(
                 linked[ticker] = max(m.weight, SALIENCE_THRESHOLD)
                 del rejected[ticker]
                 break
+
+
+_CONTEXT_OPENERS = ("after ", "amid ", "following ", "despite ", "with ")
+_CONTEXT_JOINTS = ("; ", " as ", " while ")
+
+
+def _headline_context(doc: Doc, mentions: dict[str, list[Mention]]) -> list[tuple[tuple[int, int], set[str]]]:
+    """The headline's context clauses, each with the companies named in the rest of the headline: what
+    follows a semicolon, 'as' or 'while' ('Kroger-Albertsons merger collapses; Walmart seen as winner',
+    'Skyworks slides as Apple shifts modem design in-house'), and an opening 'After ...,' or 'Amid ...,'
+    clause. A company named only there is context when another company is named in the main clause."""
+    a, b = doc.spans["title"]
+    spans: list[tuple[int, int]] = []
+    title = doc.text[a:b]
+    cut = min((i for i in (title.find(j) for j in _CONTEXT_JOINTS) if i > 0), default=-1)
+    if cut > 0:
+        spans.append((a + cut, b))
+    if title.lower().startswith(_CONTEXT_OPENERS) and "," in title:
+        spans.append((a, a + title.index(",")))
+    if not spans:
+        return []
+    named = [(m.start, t) for t, found in mentions.items() for m in found if m.valid and m.field == "title"]
+    out = []
+    for lo, hi in spans:
+        outside = {t for start, t in named if not lo <= start < hi}
+        out.append(((lo, hi), outside))
+    return out
 
 
 def _drop_nested(found: list[Mention]) -> None:
@@ -1179,6 +1208,7 @@ def salience(
     stop_at: float | None = None,
     title_weight: float = _TITLE,
     subordinate: bool = False,
+    context: Sequence[tuple[int, int]] = (),
 ) -> float:
     """How much the article is about the company: the headline and the lead's subject weigh most.
 
@@ -1216,7 +1246,9 @@ def salience(
             score += m.weight
             continue
         if m.field == "title":
-            weight = title_weight
+            # a headline's context clause ('...; Walmart seen as winner', 'After Nvidia's record quarter,
+            # ...') names a company like the lead does
+            weight = _LEAD if any(a <= m.start < b for a, b in context) else title_weight
         elif m.field == "lead":
             weight = _LEAD_SUBJECT if _is_lead_subject(m, doc) else _LEAD
         else:

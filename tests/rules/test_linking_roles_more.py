@@ -13,7 +13,7 @@ from rules.engine import Matcher
 from rules.models import WatchSpec
 
 TICKERS = ("BALL", "CVX", "BA", "LMT", "LHX", "META", "HD", "GOOGL", "DIS", "AAPL", "DAL", "UAL", "FOXA")
-TICKERS += ("INTC", "NVDA", "AMD", "CNP")
+TICKERS += ("INTC", "NVDA", "AMD", "CNP", "KR", "WMT", "SWKS", "SMCI")
 TICKERS += ("PLTR", "HOOD", "APP", "CMCSA", "MCHP", "TXN", "ADI", "TPR", "NFLX", "MSFT", "NOC", "XOM", "COP")
 
 
@@ -162,3 +162,14 @@ def test_a_companys_own_customers_are_its_story_and_another_companys_customer_is
         "CNP"
     }
     assert "NVDA" not in linked(matcher, "Nvidia supplier Hon Hai posts record profit")
+
+
+def test_a_company_named_only_in_a_headlines_context_clause_needs_the_text_below(matcher) -> None:
+    assert linked(matcher, "Kroger merger collapses; Walmart seen as winner") == {"KR"}
+    assert linked(matcher, "Skyworks shares slide as Apple shifts modem design in-house") == {"SWKS"}
+    title = "After Nvidia's record quarter, Super Micro delays annual report as auditor quits"
+    assert linked(matcher, title) == {"SMCI"}
+    # the lead makes it a subject again; a headline naming no other company keeps it whole
+    lead = "Walmart agreed to buy the stores Kroger had planned to sell, the companies said."
+    assert linked(matcher, "Kroger merger collapses; Walmart seen as winner", lead) == {"KR", "WMT"}
+    assert linked(matcher, "Store fire closes a mall; Walmart says staff are safe") == {"WMT"}
