@@ -291,6 +291,11 @@ def _case_ok(original: str, text: str, kind: str) -> bool:
         return text == original  # acronyms: 'BP' yes, 'bp' no
     if kind == "ambiguous":
         return text[:1].isupper()
+    # a capitalised name written all in lower case is its words' ordinary sense ('use genuine parts',
+    # 'a waste management crisis', 'analog devices'), in a text that capitalises elsewhere
+    if kind == "name" and original[:1].isupper() and text.islower():
+        # ('onsemi', a brand written in lower case, is still the company)
+        return " " not in text and word_zipf(text) < ORDINARY_WORD_ZIPF
     return True
 
 
@@ -392,6 +397,8 @@ def link_companies(
                 m.valid, m.reason = False, "inside a collision phrase"
             elif words.term_after and _names_a_term(doc.low, end, words):
                 m.valid, m.reason = False, "part of a term named after it"
+            elif _AGE_AFTER.match(text_of, end):
+                m.valid, m.reason = False, "a person's name: an age follows it"
             elif text_of[end : end + 1] == "-" and len(text.rsplit(None, 1)[-1]) <= 3 and " " in text:
                 m.valid, m.reason = False, "the start of a hyphenated word"  # 'Southern Co-op'
 
@@ -738,6 +745,9 @@ def _link_co_named(
                 del rejected[ticker]
                 break
 
+
+# 'Philip Morris, 82, a local veteran': a person's name with their age
+_AGE_AFTER = re.compile(r",\s*\d{1,3}\s*,(?!\d)")
 
 _CONTEXT_OPENERS = ("after ", "amid ", "following ", "despite ", "with ")
 _CONTEXT_JOINTS = ("; ", " as ", " while ")
