@@ -13,7 +13,7 @@ from rules.engine import Matcher
 from rules.models import WatchSpec
 
 TICKERS = ("BALL", "CVX", "BA", "LMT", "LHX", "META", "HD", "GOOGL", "DIS", "AAPL", "DAL", "UAL", "FOXA")
-TICKERS += ("INTC", "NVDA", "AMD", "CNP", "KR", "WMT", "SWKS", "SMCI")
+TICKERS += ("INTC", "NVDA", "AMD", "CNP", "KR", "WMT", "SWKS", "SMCI", "RTX", "HD", "MAR", "HST", "GNRC")
 TICKERS += ("PLTR", "HOOD", "APP", "CMCSA", "MCHP", "TXN", "ADI", "TPR", "NFLX", "MSFT", "NOC", "XOM", "COP")
 
 
@@ -173,3 +173,10 @@ def test_a_company_named_only_in_a_headlines_context_clause_needs_the_text_below
     lead = "Walmart agreed to buy the stores Kroger had planned to sell, the companies said."
     assert linked(matcher, "Kroger merger collapses; Walmart seen as winner", lead) == {"KR", "WMT"}
     assert linked(matcher, "Store fire closes a mall; Walmart says staff are safe") == {"WMT"}
+
+
+def test_the_losing_bidder_the_shop_that_sold_it_and_the_brand_on_the_door_are_passing(matcher) -> None:
+    assert linked(matcher, "Lockheed Martin beats RTX for $7.8 billion Army missile contract") == {"LMT"}
+    title = "Generac recalls portable generators after burns; units sold at Home Depot"
+    assert "HD" not in linked(matcher, title)
+    assert "MAR" not in linked(matcher, "Host Hotels sells two Marriott-branded resorts")
