@@ -51,6 +51,8 @@ WATCHED = [
     "CL",
     "COO",
     "ON",
+    "CAH",
+    "DAL",
 ]
 
 
@@ -94,6 +96,8 @@ def linked(matcher: Matcher, title: str, lead: str = "") -> set[str]:
         ("VRTX", "Vertex ex-scientist says lab data were selectively reported"),
         ("PEP", "Brussels consumer body challenges PepsiCo's recycled-bottle claims"),
         ("ON", "onsemi flags costs from chip tariffs"),
+        ("CAH", "Cardinal settles Ohio opioid claims for $150 million"),
+        ("DAL", "Delta cancels 3,000 flights after global IT outage"),
         ("GM", "Recall report: General Motors, 300,000 pickups, seat-belt warning circuit"),
         # a name left when a line-of-business word goes: a rare one names the company
         ("HII", "Huntington Ingalls wins a $2 billion Navy contract"),
