@@ -53,6 +53,7 @@ WATCHED = [
     "ON",
     "CAH",
     "DAL",
+    "C",
 ]
 
 
@@ -134,6 +135,7 @@ def test_common_names_link(matcher, ticker, title) -> None:
         "Colgate University receives record donation",
         "The Dow falls 700 points as tariff fears return",
         "Anderson Cooper leaves 60 Minutes to focus on CNN",
+        "Venus Williams, 45, wins her first singles match in more than a year at the Citi Open",
     ],
 )
 def test_other_senses_do_not_link(matcher, title) -> None:

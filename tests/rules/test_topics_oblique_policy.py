@@ -98,6 +98,13 @@ OBLIQUE = [
         "whistleblower",
         "Marketing manager who organised against the contract quits, saying she was retaliated against",
     ),
+    ("surveillance", "Search company to ban ads for apps that let people secretly monitor a partner's phone"),
+    ("surveillance", "Attorney general sues the carmaker over sale of drivers' behaviour data"),
+    (
+        "surveillance",
+        "Dating app to make new users verify themselves with a video selfie that builds a face map",
+    ),
+    ("surveillance", "Patent application describes doorbell cameras that would match faces against lists"),
 ]
 
 TRAPS = [
@@ -142,4 +149,8 @@ TRAPS = [
     ),
     ("surveillance", "Call centre logged customers' complaints and shared them with managers"),
     ("whistleblower", "Software maker adds whistleblower case management to its compliance cloud"),
+    (
+        "surveillance",
+        "Regulator sues the dating service, saying it used ads from fake profiles to lure users into paying",
+    ),
 ]
