@@ -149,6 +149,8 @@ TRAPS = [
     ),
     ("surveillance", "Call centre logged customers' complaints and shared them with managers"),
     ("whistleblower", "Software maker adds whistleblower case management to its compliance cloud"),
+    ("whistleblower", "Analysts told Reuters that regulators may ease the capital rules next year"),
+    ("whistleblower", "The chief executive told regulators the bank had enough capital"),
     (
         "surveillance",
         "Regulator sues the dating service, saying it used ads from fake profiles to lure users into paying",
