@@ -133,7 +133,10 @@ class Matcher:
         self.severity = severity or SeverityPolicy.default()
         self._words = LinkingWords.default()
         background = sorted(self._words.background, key=len, reverse=True)
-        self._background_words = re.compile(r"\b(?:" + "|".join(map(re.escape, background)) + r")\b")
+        # (no words: a pattern that never matches)
+        self._background_words = re.compile(
+            r"\b(?:" + "|".join(map(re.escape, background)) + r")\b" if background else "(?!)"
+        )
         self.companies = CompanyIndex(companies, self._words)
         self._topic_of = {t.id: t for t in self.topics}
         self._term_id: dict[Term, int] = {}
