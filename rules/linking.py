@@ -989,6 +989,10 @@ def _confirm_ambiguous(
             m.valid, m.reason = False, _UNCONFIRMED
 
 
+# 'apps on Android', 'malware for Windows', someone else's device ('Timchenko's iPhone')
+_PLATFORM_BEFORE = re.compile(r"(?:\b(?:on|for)|[A-Za-z]['’]s(?:\s+[A-Z][a-z]+)?)\s+$")
+
+
 def _platform_as_setting(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     """'Android users' web browsing', 'Chrome zero-day attacks', 'Pegatron's Indian iPhone plant',
     'Timchenko's iPhone': the product is where someone else's story happens."""
@@ -996,8 +1000,7 @@ def _platform_as_setting(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     if after[:1] in words.platform_setting or after in words.platform_setting:
         return True
     before = doc.text[max(0, m.start - 40) : m.start]
-    # 'apps on Android', 'malware for Windows', someone else's device ('Timchenko's iPhone')
-    return bool(re.search(r"(?:\b(?:on|for)|[A-Za-z]['’]s(?:\s+[A-Z][a-z]+)?)\s+$", before))
+    return _PLATFORM_BEFORE.search(before) is not None
 
 
 def _possessive_passing(after: list[str], words: LinkingWords) -> bool:
@@ -1019,9 +1022,9 @@ def _passing(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     if m.text in words.platform_products and _platform_as_setting(m, doc, words):
         return True
     after = low[m.end : m.end + 60].split(None, 2)
-    if after and after[0] in _OWN_PEOPLE and not _NAME_NEXT.match(doc.text, m.end):
-        pass  # 'two million CenterPoint customers': its own customers, not 'AWS customer Acme'
-    elif after and (after[0] in words.passing_after or _possessive_passing(after, words)):
+    # 'two million CenterPoint customers' are its own customers, unlike 'AWS customer Acme'
+    own_people = bool(after) and after[0] in _OWN_PEOPLE and not _NAME_NEXT.match(doc.text, m.end)
+    if after and not own_people and (after[0] in words.passing_after or _possessive_passing(after, words)):
         return True
     if after and after[0] in _ROLES and _appointed_before(m, doc):
         return True
