@@ -173,6 +173,23 @@ class Matcher:
         self._partner, self._partner_keys = self._build_automaton(
             {t: i for t, i in self._term_id.items() if i in topic_terms - primary}, set()
         )
+        # per topic rule, the partner keys that can give it a term: a sentence is read for the partner
+        # terms of the rules that can start in the article only (most partner words, 'revenue',
+        # 'review', 'for', belong to rules that cannot)
+        key_of_term: dict[int, list[int]] = defaultdict(list)
+        for key, (_, exact_id, stem_terms, _) in enumerate(self._partner_keys):
+            for tid in (exact_id, *(t for _, t in stem_terms)):
+                if tid >= 0:
+                    key_of_term[tid].append(key)
+        self._partner_keys_of = [
+            frozenset(key for tid in _terms_of(c) for key in key_of_term.get(tid, ())) for c in topic_rules
+        ]
+        # the first primary key that is a company name and nothing else: the alert path leaves those
+        # hits alone until a topic is tagged (most articles with a rule's start word tag none)
+        self._names_from = next(
+            (key for key, (_, exact_id, rests, _) in enumerate(self._keys) if exact_id < 0 and not rests),
+            len(self._keys),
+        )
         # the primary keys that can start a topic rule: an article without one cannot raise an alert,
         # which is found before any of its hits is looked at one by one
         self._trigger_keys = frozenset(
@@ -198,11 +215,11 @@ class Matcher:
                 exact[term.text] = tid
         automaton = ahocorasick.Automaton()
         keys: list[_Key] = []
-        for key in sorted({*exact, *name_keys}):
+        for key in sorted(exact):
             padded = f" {key} "
             automaton.add_word(padded, len(keys))
-            keys.append((len(padded), exact.get(key, -1), (), key in name_keys))
-            if key in exact and key not in name_keys:
+            keys.append((len(padded), exact[key], (), key in name_keys))
+            if key not in name_keys:
                 # punctuation between words leaves two spaces in the normalised text (see
                 # _spacing_variants): the term is found there too
                 for variant in _spacing_variants(key):
@@ -216,6 +233,11 @@ class Matcher:
                 if variant not in stems:
                     automaton.add_word(f" {variant}", len(keys))
                     keys.append((len(variant) + 1, -1, tuple(rests), False))
+        # keys that are names and nothing else come last (see Matcher._names_from)
+        for key in sorted(name_keys.difference(exact)):
+            padded = f" {key} "
+            automaton.add_word(padded, len(keys))
+            keys.append((len(padded), -1, (), True))
         if not keys:
             automaton.add_word("\x00", 0)  # an empty automaton cannot be built
             keys.append((1, -1, (), False))
@@ -227,20 +249,10 @@ class Matcher:
 
     # -- scanning ---------------------------------------------------------------------------------
 
-    def _scan(
-        self,
-        doc: Doc,
-        partner: bool = False,
-        spans: Spans | None = None,
-        start_at: int = 0,
-        end_at: int | None = None,
-    ) -> tuple[Spans, list[tuple[str, int, int]]]:
-        """Every term occurrence (by term id) and every name key occurrence, as whole words, in
-        doc.low[start_at:end_at] (the whole text by default), with offsets into the whole text; from the
-        primary automaton, or the partner one."""
-        automaton = self._partner if partner else self._automaton
-        piece = f" {doc.low[start_at:end_at]} " if start_at or end_at is not None else f" {doc.low} "
-        return self._collect(doc, list(automaton.iter(piece)), partner, spans, start_at)
+    def _scan(self, doc: Doc) -> tuple[Spans, list[tuple[str, int, int]]]:
+        """Every primary term occurrence (by term id) and every name key occurrence, as whole words,
+        in the text."""
+        return self._collect(doc, list(self._automaton.iter(f" {doc.low} ")))
 
     def _collect(
         self,
@@ -362,8 +374,14 @@ class Matcher:
         spans, names = self._scan(doc)
         return self._analyse(doc, spans, names)
 
-    def _scan_partners(self, doc: Doc, spans: Spans) -> None:
-        """Scan for partner terms in the sentences where a topic rule can start (where they count)."""
+    def _scan_partners(self, doc: Doc, spans: Spans, candidates: set[int]) -> None:
+        """Scan for the partner terms of the `candidates` rules in the sentences where a topic rule can
+        start (where they count)."""
+        wanted = frozenset().union(
+            *[self._partner_keys_of[idx] for idx in candidates if idx < self._first_stage_rule]
+        )
+        if not wanted:
+            return
         starts = doc.sentence_starts
         where = bisect.bisect_right
         # the sentences by index (many trigger words share one), then each run of neighbouring ones
@@ -384,24 +402,30 @@ class Matcher:
                 merged[-1][1] = max(merged[-1][1], hi)
             else:
                 merged.append([lo, hi])
+        low, iterate = doc.low, self._partner.iter
         for lo, hi in merged:
-            self._scan(doc, True, spans, lo, hi)
+            hits = [hit for hit in iterate(f" {low[lo:hi]} ") if hit[1] in wanted]
+            if hits:
+                self._collect(doc, hits, True, spans, lo)
 
     def _analyse(
         self,
         doc: Doc,
         spans: Spans,
-        names: list[tuple[str, int, int]],
+        names: list[tuple[str, int, int]] | None,
         decide_only: bool = False,
         risk_only: bool = False,
+        hits: list[tuple[int, int]] | None = None,
     ) -> Analysis:
         """With `decide_only`, work that only explains is skipped; with `risk_only` too, an article in
-        which no topic is tagged stops before company linking (it cannot raise an alert)."""
+        which no topic is tagged stops before company linking (it cannot raise an alert), and so does
+        one whose headline and lead name no company (see `_nobody_in_head`). Without `names`, they are
+        read from the primary automaton's `hits` when needed."""
         candidates: set[int] = set()
         for tid in spans:
             candidates.update(self._rules_by_term.get(tid, ()))
         if candidates:
-            self._scan_partners(doc, spans)
+            self._scan_partners(doc, spans, candidates)
         present = set(spans)
         by_cls: dict[str, list[RuleHit]] = defaultdict(list)
         ordered = sorted(candidates)
@@ -422,14 +446,17 @@ class Matcher:
         tagged = [t for t in topics if t.tagged]
         if risk_only and not tagged:
             return Analysis(doc, {}, {}, {}, topics, [], None, False)
+        if names is None:
+            names = self._names(doc, hits or [])
+        if risk_only and _nobody_in_head(doc, names, self._words):
+            return Analysis(doc, {}, {}, {}, topics, [], None, False)
         if tagged or not decide_only:  # stage and denial rules only matter for risk matches
             for idx in ordered:  # (partner terms never start a rule: the candidates stand)
                 if idx >= self._first_stage_rule:
                     compiled = self._rules[idx]
                     # deciding needs one hit of a stage rule; explaining shows them all
                     enough = 1 if decide_only else MAX_HITS_PER_RULE
-                    hits = self._eval_rule(compiled, doc, spans, present, enough)
-                    by_cls[compiled.rule.cls].extend(hits)
+                    by_cls[compiled.rule.cls].extend(self._eval_rule(compiled, doc, spans, present, enough))
         starts, where = doc.sentence_starts, bisect.bisect_right  # as Doc.sentence_index
         risk_sentences = {
             where(starts, rh.start) - 1 for t in tagged for rh in t.hits if rh.cancelled_by is None
@@ -516,13 +543,24 @@ class Matcher:
         hits = list(self._automaton.iter(f" {doc.low} "))
         if self._trigger_keys.isdisjoint(map(itemgetter(1), hits)):
             return []  # no topic rule can start (most articles): nothing else is looked at
-        spans, names = self._collect(doc, hits)
-        if not any(tid in self._topic_triggers for tid in spans):
+        # company names are read only once a topic is tagged
+        names_from = self._names_from
+        spans, _ = self._collect(doc, [hit for hit in hits if hit[1] < names_from])
+        if self._topic_triggers.isdisjoint(spans):
             return []
-        if _nobody_in_head(doc, names, self._words):
-            return []
-        analysis = self._analyse(doc, spans, names, decide_only=True, risk_only=True)
+        analysis = self._analyse(doc, spans, None, decide_only=True, risk_only=True, hits=hits)
         return [m for m in analysis.matches if m.topics]
+
+    def _names(self, doc: Doc, hits: list[tuple[int, int]]) -> list[tuple[str, int, int]]:
+        """The name keys among the primary automaton's hits over the whole text (as `_collect`)."""
+        low, keys = doc.low, self._keys
+        names = []
+        for end_idx, key in hits:
+            length, _, _, is_name = keys[key]
+            if is_name:
+                start = end_idx - length + 1
+                names.append((low[start : end_idx - 1], start, end_idx - 1))
+        return names
 
 
 def _nobody_in_head(doc: Doc, names: list[tuple[str, int, int]], words: LinkingWords) -> bool:
