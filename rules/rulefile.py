@@ -19,6 +19,13 @@ A rule file is TOML, one per topic (rules/topics/*.toml):
     scope = ["title", "lead", "body"]   # where the rule looks (default: everywhere)
     weight = 2                          # default 1
 
+A file may name lists of terms once and use them in any rule's groups as "@name":
+
+    [terms]
+    staff = ["employee*", "engineer*", "nurse*"]
+    ...
+    all = [["@staff", "insider*"], ["told regulators"]]
+
 Terms are case-insensitive words; punctuation counts as spaces ('whistle-blower' is 'whistle blower');
 one word of a term may end in `*` to match any ending ('violat*' matches violated, violation).
 
@@ -56,7 +63,7 @@ _RULE_KEYS = {
     "stage",
     "note",
 }
-_FILE_KEYS = {"topic", "label", "severity", "threshold", "description", "rule", "required", "kind"}
+_FILE_KEYS = {"topic", "label", "severity", "threshold", "description", "rule", "required", "kind", "terms"}
 
 
 class RuleFileError(ValueError):
@@ -137,9 +144,29 @@ def _line_of(text: str, needle: str, start_line: int = 1) -> int | None:
     return None
 
 
-def _terms(value: Any, where: str, path: str, line: int | None) -> tuple[Term, ...]:
+def _expand(
+    value: list[Any], lists: dict[str, list[Any]], where: str, path: str, line: int | None
+) -> list[Any]:
+    """`value` with every "@name" replaced by the file's term list of that name."""
+    out: list[Any] = []
+    for raw in value:
+        if isinstance(raw, str) and raw.startswith("@"):
+            if raw[1:] not in lists:
+                known = ", ".join(f"@{name}" for name in sorted(lists)) or "none"
+                raise RuleFileError(path, line, f"{where}: no term list {raw!r} in [terms] (known: {known})")
+            out.extend(lists[raw[1:]])
+        else:
+            out.append(raw)
+    return list(dict.fromkeys(out)) if all(isinstance(r, str) for r in out) else out
+
+
+def _terms(
+    value: Any, where: str, path: str, line: int | None, lists: dict[str, list[Any]] | None = None
+) -> tuple[Term, ...]:
     if not isinstance(value, list) or not value:
         raise RuleFileError(path, line, f"{where} must be a non-empty list of strings")
+    if lists is not None:
+        value = _expand(value, lists, where, path, line)
     out: list[Term] = []
     for raw in value:
         if not isinstance(raw, str) or not raw.strip() or not _TERM.match(raw.strip()):
@@ -166,6 +193,14 @@ def parse_rules(text: str, path: str, default_cls: str | None, *, stage_file: bo
     raw_rules = data.get("rule")
     if not isinstance(raw_rules, list) or not raw_rules:
         raise RuleFileError(path, None, "has no [[rule]] tables")
+    lists = data.get("terms", {})
+    if not isinstance(lists, dict) or not all(
+        isinstance(v, list) and v and all(isinstance(t, str) and not t.startswith("@") for t in v)
+        for v in lists.values()
+    ):
+        raise RuleFileError(
+            path, _line_of(text, "[terms]"), "[terms] must map names to non-empty lists of terms"
+        )
     rules: list[Rule] = []
     seen: set[str] = set()
     for n, raw in enumerate(raw_rules, 1):
@@ -189,7 +224,9 @@ def parse_rules(text: str, path: str, default_cls: str | None, *, stage_file: bo
         if ("any" in raw) == ("all" in raw):
             raise RuleFileError(path, line, f"rule {rid!r}: give exactly one of 'any' or 'all'")
         if "any" in raw:
-            groups: tuple[tuple[Term, ...], ...] = (_terms(raw["any"], f"rule {rid!r} any", path, at("any")),)
+            groups: tuple[tuple[Term, ...], ...] = (
+                _terms(raw["any"], f"rule {rid!r} any", path, at("any"), lists),
+            )
         else:
             groups_raw = raw["all"]
             if not isinstance(groups_raw, list) or len(groups_raw) < 2:
@@ -197,7 +234,7 @@ def parse_rules(text: str, path: str, default_cls: str | None, *, stage_file: bo
                     path, at("all"), f"rule {rid!r}: 'all' must be a list of two or more term lists"
                 )
             groups = tuple(
-                _terms(g, f"rule {rid!r} all[{i}]", path, at("all")) for i, g in enumerate(groups_raw)
+                _terms(g, f"rule {rid!r} all[{i}]", path, at("all"), lists) for i, g in enumerate(groups_raw)
             )
         within_raw = raw.get("within", "sentence")
         if within_raw == "sentence":
@@ -214,9 +251,9 @@ def parse_rules(text: str, path: str, default_cls: str | None, *, stage_file: bo
             raise RuleFileError(
                 path, at("start"), f"rule {rid!r}: start must name one of its 'all' groups (0..)"
             )
-        none = _terms(raw["none"], f"rule {rid!r} none", path, at("none")) if "none" in raw else ()
+        none = _terms(raw["none"], f"rule {rid!r} none", path, at("none"), lists) if "none" in raw else ()
         none_article = (
-            _terms(raw["none_article"], f"rule {rid!r} none_article", path, at("none_article"))
+            _terms(raw["none_article"], f"rule {rid!r} none_article", path, at("none_article"), lists)
             if "none_article" in raw
             else ()
         )

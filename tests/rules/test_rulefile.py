@@ -42,6 +42,8 @@ def test_good_file() -> None:
             8,
             "start must",
         ),
+        (GOOD.replace('any = ["alpha beta", "gamm*"]', 'any = ["@staff"]'), 7, "no term list '@staff'"),
+        (GOOD.replace("threshold = 1", "threshold = 1\n[terms]\nstaff = []"), 4, "[terms] must map"),
     ],
 )
 def test_broken_file_names_file_line_and_problem(text, line, problem) -> None:
@@ -76,3 +78,19 @@ def test_an_ordered_rule_starts_from_the_group_start_names() -> None:
     regulators = matcher._term_id[Term("regulators", False)]
     staff = matcher._term_id[Term("staff", False)]
     assert regulators in matcher._topic_triggers and staff not in matcher._topic_triggers
+
+
+def test_a_named_term_list_is_used_in_any_group() -> None:
+    from rules.engine import Matcher
+    from rules.models import Company
+
+    text = GOOD.replace("threshold = 1", 'threshold = 1\n\n[terms]\nstaff = ["nurse*", "welder"]').replace(
+        'any = ["alpha beta", "gamm*"]', 'all = [["@staff", "clerk"], ["told regulators"]]\nnone = ["@staff"]'
+    )
+    rule = load_topic_file("demo.toml", text).rules[0]
+    assert rule.groups[0] == (Term("nurse", True), Term("welder", False), Term("clerk", False))
+    assert rule.none == (Term("nurse", True), Term("welder", False))
+    spec = load_topic_file("demo.toml", text.replace('\nnone = ["@staff"]', ""))
+    matcher = Matcher([Company("ZZZZ", "Zzzz Corp", ("Zzzz Corp",))], topics=[spec])
+    assert [t.tagged for t in matcher.analyse_doc(Doc.from_parts("Nurses told regulators")).topics] == [True]
+    assert not matcher.analyse_doc(Doc.from_parts("Drivers told regulators")).topics
