@@ -14,6 +14,7 @@ from tests.rules import (
     test_topics_oblique_abroad,
     test_topics_oblique_data,
     test_topics_oblique_enforcement,
+    test_topics_oblique_filings,
     test_topics_oblique_more,
     test_topics_oblique_policy,
     test_topics_oblique_sectors,
@@ -34,6 +35,7 @@ MODULES = (
     test_names_and_quotes,
     test_linking_people_and_lists,
     test_topics_oblique_policy,
+    test_topics_oblique_filings,
 )
 WORDING = [(m.__name__.rsplit(".", 1)[-1], topic, title) for m in MODULES for topic, title in m.OBLIQUE]
 TRAPS = [(m.__name__.rsplit(".", 1)[-1], topic, title) for m in MODULES for topic, title in m.TRAPS]

@@ -1,0 +1,71 @@
+"""Wording from filings, enforcement digests, dockets, trade press and tabloids, each case with its trap:
+blocked or designated owners, fronts, a state's military business, business carried on despite the
+restrictions, disclosures to the enforcers and licences' reach; staff named by their trade going to a
+regulator, saying records were doctored, filing securities-law retaliation claims; workers scored and
+followed off shift, faces and plates read, whereabouts reported, logs handed to police. The checks are
+in test_topic_wording.py."""
+
+from __future__ import annotations
+
+OBLIQUE = [
+    ("sanctions", "Mall operator says the shop's owner is a tycoon whose property Washington has blocked"),
+    ("sanctions", "Card network cuts off an issuer that served customers of Russian banks blocked by the US"),
+    ("sanctions", "Registrar pulls sites of broadcasters that Washington designated last year"),
+    ("sanctions", "Drilling contractor's supplier turned out to be fronting for Iranian interests"),
+    ("sanctions", "Hotel group's booking arm paid a resort owned by the Cuban military conglomerate"),
+    ("sanctions", "IT firm's staff may have served a company owned by Iran's Revolutionary Guards"),
+    ("sanctions", "Medical robots were still serviced in Russia after curbs, invoices show"),
+    ("sanctions", "Soft drinks spotted on shelves in Pyongyang despite the ban"),
+    ("sanctions", "Device maker voluntarily reported that pumps may have reached a Syrian clinic"),
+    ("sanctions", "Carrier told Treasury it paid an operator later found to be controlled by Iran"),
+    ("sanctions", "Skin-care maker says its general licence for Iran did not cover some shipments"),
+    ("sanctions", "Laptops resold by a distributor ended up at Russia's defence ministry"),
+    ("sanctions", "Toolmaker's orders halted after officials failed end-use checks at a Chinese buyer"),
+    ("sanctions", "Engineering firm refused an export licence for gear bound for a Chinese carrier"),
+    ("sanctions", "Fastener seller's Mexican arm shipped without screening the denied-party lists"),
+    ("whistleblower", "Reactor operator went to the NRC over skipped valve tests, then lost his job"),
+    ("whistleblower", "Meat plant inspector tells USDA that expired pork was relabelled"),
+    ("whistleblower", "Truck driver tells DOT that dispatchers pushed crews to falsify logbooks"),
+    ("whistleblower", "Lab chemist says emissions data at the smelter were massaged"),
+    ("whistleblower", "Ex-controller files Sarbanes-Oxley claim over inventory write-downs"),
+    ("whistleblower", "Utility insider blows the lid on estimated meter readings"),
+    ("whistleblower", "Device engineer breaks silence on biopsy needles that broke inside patients"),
+    ("whistleblower", "Tower climber fired after reporting rusted masts, lawsuit alleges"),
+    ("whistleblower", "Labor Department orders utility to reinstate supervisor who reported billing errors"),
+    ("whistleblower", "Former compliance chief says executives brushed aside his warnings"),
+    ("whistleblower", "Informant who exposed the futures unit's failures collects $18 million from the CFTC"),
+    ("surveillance", "Parts retailer's drivers say the phone app keeps following them after shifts end"),
+    ("surveillance", "Fleet software let hauliers tail drivers on their days off, union says"),
+    ("surveillance", "New dashboard ranks staff by mouse activity, HR press reports"),
+    ("surveillance", "Software scores employees' flight risk using email and calendar metadata"),
+    ("surveillance", "Dockworkers' badges beam their locations to supervisors every second"),
+    ("surveillance", "Store cameras estimate shoppers' age, gender and mood at the shelf"),
+    ("surveillance", "Vending machines that read buyers' faces draw a regulator's questions"),
+    ("surveillance", "Car-park cameras log every car's number plate and share them with a police database"),
+    ("surveillance", "Connected toothbrush phones home with users' whereabouts, researchers warn"),
+    ("surveillance", "Cars came with hidden locators that report the car's position to the lender"),
+    ("surveillance", "Landlord gave police tenants' door-code histories without subpoenas"),
+    ("surveillance", "Detectives obtained a DNA profile from the lab's paternity records without a warrant"),
+    ("surveillance", "Phone app matched advertising IDs to named households"),
+    ("surveillance", "Utility let a marketing partner infer when customers were home from meter data"),
+    ("surveillance", "Staff used the resort's camera network to follow her around the property"),
+    ("surveillance", "Clinics' palm-vein scanners stored patients' hand templates without written consent"),
+]
+
+TRAPS = [
+    ("sanctions", "Washington blocked the merger of the two chipmakers"),
+    ("sanctions", "Judge blocked the company's takeover bid in a Washington court"),
+    ("sanctions", "Revolutionary Guards seize a tanker in the Strait of Hormuz"),
+    ("sanctions", "Shares in Moscow rose despite the ban on short selling by Russia's central bank"),
+    ("sanctions", "Software company voluntarily reported a data breach to regulators"),
+    ("sanctions", "The app is released under a general public licence"),
+    ("sanctions", "Ukraine's military received radios supplied to its army by a US maker"),
+    ("whistleblower", "Former employee charged with insider trading, SEC says"),
+    ("whistleblower", "Company says the truck driver told police the brakes failed"),
+    ("whistleblower", "Police say the suspect's records were falsified"),
+    ("surveillance", "Drivers follow a schedule with two days off each week"),
+    ("surveillance", "Car park operator's cameras issue parking charges to drivers who overstay"),
+    ("surveillance", "Police said the whereabouts of the missing hiker were unknown"),
+    ("surveillance", "Film crews pointed cameras at the stars on the red carpet"),
+    ("surveillance", "Exchange boosts surveillance staff after an oil price spike"),
+]
