@@ -54,6 +54,14 @@ WATCHED = [
     "CAH",
     "DAL",
     "C",
+    "MOH",
+    "TPR",
+    "WMB",
+    "ORLY",
+    "ALGN",
+    "MAA",
+    "ESS",
+    "APA",
 ]
 
 
@@ -100,6 +108,13 @@ def linked(matcher: Matcher, title: str, lead: str = "") -> set[str]:
         ("CAH", "Cardinal settles Ohio opioid claims for $150 million"),
         ("DAL", "Delta cancels 3,000 flights after global IT outage"),
         ("GM", "Recall report: General Motors, 300,000 pickups, seat-belt warning circuit"),
+        # the company's own staff, goods and dealings right after an ambiguous name
+        ("MOH", "Molina worker says she was fired for raising concerns about denied care"),
+        ("INTC", "Intel processors turn up in a Russian missile's guidance computer"),
+        ("TPR", "Coach bags reach Pyongyang's elite through Chinese traders"),
+        ("WMB", "Williams pipeline expansion draws a regulator's questions"),
+        ("ORLY", "O'Reilly delivery drivers say the app tracks them after shifts"),
+        ("ESS", "Essex Property internal emails leaked by employees"),
         # a name left when a line-of-business word goes: a rare one names the company
         ("HII", "Huntington Ingalls wins a $2 billion Navy contract"),
         ("VRTX", "Vertex said its pain drug met the main goal of a trial"),
@@ -136,6 +151,10 @@ def test_common_names_link(matcher, ticker, title) -> None:
         "The Dow falls 700 points as tariff fears return",
         "Anderson Cooper leaves 60 Minutes to focus on CNN",
         "Venus Williams, 45, wins her first singles match in more than a year at the Citi Open",
+        "Bill O'Reilly returns to radio with a new show",
+        "Teachers align lessons with the new state standards",
+        "Apache helicopters arrive in Poland",
+        "Serena Williams opens a tennis academy in Florida",
     ],
 )
 def test_other_senses_do_not_link(matcher, title) -> None:
@@ -152,6 +171,10 @@ def test_other_senses_do_not_link(matcher, title) -> None:
         "SIEGY",
         "FOXA",
         "CPT",
+        "ORLY",
+        "ALGN",
+        "APA",
+        "WMB",
     }
 
 
