@@ -296,6 +296,12 @@ def _case_ok(original: str, text: str, kind: str) -> bool:
     if kind == "name" and original[:1].isupper() and text.islower():
         # ('onsemi', a brand written in lower case, is still the company)
         return " " not in text and word_zipf(text) < ORDINARY_WORD_ZIPF
+    # the same when only its first word is capitalised, as a sentence starts ('Public storage of medical
+    # records', 'Waste management crisis deepens')
+    if kind == "name" and " " in original:
+        pairs = list(zip(original.split()[1:], text.split()[1:], strict=False))
+        if any(o[:1].isupper() and t.islower() for o, t in pairs):
+            return False
     return True
 
 
@@ -796,11 +802,34 @@ _PREFIXES = frozenset(
 )
 
 
+_UNIT_SPEAKS = frozenset(
+    {
+        "said",
+        "says",
+        "told",
+        "denied",
+        "denies",
+        "confirmed",
+        "confirms",
+        "spokesperson",
+        "spokesman",
+        "spokeswoman",
+        "chief",
+        "head",
+        "ceo",
+        "president",
+        "unit",
+        "subsidiary",
+    }
+)
+
+
 def _other_sense_here(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     """'Southern District', 'Corning, N.Y.', 'Mount Everest', 'Gerald R. Ford': the word's other sense."""
     after = tuple(_words_after(doc.low, m.end, 3))
     if any(after[:n] in words.other_sense_after for n in (1, 2, 3)):
-        return True
+        # ('Intel China said', 'Apple India's head': the company's unit in that country speaking)
+        return not (len(after) > 1 and after[1] in _UNIT_SPEAKS and after[:1] in words.other_sense_after)
     before = _words_before(doc.low, m.start, 2)
     if not before:
         return False
@@ -970,6 +999,9 @@ def _confirm_ambiguous(
         before = _words_before(doc.low, m.start, 1)
         if (after and after[0] in words.context_after) or (before and before[0] in words.context_before):
             confirmed = True
+            break
+        if len(after) > 1 and after[1] in _UNIT_SPEAKS and (after[0],) in words.other_sense_after:
+            confirmed = True  # 'Intel China said': the company's unit there speaking
             break
         joint = _AFTER_JOINT_NAME.match(doc.text, m.end) if after[:1] == ["and"] else None
         if joint and joint.group(1).lower() in words.context_after and not _after_article(m, doc.text):

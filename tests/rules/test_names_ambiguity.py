@@ -62,6 +62,9 @@ WATCHED = [
     "MAA",
     "ESS",
     "APA",
+    "D",
+    "PSA",
+    "PGR",
 ]
 
 
@@ -115,6 +118,9 @@ def linked(matcher: Matcher, title: str, lead: str = "") -> set[str]:
         ("WMB", "Williams pipeline expansion draws a regulator's questions"),
         ("ORLY", "O'Reilly delivery drivers say the app tracks them after shifts"),
         ("ESS", "Essex Property internal emails leaked by employees"),
+        ("D", "Berkshire Hathaway Energy to buy Dominion's gas transmission assets"),
+        # the company's unit in a country speaking is not the word's place sense
+        ("INTC", "Intel China said it complies with the law after calls for a review of its chips"),
         # a name left when a line-of-business word goes: a rare one names the company
         ("HII", "Huntington Ingalls wins a $2 billion Navy contract"),
         ("VRTX", "Vertex said its pain drug met the main goal of a trial"),
@@ -155,6 +161,11 @@ def test_common_names_link(matcher, ticker, title) -> None:
         "Teachers align lessons with the new state standards",
         "Apache helicopters arrive in Poland",
         "Serena Williams opens a tennis academy in Florida",
+        "Dominion Voting Systems wins its defamation case against a cable channel",
+        "Public storage of medical records on open servers exposed patient scans",
+        "Fico's party finishes ahead of Progressive Slovakia in the election",
+        "Ontario's Progressive Conservative government tables its budget",
+        "Southern England braces for a week of storms",
     ],
 )
 def test_other_senses_do_not_link(matcher, title) -> None:
@@ -175,6 +186,9 @@ def test_other_senses_do_not_link(matcher, title) -> None:
         "ALGN",
         "APA",
         "WMB",
+        "D",
+        "PSA",
+        "PGR",
     }
 
 
