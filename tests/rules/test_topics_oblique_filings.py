@@ -69,3 +69,15 @@ TRAPS = [
     ("surveillance", "Film crews pointed cameras at the stars on the red carpet"),
     ("surveillance", "Exchange boosts surveillance staff after an oil price spike"),
 ]
+
+OBLIQUE += [
+    ("sanctions", "Dual-use connectors went out to Russia without the authorisation the rules require"),
+    ("surveillance", "Search company handed ICE a student's account data in response to a subpoena"),
+    ("surveillance", "Supreme Court drops the email-warrant case after Congress passes the CLOUD Act"),
+]
+
+TRAPS += [
+    ("sanctions", "Ticket seller's staff accessed a rival's computer systems without authorization"),
+    ("sanctions", "Broker fined for operating without a licence in three states"),
+    ("whistleblower", "A former employee pleaded guilty in the scheme, the filing said"),
+]
