@@ -1047,6 +1047,13 @@ _CLEARED = re.compile(
 )
 
 
+# its researchers reporting a finding ('Google researchers had linked...', 'Microsoft researchers say')
+_FINDING = re.compile(
+    r"\s+(?:security\s+|threat\s+)?researchers\s+(?:had\s+|have\s+)?(?:tie|ties|tied|link|links|linked|attribute\w*|"
+    r"found|find|finds|uncover\w*|discover\w*|spott\w*|say|says|said|traced|trace|traces|identif\w*|detect\w*)\b"
+)
+
+
 def _passing(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     low = doc.low
     if _CLEARED.match(doc.text, m.end):
@@ -1061,6 +1068,12 @@ def _passing(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     if after and after[0] in _ROLES and _appointed_before(m, doc):
         return True
     before = tuple(low[max(0, m.start - 60) : m.start].rsplit(None, 3)[-3:])
+    if (
+        after[:1] == ["researchers"]
+        and before[-1:] not in (("former",), ("ex",))
+        and _FINDING.match(low, m.end)
+    ):
+        return True  # 'Google researchers tie the firm to exploits': the source of a finding on others
     passing_before = words.passing_before
     if before[-1:] in passing_before or before[-2:] in passing_before or before in passing_before:
         return True

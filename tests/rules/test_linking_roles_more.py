@@ -180,3 +180,14 @@ def test_the_losing_bidder_the_shop_that_sold_it_and_the_brand_on_the_door_are_p
     title = "Generac recalls portable generators after burns; units sold at Home Depot"
     assert "HD" not in linked(matcher, title)
     assert "MAR" not in linked(matcher, "Host Hotels sells two Marriott-branded resorts")
+
+
+def test_a_companys_researchers_reporting_on_others_are_the_source_not_the_subject(matcher) -> None:
+    title = "Spyware maker is shutting down, staff say"
+    lead = "The firm, which Google researchers had linked to exploits for Chrome, is winding down."
+    assert linked(matcher, title, lead) == set()
+    assert linked(matcher, "Microsoft researchers say Chinese hackers breached US utilities") == set()
+    # its own former researchers speaking about it are insiders
+    title = "Former Meta researchers tell senators the company buried findings on children's safety"
+    assert linked(matcher, title) == {"META"}
+    assert linked(matcher, "Disneyland workers vote to authorise a strike") == {"DIS"}
