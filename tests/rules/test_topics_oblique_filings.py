@@ -81,3 +81,29 @@ TRAPS += [
     ("sanctions", "Broker fined for operating without a licence in three states"),
     ("whistleblower", "A former employee pleaded guilty in the scheme, the filing said"),
 ]
+
+OBLIQUE += [
+    (
+        "surveillance",
+        "Regulator fines the social network for using users' religion and political views to target ads",
+    ),
+    ("surveillance", "Data protection authority rejects the legal basis for the platform's ad model"),
+    ("surveillance", "France fines two search and social companies over hurdles to refusing cookies"),
+    (
+        "surveillance",
+        "Retailer ignored shoppers' opt-out signals and kept sharing data through tracking technologies",
+    ),
+    ("surveillance", "Tracker maker adds alerts after reports of people being followed"),
+    ("surveillance", "App pulled from the store after it broke data-collection rules"),
+    ("whistleblower", "Walkout organisers say they were punished for speaking up"),
+    ("whistleblower", "Retailer fires employee who accused her manager of assault"),
+]
+
+TRAPS += [
+    ("surveillance", "Bakery chain launches a cookie subscription as recipe sales rise"),
+    ("surveillance", "Fitness tracker sales climb as people count their steps"),
+    ("surveillance", "Park workers vote to strike, citing pay and harassment over union activity"),
+    ("surveillance", "Platform's targeted ads revenue grows 20% in the quarter"),
+]
+
+TRAPS += [("whistleblower", "Bank fires staff accused of faking keyboard activity to fool monitors")]
