@@ -191,3 +191,11 @@ def test_a_companys_researchers_reporting_on_others_are_the_source_not_the_subje
     title = "Former Meta researchers tell senators the company buried findings on children's safety"
     assert linked(matcher, title) == {"META"}
     assert linked(matcher, "Disneyland workers vote to authorise a strike") == {"DIS"}
+
+
+def test_the_parent_a_new_listing_was_spun_off_from_is_a_side_party() -> None:
+    matcher = Matcher(companies_for([WatchSpec(t) for t in ("GE", "GEHC", "BX", "RTX")]))
+    title = "GE HealthCare shares rise in Nasdaq debut after spin-off from General Electric"
+    assert linked(matcher, title) == {"GEHC"}
+    # a seller of a unit is a party to the deal
+    assert linked(matcher, "TransDigm to buy Simmonds Precision from RTX for $765 million") == {"RTX"}
