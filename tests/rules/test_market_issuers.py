@@ -34,6 +34,7 @@ def markets() -> Matcher:
         ("Microsoft and Walmart join the Dow Jones Industrial Average", "The Dow Jones index adds two."),
         ("Chinese shares added to the MSCI Emerging Markets index", "The MSCI World index also rose."),
         ("Walmart stock hits a record on the New York Stock Exchange", "NYSE-listed shares of Walmart rose."),
+        ("Nasdaq closes at a record as rate-cut bets grow", "The tech-heavy Nasdaq gained 1.2%."),
     ],
 )
 def test_markets_indices_and_symbols_do_not_link_their_operator(markets, title, lead) -> None:
@@ -45,6 +46,7 @@ def test_market_operator_as_the_subject_still_links(markets) -> None:
         markets, "Nasdaq Inc. fined by SEC over trading halt failures", "Nasdaq said it would pay."
     )
     assert "SPGI" in linked(markets, "S&P Global agrees to buy data provider", "S&P Global said on Monday.")
+    assert "NDAQ" in linked(markets, "Nasdaq fined by SEC over trading halt failures")
 
 
 def test_a_symbols_own_company_still_links(markets) -> None:
