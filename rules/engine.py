@@ -418,9 +418,8 @@ class Matcher:
         hits: list[tuple[int, int]] | None = None,
     ) -> Analysis:
         """With `decide_only`, work that only explains is skipped; with `risk_only` too, an article in
-        which no topic is tagged stops before company linking (it cannot raise an alert), and so does
-        one whose headline and lead name no company (see `_nobody_in_head`). Without `names`, they are
-        read from the primary automaton's `hits` when needed."""
+        which no topic is tagged stops before company linking (it cannot raise an alert). Without `names`,
+        they are read from the primary automaton's `hits` when needed."""
         candidates: set[int] = set()
         for tid in spans:
             candidates.update(self._rules_by_term.get(tid, ()))
@@ -448,8 +447,6 @@ class Matcher:
             return Analysis(doc, {}, {}, {}, topics, [], None, False)
         if names is None:
             names = self._names(doc, hits or [])
-        if risk_only and _nobody_in_head(doc, names, self._words):
-            return Analysis(doc, {}, {}, {}, topics, [], None, False)
         if tagged or not decide_only:  # stage and denial rules only matter for risk matches
             for idx in ordered:  # (partner terms never start a rule: the candidates stand)
                 if idx >= self._first_stage_rule:
@@ -526,8 +523,8 @@ class Matcher:
 
     def match_doc(self, doc: Doc) -> list[Match]:
         spans, names = self._scan(doc)
-        if _nobody_in_head(doc, names, self._words):
-            return []
+        if _nobody_in_head(doc, names, self._words) and self._topic_triggers.isdisjoint(spans):
+            return []  # no company named up top, and no risk whose subject the body could name
         return self._analyse(doc, spans, names, decide_only=True).matches
 
     def match_text(self, title: str, lead: str = "", body: str = "") -> list[Match]:

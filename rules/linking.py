@@ -363,8 +363,9 @@ def link_companies(
         (_listing_owner(index, match), match)
         for match in (_SYMBOL.finditer(text_of) if ("$" in text_of or ":" in text_of) else ())
     ]
-    # A company named only in the body is never linked (see `salience`): when only the decision
-    # matters, companies that the headline and lead never name are not looked at any further.
+    # A company named only in the body is not linked on its salience (see `salience`): when only the
+    # decision matters, companies that the headline and lead never name are not looked at any further,
+    # unless nobody is named there (see `_link_body_subject`).
     head: set[str | None] | None = None
     title_end = doc.spans["title"][1]
     described = not any(start <= title_end for _, start, _ in hits) and describes_a_company(doc, words)
@@ -372,6 +373,8 @@ def link_companies(
         head_end = doc.spans["lead"][1]
         head = {e.ticker for entries, start, _ in hits if start <= head_end for e in entries}
         head.update(owner for owner, match in symbols if match.start() <= head_end)
+        if not head and risk_sentences:
+            head = None  # nobody in the headline or lead: the risk's subject may be named below
     # an exchange named in a listing symbol ('(NASDAQ: AMZN)') is where the shares trade, not a company
     symbol_spans = [(match.start(), match.end()) for _, match in symbols]
     market = collision_spans.get(MARKET, [])
@@ -485,9 +488,43 @@ def link_companies(
         _link_co_named(doc, mentions, linked, rejected, risk_sentences)
     if described and not linked:
         _link_the_described(doc, mentions, linked, rejected, risk_sentences)
+    if not linked and risk_sentences and not described:
+        _link_body_subject(doc, mentions, linked, rejected, risk_sentences)
     _shared_names(index, linked, rejected, mentions, doc)
     _one_listing_per_issuer(index, linked, rejected)
     return mentions, linked, rejected
+
+
+def _link_body_subject(
+    doc: Doc,
+    mentions: dict[str, list[Mention]],
+    linked: dict[str, float],
+    rejected: dict[str, str],
+    risk_sentences: Collection[int],
+) -> None:
+    """A headline and lead that name no company (a market wrap, a feature), with the risk told in the
+    body about one company named again and again in the sentences that carry it ('Meta said it had
+    stopped using a technique that...'): that company is the risk's subject. Named at least three
+    times, at least twice in risk sentences other than in passing, and more often there than any other
+    company."""
+    head_end = doc.spans["lead"][1]
+    if any(m.valid and m.start <= head_end for found in mentions.values() for m in found):
+        return
+    counts: dict[str, int] = {}
+    for ticker, found in mentions.items():
+        valid = [m for m in found if m.valid]
+        in_risk = sum(
+            1 for m in valid if m.reason != "passing" and doc.sentence_index(m.start) in risk_sentences
+        )
+        if len(valid) >= 3 and in_risk >= 2:
+            counts[ticker] = in_risk
+    if not counts:
+        return
+    best = max(counts.values())
+    top = [t for t, n in counts.items() if n == best]
+    if len(top) == 1:
+        linked[top[0]] = SALIENCE_THRESHOLD
+        rejected.pop(top[0], None)
 
 
 # legal forms of companies incorporated outside the US, as written after the name
@@ -1274,7 +1311,8 @@ def salience(
     lead 1, body 0.5, the body counting at most four), a quarter of that after words marking a passing
     mention, plus 0.5 in a sentence where a risk rule fired. A symbol right after a name ('Amazon
     (NASDAQ: AMZN)') adds 1 unless that name was a passing mention; a symbol alone weighs like a name,
-    at most 1 outside titles. A company named only in the body scores at most 1.5 (never linked).
+    at most 1 outside titles. A company named only in the body scores at most 1.5 (not linked on its
+    salience; see `_link_body_subject` for the risk's subject below a headline that names nobody).
     `title_weight` is lower when the headline carries another company's symbol ("Cirrus Logic (NASDAQ:
     CRUS) ... as Apple reliance climbs": the symbol names the subject). With `subordinate`, the headline
     names the company only after another company's symbol, whose story it is: its headline mention and

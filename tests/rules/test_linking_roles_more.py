@@ -199,3 +199,23 @@ def test_the_parent_a_new_listing_was_spun_off_from_is_a_side_party() -> None:
     assert linked(matcher, title) == {"GEHC"}
     # a seller of a unit is a party to the deal
     assert linked(matcher, "TransDigm to buy Simmonds Precision from RTX for $765 million") == {"RTX"}
+
+
+def test_the_risks_subject_below_a_headline_that_names_nobody_is_linked(matcher) -> None:
+    title = "Wall Street rises as job openings beat forecasts; chipmakers lead gains"
+    lead = "U.S. stocks closed higher on Tuesday after labour-market data topped expectations."
+    body = (
+        "Nvidia rose nearly 3% and other chipmakers advanced.\n\n"
+        "In technology news, Meta Platforms said it had stopped using a technique that researchers said "
+        "let its tracking code link people's web browsing to their identities. Researchers said the Meta "
+        "Pixel script sent browser identifiers to Meta's apps, which were listening in the background."
+    )
+    found = {m.ticker: m.topics for m in matcher.match_text(title, lead, body)}
+    assert "surveillance" in found.get("META", ())
+    assert "NVDA" not in found
+    # named below a headline that names another company, it stays a passing mention
+    title = "Nvidia shares rise as chipmakers lead gains"
+    assert "META" not in {m.ticker for m in matcher.match_text(title, lead, body)}
+    # named only once there, it is not the subject
+    body = "Meta Platforms said it had stopped using a technique that researchers said tracked people."
+    assert not matcher.match_text("Wall Street rises as job openings beat forecasts", lead, body)
