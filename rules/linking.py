@@ -1209,6 +1209,7 @@ def _after_list_joint(before: str) -> bool:
 
 
 _SENDING = frozenset({"sent", "sends", "sending", "send"})
+_MAKING = frozenset({"built", "developed", "designed", "created", "made", "run", "operated", "supplied"})
 _DATA_WORDS = frozenset({"data", "information", "records", "details", "recordings", "identifiers"})
 
 
@@ -1222,6 +1223,8 @@ def _data_recipient(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     before_words = normalise_term(before[cut + 1 :]).split()
     if not before_words or before_words[-1] not in ("with", "to"):
         return False
+    if before_words[-2:-1] and before_words[-2] in _MAKING:
+        return False  # 'data sent to an HHS system built with Palantir': the system's maker
     window = before_words[-9:-1]
     if any(w in words.handing_over for w in window):
         return True

@@ -219,3 +219,9 @@ def test_the_risks_subject_below_a_headline_that_names_nobody_is_linked(matcher)
     # named only once there, it is not the subject
     body = "Meta Platforms said it had stopped using a technique that researchers said tracked people."
     assert not matcher.match_text("Wall Street rises as job openings beat forecasts", lead, body)
+
+
+def test_the_maker_of_the_system_that_receives_data_is_in_the_story(matcher) -> None:
+    title = "Hospitals told to send Covid-19 data to an HHS system built with Palantir"
+    assert linked(matcher, title) == {"PLTR"}
+    assert "META" not in linked(matcher, "Tax sites sent filers' income details to Meta")
