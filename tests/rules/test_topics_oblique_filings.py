@@ -107,3 +107,11 @@ TRAPS += [
 ]
 
 TRAPS += [("whistleblower", "Bank fires staff accused of faking keyboard activity to fool monitors")]
+
+OBLIQUE += [
+    (
+        "surveillance",
+        "Judge orders the messaging app blocked after it fails to hand over messages in a drug case",
+    )
+]
+TRAPS += [("surveillance", "Court orders the founder to hand over documents in the contract dispute")]
