@@ -1079,8 +1079,24 @@ def _possessive_passing(after: list[str], words: LinkingWords) -> bool:
 # right after a company's name: the story says it is not the accused ('Nvidia, which makes the chips,
 # was not accused of wrongdoing', 'Apple is not a party to the suit')
 _CLEARED = re.compile(
-    r"(?:\s*,[^,.]{0,80},)?\s+(?:was|is|were|are|has|have|had)\s+(?:not|never)\s+(?:been\s+)?"
-    r"(?:accused|charged|named in|implicated|alleged|a party|a target|a defendant|sued)\b"
+    r"(?:\s*,[^,.]{0,80},)?\s+(?:(?:was|is|were|are|has|have|had)\s+)?(?:not|never)\s+(?:been\s+)?"
+    r"(?:accused|charged|named in|named as|implicated|alleged|a party|a target|a defendant|sued)\b"
+)
+# the company as the source of figures or views about others ('IQVIA data show...', 'Morgan Stanley
+# analysts say Ford's unit...', 'Goldman Sachs research flags risks to...')
+_SOURCE_OF = re.compile(
+    r"(?:['\u2019]s)?\s+(?:data|analysts?|research|analysis|economists?|strategists?|survey|figures)\s+"
+    r"(?:show|shows|showed|say|says|said|flag|flags|flagged|put|puts|find|finds|found|estimate|estimates|"
+    r"expect|expects|see|sees|predict|predicts|warn|warns|downgrade|downgrades|downgraded|upgrade|"
+    r"upgrades|upgraded|cut|cuts|suggest|suggests|point|points)\b"
+)
+# the company's head in a personal capacity ('Nike's chief executive sells Oregon ranch amid divorce',
+# 'Delta CEO's son charged', 'the founder's foundation gives')
+_PERSONAL = re.compile(
+    r"(?:['\u2019]s)?\s+(?:chief executive|ceo|founder|co-founder|chairman|chairwoman|boss)(?:['\u2019]s)?\s+"
+    r"(?:\w+\s+){0,4}?(?:son|daughter|wife|husband|brother|sister|divorce|ranch|mansion|yacht|estate|"
+    r"funeral|wedding|foundation|charity|philanthrop\w*|family office)\b",
+    re.IGNORECASE,
 )
 
 
@@ -1093,7 +1109,11 @@ _FINDING = re.compile(
 
 def _passing(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     low = doc.low
-    if _CLEARED.match(doc.text, m.end):
+    if (
+        _CLEARED.match(doc.text, m.end)
+        or _SOURCE_OF.match(doc.text, m.end)
+        or _PERSONAL.match(doc.text, m.end)
+    ):
         return True
     if m.text in words.platform_products and _platform_as_setting(m, doc, words):
         return True

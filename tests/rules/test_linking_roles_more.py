@@ -225,3 +225,36 @@ def test_the_maker_of_the_system_that_receives_data_is_in_the_story(matcher) -> 
     title = "Hospitals told to send Covid-19 data to an HHS system built with Palantir"
     assert linked(matcher, title) == {"PLTR"}
     assert "META" not in linked(matcher, "Tax sites sent filers' income details to Meta")
+
+
+def test_sources_landlords_listing_venues_and_heads_in_a_personal_capacity_are_side_parties() -> None:
+    tickers = (
+        "IQV",
+        "LLY",
+        "MS",
+        "F",
+        "KIM",
+        "ULTA",
+        "SPG",
+        "DRI",
+        "NDAQ",
+        "SMCI",
+        "NKE",
+        "DAL",
+        "BBY",
+        "MU",
+    )
+    matcher = Matcher(companies_for([WatchSpec(t) for t in tickers]))
+    assert linked(matcher, "IQVIA data show Zepbound prescriptions top 1 million a week") == {"LLY"}
+    assert linked(matcher, "Morgan Stanley analysts say Ford's EV unit may be worth nothing") == {"F"}
+    assert linked(matcher, "Ulta Beauty closes stores in Kimco centers as leases end") == {"ULTA"}
+    assert linked(matcher, "Darden closes an Olive Garden in a mall owned by Simon Property") == {"DRI"}
+    assert linked(matcher, "Super Micro regains Nasdaq compliance after late filings") == {"SMCI"}
+    assert linked(matcher, "Nike's chief executive sells Oregon ranch amid divorce") == set()
+    assert linked(matcher, "Delta Air Lines CEO's son charged in Atlanta crash") == set()
+    assert linked(matcher, "Stalker hid a tracker bought at Best Buy in the victim's car") == set()
+    assert linked(matcher, "Micron-sized plastic particles found in placentas") == set()
+    # the same companies as the story's subject
+    assert linked(matcher, "Nike's chief executive says sales will fall") == {"NKE"}
+    assert linked(matcher, "IQVIA fined over patient data sales") == {"IQV"}
+    assert linked(matcher, "Nasdaq fined over trading halt failures") == {"NDAQ"}
