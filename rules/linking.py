@@ -1005,7 +1005,9 @@ def _after_article(m: Mention, text: str) -> bool:
     return text[max(0, m.start - 4) : m.start].lower().endswith("the ")
 
 
-_AFTER_JOINT_NAME = re.compile(r"\s+and\s+(?:[A-Z][\w&.'-]*\s+){1,4}([a-z]+)\b")
+_AFTER_JOINT_NAME = re.compile(
+    r"(?:,\s+(?:[A-Z][\w&.'-]*\s*){1,3}?)*,?\s+and\s+(?:[A-Z][\w&.'-]*\s+){1,4}([a-z]+)\b"
+)
 _PRODUCTS = frozenset({"gear", "equipment", "devices", "software", "systems", "products", "chips", "servers"})
 
 
@@ -1040,7 +1042,11 @@ def _confirm_ambiguous(
         if len(after) > 1 and after[1] in _UNIT_SPEAKS and (after[0],) in words.other_sense_after:
             confirmed = True  # 'Intel China said': the company's unit there speaking
             break
-        joint = _AFTER_JOINT_NAME.match(doc.text, m.end) if after[:1] == ["and"] else None
+        joint = (
+            _AFTER_JOINT_NAME.match(doc.text, m.end)
+            if after[:1] == ["and"] or doc.text[m.end : m.end + 1] == ","
+            else None
+        )
         if joint and joint.group(1).lower() in words.context_after and not _after_article(m, doc.text):
             confirmed = True  # 'Intel and Classroom Technologies test software': the verb of both
             break
@@ -1082,6 +1088,11 @@ _CLEARED = re.compile(
     r"(?:\s*,[^,.]{0,80},)?\s+(?:(?:was|is|were|are|has|have|had)\s+)?(?:not|never)\s+(?:been\s+)?"
     r"(?:accused|charged|named in|named as|implicated|alleged|a party|a target|a defendant|sued)\b"
 )
+# someone's item of the company's make ("Abramovich's Boeing 787 and Gulfstream jet")
+_POSSESSOR = re.compile(r"\b[A-Z][a-z]+['\u2019]s\s+$")
+_OWNED_ITEM = re.compile(
+    r"\s+(?:[A-Z]?\d{2,4}\w*|jet|jets|plane|yacht|car|cars|truck|helicopter|superyacht)\b"
+)
 # the company as the source of figures or views about others ('IQVIA data show...', 'Morgan Stanley
 # analysts say Ford's unit...', 'Goldman Sachs research flags risks to...')
 _SOURCE_OF = re.compile(
@@ -1115,6 +1126,8 @@ def _passing(m: Mention, doc: Doc, words: LinkingWords) -> bool:
         or _PERSONAL.match(doc.text, m.end)
     ):
         return True
+    if _OWNED_ITEM.match(doc.text, m.end) and _POSSESSOR.search(doc.text, max(0, m.start - 40), m.start):
+        return True  # "Abramovich's Boeing 787": someone's jet, car or yacht
     if m.text in words.platform_products and _platform_as_setting(m, doc, words):
         return True
     after = low[m.end : m.end + 60].split(None, 2)

@@ -258,3 +258,14 @@ def test_sources_landlords_listing_venues_and_heads_in_a_personal_capacity_are_s
     assert linked(matcher, "Nike's chief executive says sales will fall") == {"NKE"}
     assert linked(matcher, "IQVIA fined over patient data sales") == {"IQV"}
     assert linked(matcher, "Nasdaq fined over trading halt failures") == {"NDAQ"}
+
+
+def test_more_ordinary_senses_and_lists_of_companies() -> None:
+    tickers = ("SO", "SWK", "EG", "BA", "ORCL")
+    matcher = Matcher(companies_for([WatchSpec(t) for t in tickers]))
+    assert linked(matcher, "FBI cuts ties with the Southern Poverty Law Center") == set()
+    assert linked(matcher, "Stanley Cup final draws a record audience") == set()
+    assert linked(matcher, "Sherpa reaches the top of Everest for a record 31st time") == set()
+    assert linked(matcher, "U.S. moves to seize Abramovich's Boeing 787 over export breaches") == set()
+    assert linked(matcher, "Oracle, OpenAI and SoftBank launch a data-centre venture") == {"ORCL"}
+    assert linked(matcher, "Boeing 787 deliveries resume after inspections") == {"BA"}

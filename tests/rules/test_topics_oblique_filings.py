@@ -115,3 +115,17 @@ OBLIQUE += [
     )
 ]
 TRAPS += [("surveillance", "Court orders the founder to hand over documents in the contract dispute")]
+
+OBLIQUE += [
+    ("surveillance", "Appeals court lets the conviction stand despite the search company's location sweep"),
+    ("whistleblower", "Former VP tells senators the platform's design rewards divisive posts"),
+    ("whistleblower", "Carmaker let go of an employee who posted test drives critical of its software"),
+    ("surveillance", "UK drops its demand for access to customers' encrypted data"),
+    ("surveillance", "Phone maker dropped plan to encrypt backups after the FBI complained"),
+    ("surveillance", "Phone maker adds Lockdown Mode for users targeted by state-sponsored hackers"),
+    ("surveillance", "State sues search company, alleging it collected residents' face and voice data"),
+]
+TRAPS += [
+    ("surveillance", "FBI says a ransomware gang encrypted the hospital's files"),
+    ("whistleblower", "Data firm founded by engineers who built the software went public in 2021"),
+]
