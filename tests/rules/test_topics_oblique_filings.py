@@ -129,3 +129,12 @@ TRAPS += [
     ("surveillance", "FBI says a ransomware gang encrypted the hospital's files"),
     ("whistleblower", "Data firm founded by engineers who built the software went public in 2021"),
 ]
+
+OBLIQUE += [
+    ("surveillance", "Police try out body cameras that match faces against a watch list"),
+    ("surveillance", "Regulator refunds doorbell customers whose camera footage staff could view"),
+    ("surveillance", "Lawsuit says the assistant was switched on to read users' emails and chats"),
+    ("sanctions", "Four charged over a scheme to route AI chips to China through Malaysia"),
+    ("sanctions", "Truck maker to pay $1.7 million after its European unit's sales ended up in Iran"),
+]
+TRAPS += [("surveillance", "Phone maker adds more phones to its flagship range and scans the market")]
