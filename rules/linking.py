@@ -792,7 +792,24 @@ def _link_co_named(
 # 'Philip Morris, 82, a local veteran': a person's name with their age
 _AGE_AFTER = re.compile(r",\s*\d{1,3}\s*,(?!\d)")
 
-_CONTEXT_OPENERS = ("after ", "amid ", "following ", "despite ", "with ")
+_CONTEXT_OPENERS = (
+    "after ",
+    "amid ",
+    "following ",
+    "despite ",
+    "with ",
+    "as ",
+    "in the wake of ",
+    "in the shadow of ",
+    "months after ",
+    "weeks after ",
+    "days after ",
+    "years after ",
+    "a year after ",
+    "a day after ",
+    "a week after ",
+    "in ",
+)
 _CONTEXT_JOINTS = ("; ", " as ", " while ")
 
 

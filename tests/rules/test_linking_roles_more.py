@@ -269,3 +269,14 @@ def test_more_ordinary_senses_and_lists_of_companies() -> None:
     assert linked(matcher, "U.S. moves to seize Abramovich's Boeing 787 over export breaches") == set()
     assert linked(matcher, "Oracle, OpenAI and SoftBank launch a data-centre venture") == {"ORCL"}
     assert linked(matcher, "Boeing 787 deliveries resume after inspections") == {"BA"}
+
+
+def test_opening_context_clauses_distributors_and_spinoffs() -> None:
+    tickers = ("PFE", "VTRS", "INTC", "QCOM", "MCHP", "WDC", "SNDK", "MSFT")
+    matcher = Matcher(companies_for([WatchSpec(t) for t in tickers]))
+    assert linked(matcher, "In Pfizer's shadow, Viatris settles EpiPen pricing claims") == {"VTRS"}
+    assert linked(matcher, "As Intel slumps, GlobalFoundries wins a Qualcomm chip order") == {"QCOM"}
+    assert linked(matcher, "Microchip Technology distributor Arrow fined over Iran shipments") == set()
+    assert linked(matcher, "Western Digital spinoff Sandisk fined in Korea over flash pricing") == {"SNDK"}
+    # an opening clause naming the only company stays the story's
+    assert linked(matcher, "In a blow to Microsoft, EU court rules against its licensing") == {"MSFT"}
