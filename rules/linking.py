@@ -878,12 +878,22 @@ _UNIT_SPEAKS = frozenset(
 )
 
 
+def _unit_of_place(m: Mention, doc: Doc, after: tuple[str, ...]) -> bool:
+    """'Intel China said', 'Amazon Europe Core': the word after the place says the company's unit in
+    that place is meant (it speaks, or its name goes on in capitals)."""
+    if after[1] in _UNIT_SPEAKS:
+        return True
+    following = doc.text[m.end : m.end + 60].split("\n", 1)[0].split()[1:2]  # in the same line
+    return bool(following) and following[0][:1].isupper() and following[0].isalpha()
+
+
 def _other_sense_here(m: Mention, doc: Doc, words: LinkingWords) -> bool:
     """'Southern District', 'Corning, N.Y.', 'Mount Everest', 'Gerald R. Ford': the word's other sense."""
     after = tuple(_words_after(doc.low, m.end, 3))
     if any(after[:n] in words.other_sense_after for n in (1, 2, 3)):
-        # ('Intel China said', 'Apple India's head': the company's unit in that country speaking)
-        return not (len(after) > 1 and after[1] in _UNIT_SPEAKS and after[:1] in words.other_sense_after)
+        # ('Intel China said', 'Apple India's head', 'Amazon Europe Core': the company's unit in that
+        # country speaking, or the unit's own name)
+        return not (len(after) > 1 and after[:1] in words.other_sense_after and _unit_of_place(m, doc, after))
     before = _words_before(doc.low, m.start, 2)
     if not before:
         return False
@@ -1056,8 +1066,8 @@ def _confirm_ambiguous(
         if (after and after[0] in words.context_after) or (before and before[0] in words.context_before):
             confirmed = True
             break
-        if len(after) > 1 and after[1] in _UNIT_SPEAKS and (after[0],) in words.other_sense_after:
-            confirmed = True  # 'Intel China said': the company's unit there speaking
+        if len(after) > 1 and (after[0],) in words.other_sense_after and _unit_of_place(m, doc, tuple(after)):
+            confirmed = True  # 'Intel China said', 'Amazon Europe Core': the company's unit there
             break
         joint = (
             _AFTER_JOINT_NAME.match(doc.text, m.end)

@@ -280,3 +280,10 @@ def test_opening_context_clauses_distributors_and_spinoffs() -> None:
     assert linked(matcher, "Western Digital spinoff Sandisk fined in Korea over flash pricing") == {"SNDK"}
     # an opening clause naming the only company stays the story's
     assert linked(matcher, "In a blow to Microsoft, EU court rules against its licensing") == {"MSFT"}
+
+
+def test_a_units_own_name_after_a_place_word_is_the_company() -> None:
+    matcher = Matcher(companies_for([WatchSpec(t) for t in ("AMZN", "SO")]))
+    title = "Court upholds the privacy fine on Amazon Europe Core over ad targeting"
+    assert linked(matcher, title) == {"AMZN"}
+    assert linked(matcher, "Southern California braces for storms") == set()

@@ -138,3 +138,27 @@ OBLIQUE += [
     ("sanctions", "Truck maker to pay $1.7 million after its European unit's sales ended up in Iran"),
 ]
 TRAPS += [("surveillance", "Phone maker adds more phones to its flagship range and scans the market")]
+
+OBLIQUE += [
+    (
+        "surveillance",
+        "Court refuses the platform's request to suspend the country's ban on behavioural advertising",
+    ),
+    ("surveillance", "Data protection board extends the ban on behaviour-based ads across the EU"),
+    ("surveillance", "Regulator opens an inquiry into how the search company processes users' location data"),
+    ("surveillance", "Prosecutors open inquiry into voice recordings that contractors listened to"),
+    ("surveillance", "UK issues a fresh order seeking access to users' encrypted backups"),
+    ("surveillance", "Messaging app says it would leave the country if forced to break encryption"),
+    (
+        "whistleblower",
+        "Regulator examines carmaker after an informant passes 100 gigabytes of internal files",
+    ),
+    ("sanctions", "Malaysia investigates whether servers in a fraud case carried chips bound for China"),
+]
+TRAPS += [
+    (
+        "whistleblower",
+        "Union narrowly loses recognition vote; organisers say managers discouraged employees from joining",
+    ),
+    ("surveillance", "Informant tells police where the stolen files were hidden"),
+]
