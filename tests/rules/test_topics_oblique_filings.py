@@ -162,3 +162,20 @@ TRAPS += [
     ),
     ("surveillance", "Informant tells police where the stolen files were hidden"),
 ]
+
+OBLIQUE += [
+    ("surveillance", "Baby-care app passed new parents' due dates to ad networks, court papers say"),
+    ("surveillance", "Claims app sends policyholders' diagnoses to analytics vendors, plaintiffs allege"),
+    ("surveillance", "Utility sells granular household electricity readings to a marketing company"),
+    ("surveillance", "Retailer hired an intelligence firm to watch union-backed store activists"),
+    ("surveillance", "Workers say microphones were installed in break areas without notice"),
+    ("surveillance", "Casino cameras flag self-excluded players by face, regulators told"),
+    ("surveillance", "Dashboard scores remote workers' screen time for managers"),
+    ("surveillance", "Website used session replay software without customers' knowledge, suit says"),
+]
+TRAPS += [
+    ("surveillance", "Conglomerate's unit sold cutting tools to Iranian customers through a third party"),
+    ("surveillance", "Insurers report higher costs as older patients return to hospitals"),
+    ("surveillance", "Utility's smart meter rollout cuts billing errors and outages"),
+    ("surveillance", "Regulator sues dating service over ads from fake profiles that lured users to pay"),
+]
