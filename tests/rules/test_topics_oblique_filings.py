@@ -179,3 +179,25 @@ TRAPS += [
     ("surveillance", "Utility's smart meter rollout cuts billing errors and outages"),
     ("surveillance", "Regulator sues dating service over ads from fake profiles that lured users to pay"),
 ]
+
+OBLIQUE += [
+    ("sanctions", "Grain cargoes loaded at a Russian-occupied Ukrainian port, shipping data show"),
+    ("sanctions", "Contract manufacturer faces inquiry over electronics assembled for a Huawei affiliate"),
+    ("sanctions", "Modems found in Russian loitering munitions, research group says"),
+    ("sanctions", "Freight records show aircraft parts routed to Moscow via Armenia"),
+    ("sanctions", "Servers reached Russia after the invasion, customs data show"),
+    ("sanctions", "Forwarder receives Commerce subpoena over air shipments to Central Asian consignees"),
+    ("whistleblower", "Claims adjuster tells state regulators of instructions to deny hurricane claims"),
+    ("whistleblower", "Mortgage underwriter says she lost job after flagging falsified income documents"),
+    ("whistleblower", "Audit committee probed hotline tips on payments to foreign agents, proxy says"),
+    ("whistleblower", "Former researcher hands Congress documents on teen safety studies"),
+]
+TRAPS += [
+    ("sanctions", "Drinks maker suspends sales in Russia after the invasion but keeps baby food on shelves"),
+    ("surveillance", "Seed company backs a crop-pest surveillance network in Brazil"),
+    (
+        "surveillance",
+        "Platform says government requests for user data hit a record in its transparency report",
+    ),
+    ("whistleblower", "Bank failed to keep records of staff messages sent on WhatsApp"),
+]
