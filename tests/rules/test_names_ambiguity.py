@@ -221,3 +221,7 @@ def test_ordinary_word_test_spares_acronyms_and_coined_names() -> None:
 def test_user_given_names_stay_strong() -> None:
     company = CompanyDirectory.default().get("SO", ["Southern"])
     assert company is not None and "Southern" in company.names
+
+
+def test_a_company_doing_what_companies_do_confirms_its_word_name(matcher) -> None:
+    assert "INTC" in linked(matcher, "Intel hands over its first foundry wafers to a customer")

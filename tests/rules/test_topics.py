@@ -122,6 +122,7 @@ def test_stage_words_count_outside_the_sentences_where_a_topic_fired(matcher, la
         "The action follows a U.S. decision last month to add NSO Group to the Entity List.",
         "U.S. sanctions imposed in 2017 already restrict the state oil company's financing.",
         "In a separate case, a U.S. court fined a rival for breaching sanctions on Iran.",
+        "NSO was added to the Commerce Department's Entity List in 2021 for supplying spyware.",
     ],
 )
 def test_a_risk_told_only_in_the_background_does_not_tag_the_story(matcher, background: str) -> None:
@@ -129,5 +130,5 @@ def test_a_risk_told_only_in_the_background_does_not_tag_the_story(matcher, back
     assert "sanctions" not in tagged(matcher, title, f"The company said on Thursday it acted. {background}")
     # the same risk told as the story's own still tags it
     own = background.replace("follows a", "is a").replace("already ", "")
-    own = own.replace("In a separate case, a", "A")
+    own = own.replace("In a separate case, a", "A").replace("was added to", "is added to")
     assert "sanctions" in tagged(matcher, title, f"The company said on Thursday it acted. {own}")
