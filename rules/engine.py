@@ -170,8 +170,9 @@ class Matcher:
         self._automaton, self._keys = self._build_automaton(
             {t: i for t, i in self._term_id.items() if i in primary}, set(self.companies.name_keys())
         )
+        partner_terms = topic_terms - primary
         self._partner, self._partner_keys = self._build_automaton(
-            {t: i for t, i in self._term_id.items() if i in topic_terms - primary}, set()
+            {t: i for t, i in self._term_id.items() if i in partner_terms}, set()
         )
         # per topic rule, the partner keys that can give it a term: a sentence is read for the partner
         # terms of the rules that can start in the article only (most partner words, 'revenue',
