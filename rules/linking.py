@@ -369,12 +369,17 @@ def link_companies(
     head: set[str | None] | None = None
     title_end = doc.spans["title"][1]
     described = not any(start <= title_end for _, start, _ in hits) and describes_a_company(doc, words)
-    if decide_only and not described:
-        head_end = doc.spans["lead"][1]
+    head_end = doc.spans["lead"][1]
+    # whether the headline and lead hold any company name or symbol, as the automaton found them (in
+    # either mode, before any is judged)
+    named_up_top = any(start <= head_end for _, start, _ in names) or any(
+        match.start() <= head_end for _, match in symbols
+    )
+    if decide_only and not described and (named_up_top or not risk_sentences):
+        # (nobody in the headline or lead: the risk's subject may be named below, see
+        # `_link_body_subject`)
         head = {e.ticker for entries, start, _ in hits if start <= head_end for e in entries}
         head.update(owner for owner, match in symbols if match.start() <= head_end)
-        if not head and risk_sentences:
-            head = None  # nobody in the headline or lead: the risk's subject may be named below
     # an exchange named in a listing symbol ('(NASDAQ: AMZN)') is where the shares trade, not a company
     symbol_spans = [(match.start(), match.end()) for _, match in symbols]
     market = collision_spans.get(MARKET, [])
@@ -488,7 +493,7 @@ def link_companies(
         _link_co_named(doc, mentions, linked, rejected, risk_sentences)
     if described and not linked:
         _link_the_described(doc, mentions, linked, rejected, risk_sentences)
-    if not linked and risk_sentences and not described:
+    if not linked and risk_sentences and not described and not named_up_top:
         _link_body_subject(doc, mentions, linked, rejected, risk_sentences)
     _shared_names(index, linked, rejected, mentions, doc)
     _one_listing_per_issuer(index, linked, rejected)
@@ -502,14 +507,11 @@ def _link_body_subject(
     rejected: dict[str, str],
     risk_sentences: Collection[int],
 ) -> None:
-    """A headline and lead that name no company (a market wrap, a feature), with the risk told in the
-    body about one company named again and again in the sentences that carry it ('Meta said it had
-    stopped using a technique that...'): that company is the risk's subject. Named at least three
+    """A headline and lead that name no company (a market wrap, a feature; the caller checks), with the
+    risk told in the body about one company named again and again in the sentences that carry it ('Meta
+    said it had stopped using a technique that...'): that company is the risk's subject. Named at least three
     times, at least twice in risk sentences other than in passing, and more often there than any other
     company."""
-    head_end = doc.spans["lead"][1]
-    if any(m.valid and m.start <= head_end for found in mentions.values() for m in found):
-        return
     counts: dict[str, int] = {}
     for ticker, found in mentions.items():
         valid = [m for m in found if m.valid]

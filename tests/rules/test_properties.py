@@ -91,6 +91,9 @@ def test_risk_matches_are_the_matches_with_topics(matcher: Matcher, title: str, 
 @given(title=TEXT, lead=TEXT, body=TEXT)
 # another company's symbol in the headline: the lead's company must clear the offstage bar in both
 @example(title="$TSLA", lead="APPLE:CO. APPLE", body="")
+# a name in the lead that neither mode accepts still keeps the body's risk subject out of both
+@example(title="", lead="sHELL:COMPAN", body="AMAZON:AMAZON:SANCTION:NASDAQ:AMZ")
+@example(title="", lead="SHELL:COMPANY", body="AMAZON:AMAZON:AMAZON:SANCTION")
 def test_the_quick_decision_links_what_the_full_analysis_links(
     matcher: Matcher, title: str, lead: str, body: str
 ) -> None:
