@@ -183,7 +183,7 @@ async def test_commands_and_healthz_answer_while_another_process_holds_the_write
         # by when the lock below is held, so the poll's writes meet the lock
         svc.add_feed(feed_server.serve("/risk.xml", rss([risk_item("AMZN")]), delay=3.0))
         locker = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", LOCKER, str(svc.db), "10", stdout=asyncio.subprocess.PIPE
+            sys.executable, "-c", LOCKER, str(svc.db), "6", stdout=asyncio.subprocess.PIPE
         )
         assert locker.stdout is not None
         assert (await locker.stdout.readline()).strip() == b"locked"

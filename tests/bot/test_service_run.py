@@ -68,7 +68,14 @@ def stop(proc: subprocess.Popen[bytes]) -> int:
 
 def kill_restart_and_check(tmp_path: Path, slack: FakeSlack, tickers: list[str]) -> None:
     db = prepare(tmp_path, tickers)
-    env = service_env(db, write_config(tmp_path / "riskwire.toml"), slack)
+    # a short lease: the restarted service takes over the killed one's channels after 3 s, not 30
+    env = service_env(
+        db,
+        write_config(tmp_path / "riskwire.toml"),
+        slack,
+        RISKWIRE_LEASE_SECONDS="3",
+        RISKWIRE_HEARTBEAT_SECONDS="0.5",
+    )
     log = tmp_path / "service.log"
     first = start_service(env, log)
     try:
