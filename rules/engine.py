@@ -185,6 +185,23 @@ class Matcher:
         self._partner_keys_of = [
             frozenset(key for tid in _terms_of(c) for key in key_of_term.get(tid, ())) for c in topic_rules
         ]
+        # and per topic rule, an automaton of those keys alone: when one rule can start in an article
+        # (most articles with a start word), its sentences are read for its partner terms only, and
+        # the common words other rules pair with ('for', 'investors', 'the board') give no hits to
+        # throw away
+        words_of: dict[int, list[str]] = defaultdict(list)
+        for word, key in self._partner.items():
+            words_of[key].append(word)
+        self._partner_of: list[ahocorasick.Automaton | None] = []
+        for wanted in self._partner_keys_of:
+            automaton = None
+            if wanted:
+                automaton = ahocorasick.Automaton()
+                for key in wanted:
+                    for word in words_of[key]:
+                        automaton.add_word(word, key)
+                automaton.make_automaton()
+            self._partner_of.append(automaton)
         # the first primary key that is a company name and nothing else: the alert path leaves those
         # hits alone until a topic is tagged (most articles with a rule's start word tag none)
         self._names_from = next(
@@ -378,11 +395,15 @@ class Matcher:
     def _scan_partners(self, doc: Doc, spans: Spans, candidates: set[int]) -> None:
         """Scan for the partner terms of the `candidates` rules in the sentences where a topic rule can
         start (where they count)."""
-        wanted = frozenset().union(
-            *[self._partner_keys_of[idx] for idx in candidates if idx < self._first_stage_rule]
-        )
-        if not wanted:
+        rules = [idx for idx in candidates if idx < self._first_stage_rule and self._partner_of[idx]]
+        if not rules:
             return
+        if len(rules) == 1:  # its own automaton gives the same hits as the filter below
+            wanted = None
+            iterate = self._partner_of[rules[0]].iter  # type: ignore[union-attr]
+        else:
+            wanted = frozenset().union(*[self._partner_keys_of[idx] for idx in rules])
+            iterate = self._partner.iter
         starts = doc.sentence_starts
         where = bisect.bisect_right
         # the sentences by index (many trigger words share one), then each run of neighbouring ones
@@ -403,9 +424,12 @@ class Matcher:
                 merged[-1][1] = max(merged[-1][1], hi)
             else:
                 merged.append([lo, hi])
-        low, iterate = doc.low, self._partner.iter
+        low = doc.low
         for lo, hi in merged:
-            hits = [hit for hit in iterate(f" {low[lo:hi]} ") if hit[1] in wanted]
+            if wanted is None:
+                hits = list(iterate(f" {low[lo:hi]} "))
+            else:
+                hits = [hit for hit in iterate(f" {low[lo:hi]} ") if hit[1] in wanted]
             if hits:
                 self._collect(doc, hits, True, spans, lo)
 
