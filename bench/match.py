@@ -556,7 +556,7 @@ def main() -> int:
         if args.tickers
         else ""
     )
-    dense_line = dense(companies, matcher, args.dense, args.repeat, rnd)
+    dense_line = dense(companies, matcher, args.dense, args.repeat, rnd) if args.dense else ""
 
     n, m = len(articles), len(sample)
     print(f"compile: {compile_s * 1000:.0f} ms for {len(name_patterns) + len(term_patterns)} names and terms")
@@ -576,7 +576,8 @@ def main() -> int:
     print(listed_line)
     if wide_line:
         print(wide_line)
-    print(dense_line)
+    if dense_line:
+        print(dense_line)
     print(
         f"matcher passes (articles/s): alert path {_spread(n, alert_runs)}; "
         f"all links {_spread(n, links_runs)}"
