@@ -11,6 +11,7 @@ from importlib import resources
 from typing import Any
 
 from rules.models import Company, WatchSpec
+from rules.text import normalise_term
 
 _LEGAL_FORMS = re.compile(
     r"[,\s]+(inc\.?|incorporated|corp\.?|corporation|co\.?|company|plc|p\.l\.c\.|ltd\.?|limited|llc|"
@@ -281,6 +282,14 @@ class CompanyDirectory:
             if ticker not in self._by_symbol:
                 continue  # a listing the base data does not carry (any more): nothing to attach to
             self._curated_by_stock.setdefault(id(self._by_symbol[ticker].company), entry)
+        # who each curated alias belongs to: a form derived from a company's legal name by dropping a
+        # descriptive word that is one of them ('Hewlett Packard' from Hewlett Packard Enterprise, HP
+        # Inc.'s former name) is that company's, not this one's
+        self._alias_owners: dict[str, set[str]] = {}
+        for ticker, entry in curated.items():
+            if not ticker.startswith("_"):
+                for alias in entry.get("aliases", []):
+                    self._alias_owners.setdefault(normalise_term(alias), set()).add(ticker)
 
     @classmethod
     def default(cls, extra: Iterable[ListedCompany] = ()) -> CompanyDirectory:
@@ -400,7 +409,12 @@ class CompanyDirectory:
         # names written in the curated data or given by the user are the company's own words for
         # itself; the forms derived from them ('Southern Co.' -> 'Southern') are checked like the rest
         strong = {raw.strip().lower() for raw in [*curated.get("aliases", []), *extra]}
+        # the forms left once a descriptive word is dropped too ('Hewlett Packard' from 'Hewlett
+        # Packard Enterprise'), not the legal form alone ('Siemens Healthineers AG')
+        plain = set(short_names(stock.get("name") or "") + short_names(display))
         for n in own + given:
+            if n not in plain and n.lower() not in strong and self._names_another(n, stock):
+                continue
             if n.lower() in self._common or n in ambiguous:
                 ambiguous.append(n)
             elif n.lower() not in strong and is_ordinary_word(n):
@@ -425,6 +439,14 @@ class CompanyDirectory:
             country=str(stock.get("country") or ""),
             **self._issuer(ticker, stock),
         )
+
+    def _names_another(self, name: str, stock: dict[str, Any]) -> bool:
+        """Whether `name` is a curated alias of another listed company only."""
+        owners = self._alias_owners.get(normalise_term(name))
+        if not owners:
+            return False
+        listed = [self._by_symbol[t].company for t in owners if t in self._by_symbol]
+        return bool(listed) and all(other is not stock for other in listed)
 
     def _issuer(self, ticker: str, stock: dict[str, Any]) -> dict[str, Any]:
         if not stock.get("symbols") and ticker not in self._issuer_groups:

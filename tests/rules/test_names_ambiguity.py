@@ -65,6 +65,12 @@ WATCHED = [
     "D",
     "PSA",
     "PGR",
+    "HPE",
+    "HPQ",
+    "SBAC",
+    "RTX",
+    "ROK",
+    "GOOGL",
 ]
 
 
@@ -124,6 +130,11 @@ def linked(matcher: Matcher, title: str, lead: str = "") -> set[str]:
         # a name left when a line-of-business word goes: a rare one names the company
         ("HII", "Huntington Ingalls wins a $2 billion Navy contract"),
         ("VRTX", "Vertex said its pain drug met the main goal of a trial"),
+        # former names and the units of merged companies map to today's issuer
+        ("HPQ", "Hewlett-Packard servers found in a state monitoring centre"),
+        ("NWSA", "Former News of the World reporter says editors knew of the hacking"),
+        ("RTX", "United Technologies to buy an avionics maker for $23 billion"),
+        ("RTX", "Rockwell Collins wins a cockpit display contract"),
     ],
 )
 def test_common_names_link(matcher, ticker, title) -> None:
@@ -166,6 +177,10 @@ def test_common_names_link(matcher, ticker, title) -> None:
         "Fico's party finishes ahead of Progressive Slovakia in the election",
         "Ontario's Progressive Conservative government tables its budget",
         "Southern England braces for a week of storms",
+        "SBA pauses new disaster loans after two hurricanes exhaust its funding",
+        "Gemini crypto exchange to police its markets with new software",
+        "Fans cheered the news of the World Cup win in the capital",
+        "Rockwell Collins wins a cockpit display contract",
     ],
 )
 def test_other_senses_do_not_link(matcher, title) -> None:
@@ -189,6 +204,9 @@ def test_other_senses_do_not_link(matcher, title) -> None:
         "D",
         "PSA",
         "PGR",
+        "SBAC",
+        "GOOGL",
+        "ROK",
     }
 
 
@@ -211,6 +229,22 @@ def test_derived_ordinary_word_names_are_ambiguous() -> None:
 def test_a_derived_name_too_common_to_name_a_company_is_dropped() -> None:
     news = CompanyDirectory.default().get("NWSA")
     assert news is not None and "News" not in news.names and "News" not in news.ambiguous
+
+
+def test_a_form_derived_by_dropping_a_word_that_is_another_issuers_name_is_not_taken() -> None:
+    # 'Hewlett Packard' from Hewlett Packard Enterprise is HP Inc.'s former name, not HPE's
+    directory = CompanyDirectory.default()
+    hpe, hpq = directory.get("HPE"), directory.get("HPQ")
+    assert hpe is not None and hpq is not None
+    assert "Hewlett Packard" not in hpe.names and "Hewlett Packard Enterprise" in hpe.names
+    assert "Hewlett-Packard" in hpq.names
+    # a legal form dropped keeps the name even when a former parent lists it as a unit
+    healthineers = directory.get("SHL.DE")
+    assert healthineers is not None and "Siemens Healthineers" in healthineers.names
+
+
+def test_hewlett_packard_links_hp_inc_only(matcher) -> None:
+    assert linked(matcher, "Hewlett-Packard servers found in a state monitoring centre") == {"HPQ"}
 
 
 def test_ordinary_word_test_spares_acronyms_and_coined_names() -> None:
