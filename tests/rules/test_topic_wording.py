@@ -12,6 +12,7 @@ from tests.rules import (
     test_names_and_quotes,
     test_topics_oblique,
     test_topics_oblique_abroad,
+    test_topics_oblique_cases,
     test_topics_oblique_data,
     test_topics_oblique_enforcement,
     test_topics_oblique_filings,
@@ -36,6 +37,7 @@ MODULES = (
     test_linking_people_and_lists,
     test_topics_oblique_policy,
     test_topics_oblique_filings,
+    test_topics_oblique_cases,
 )
 WORDING = [(m.__name__.rsplit(".", 1)[-1], topic, title) for m in MODULES for topic, title in m.OBLIQUE]
 TRAPS = [(m.__name__.rsplit(".", 1)[-1], topic, title) for m in MODULES for topic, title in m.TRAPS]
