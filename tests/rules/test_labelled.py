@@ -3,8 +3,8 @@
 Sets in tests/rules/labelled/ are scored with the `matcher` fixture (conftest.py), which watches the
 same tickers and names as ../shared/eval/watchlist.toml; sets in tests/rules/labelled_sp500/ with a
 matcher watching that folder's watchlist.toml (the eval tickers plus the S&P 500), as users watching a
-portfolio would. Every set file in a folder is scored (set7 to set19 and set26 in labelled_sp500/; heldout/ is
-not scored here)."""
+portfolio would. Every set file in a folder is scored (set7 to set19, set26, set32 and set33 in
+labelled_sp500/; heldout/ is not scored here)."""
 
 from __future__ import annotations
 
