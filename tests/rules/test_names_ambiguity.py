@@ -71,6 +71,12 @@ WATCHED = [
     "RTX",
     "ROK",
     "GOOGL",
+    "FIS",
+    "EW",
+    "DGX",
+    "ZBH",
+    "NDAQ",
+    "AXON",
 ]
 
 
@@ -135,6 +141,9 @@ def linked(matcher: Matcher, title: str, lead: str = "") -> set[str]:
         ("NWSA", "Former News of the World reporter says editors knew of the hacking"),
         ("RTX", "United Technologies to buy an avionics maker for $23 billion"),
         ("RTX", "Rockwell Collins wins a cockpit display contract"),
+        ("ZBH", "Biomet recalls hip implants after failure reports"),
+        ("NDAQ", "Nasdaq OMX Group files to take over trading oversight from FINRA"),
+        ("AXON", "Dedrone wins a counter-drone contract at European airports"),
     ],
 )
 def test_common_names_link(matcher, ticker, title) -> None:
@@ -181,6 +190,9 @@ def test_common_names_link(matcher, ticker, title) -> None:
         "Gemini crypto exchange to police its markets with new software",
         "Fans cheered the news of the World Cup win in the capital",
         "Rockwell Collins wins a cockpit display contract",
+        "FIS bars Russian skiers from World Cup events",
+        "Test jet lands at Edwards Air Force Base after its first flight",
+        "Snack maker to buy Quest Nutrition for $1 billion",
     ],
 )
 def test_other_senses_do_not_link(matcher, title) -> None:
@@ -207,6 +219,9 @@ def test_other_senses_do_not_link(matcher, title) -> None:
         "SBAC",
         "GOOGL",
         "ROK",
+        "FIS",
+        "EW",
+        "DGX",
     }
 
 
