@@ -35,6 +35,7 @@ OBLIQUE = [
     ("whistleblower", "Fraud case against the insurer rests on documents from a former claims manager"),
     ("whistleblower", "Former chief executive revealed the hidden losses in a letter to the board"),
     ("whistleblower", "Maintenance engineer says the airline ignored warnings about worn brakes"),
+    ("whistleblower", "Regulator fines utility over a contract worker dropped after filing a safety report"),
     ("whistleblower", "Mine owner forced out a surveyor who questioned the safety plan, suit says"),
     # bulk records, phones broken into, screens captured, staff monitored, protesters, firewalls, cameras
     ("surveillance", "Leaked files show the agency collected call records of millions of citizens"),
@@ -69,6 +70,8 @@ TRAPS = [
     ("whistleblower", "Bug bounty pays hackers who sign non-disclosure agreements"),
     ("whistleblower", "Former president reveals his cancer diagnosis in a memoir"),
     ("whistleblower", "Analysts say the market ignored warnings on inflation"),
+    ("whistleblower", "Privacy group warned the plate readers could help officers stalking former partners"),
+    ("whistleblower", "Shares dropped after the filing showed weaker sales"),
     ("surveillance", "Thieves broke into the phone shop and stole handsets"),
     ("surveillance", "Hospital's monitoring of staff levels shows shortages on night shifts"),
     ("surveillance", "Ransomware hackers block access to the firewall vendor's customers"),
