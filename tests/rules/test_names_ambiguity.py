@@ -77,6 +77,9 @@ WATCHED = [
     "ZBH",
     "NDAQ",
     "AXON",
+    "EL",
+    "DIS",
+    "LHX",
 ]
 
 
@@ -144,6 +147,8 @@ def linked(matcher: Matcher, title: str, lead: str = "") -> set[str]:
         ("ZBH", "Biomet recalls hip implants after failure reports"),
         ("NDAQ", "Nasdaq OMX Group files to take over trading oversight from FINRA"),
         ("AXON", "Dedrone wins a counter-drone contract at European airports"),
+        ("PSKY", "Viacom settles claims it tracked children on its websites"),
+        ("LHX", "L-3 Communications units pay $4.6 million over padded hours"),
     ],
 )
 def test_common_names_link(matcher, ticker, title) -> None:
@@ -193,6 +198,9 @@ def test_common_names_link(matcher, ticker, title) -> None:
         "FIS bars Russian skiers from World Cup events",
         "Test jet lands at Edwards Air Force Base after its first flight",
         "Snack maker to buy Quest Nutrition for $1 billion",
+        "Scheffler wins the RBC Heritage at Hilton Head",
+        "Cosmetics heir Ronald Lauder urged the purchase of Greenland",
+        "Conductor to leave the Walt Disney Concert Hall for New York",
     ],
 )
 def test_other_senses_do_not_link(matcher, title) -> None:
@@ -222,6 +230,9 @@ def test_other_senses_do_not_link(matcher, title) -> None:
         "FIS",
         "EW",
         "DGX",
+        "HLT",
+        "EL",
+        "DIS",
     }
 
 
