@@ -9,6 +9,7 @@ from __future__ import annotations
 OBLIQUE = [
     ("sanctions", "Engine maker's unit pleads guilty to violating arms export law over helicopter software"),
     ("sanctions", "Valve supplier admits violating export rules on shipments to a Chinese shipyard"),
+    ("sanctions", "Missile maker to pay $8 million over hundreds of arms-export lapses"),
     ("whistleblower", "Appeals court upholds ruling that the railroad retaliated against a mechanic"),
     ("whistleblower", "Jury finds the bank retaliated against a former analyst who questioned loan files"),
     ("whistleblower", "Carriers settle a lawsuit filed in 2012 by an industry insider over school contracts"),
@@ -72,6 +73,7 @@ TRAPS = [
     ("whistleblower", "Analysts say the market ignored warnings on inflation"),
     ("whistleblower", "Privacy group warned the plate readers could help officers stalking former partners"),
     ("whistleblower", "Shares dropped after the filing showed weaker sales"),
+    ("whistleblower", "Former housekeeper sues hotel owner, saying it scanned workers' fingerprints"),
     ("surveillance", "Thieves broke into the phone shop and stole handsets"),
     ("surveillance", "Hospital's monitoring of staff levels shows shortages on night shifts"),
     ("surveillance", "Ransomware hackers block access to the firewall vendor's customers"),
