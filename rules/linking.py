@@ -340,6 +340,10 @@ def link_companies(
     # a field written all in lower case ("meta fined €91m by irish regulator") says nothing by case
     caseless = {f for f, (a, b) in doc.spans.items() if b > a and not _has_capital(text_of[a:b])}
     key_info, known, plain = index.key_info, index._info, index._plain
+    # 'next', 'target', 'apple' in lower case: never the company. When only the decision matters they
+    # are set aside once every name has been weighed against the others and the headline looked at,
+    # so that both modes see the same names there
+    never: set[tuple[int, int]] = set()
     for key, start, end in names:
         only_a_name = plain.get(key)
         if only_a_name is not None:
@@ -350,13 +354,15 @@ def link_companies(
             collision_spans[ticker].append((start, end))
         if senses:
             other_sense.update(senses)
-        if not entries or (
+        if not entries:
+            continue
+        if (
             decide_only
             and all_ambiguous
             and text_of[start].islower()
             and (not caseless or doc.field_at(start) not in caseless)
         ):
-            continue  # 'next', 'target', 'apple' in lower case: never the company, nothing to record
+            never.add((start, end))
         hits.append((entries, start, end))
     _drop_inside_other_names(hits)
     symbols = [
@@ -369,6 +375,8 @@ def link_companies(
     head: set[str | None] | None = None
     title_end = doc.spans["title"][1]
     described = not any(start <= title_end for _, start, _ in hits) and describes_a_company(doc, words)
+    if never:
+        hits = [hit for hit in hits if (hit[1], hit[2]) not in never]
     head_end = doc.spans["lead"][1]
     # whether the headline and lead hold any company name or symbol, as the automaton found them (in
     # either mode, before any is judged)

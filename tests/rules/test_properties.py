@@ -94,6 +94,9 @@ def test_risk_matches_are_the_matches_with_topics(matcher: Matcher, title: str, 
 # a name in the lead that neither mode accepts still keeps the body's risk subject out of both
 @example(title="", lead="sHELL:COMPAN", body="AMAZON:AMAZON:SANCTION:NASDAQ:AMZ")
 @example(title="", lead="SHELL:COMPANY", body="AMAZON:AMAZON:AMAZON:SANCTION")
+# a lower-case ambiguous name in the headline counts as a name there in both modes (the headline does not
+# merely describe a company)
+@example(title="sHELL:COMPANY", lead="", body="AMAZON:AMAZON:AMAZON")
 def test_the_quick_decision_links_what_the_full_analysis_links(
     matcher: Matcher, title: str, lead: str, body: str
 ) -> None:
